@@ -1,0 +1,41 @@
+"""The Flask face of Smart City Dialog: create_app() binds the extensions and blueprints."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_cors import CORS
+
+import services
+from dialog import cli, errors
+from dialog.api import identity, news, stream
+from dialog.config import from_env
+from dialog.extensions import api, db, socketio
+from dialog.realtime import Realtime
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application from the environment (and `overrides`, for tests)."""
+    services.load_all()
+    settings = {**from_env(), **(overrides or {})}
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.configure(app.config["DATABASE_URL"])
+    api.init_app(app)
+    for blueprint in (identity.blp, news.blp, stream.blp):
+        api.register_blueprint(blueprint)
+    errors.register(app)
+    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["CORS_ORIGINS"],
+    )
+    Realtime(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,111 @@
+"""Identity API: log in (issue a token), list and revoke tokens, who am I."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from dialog.auth import require_member
+from dialog.extensions import db
+from services.fields import UtcTimestamp
+from services.identity import Member, issue_token, list_tokens, revoke_token
+
+blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Members and bearer tokens")
+
+
+class MemberOut(Schema):
+    """A member as they see themselves."""
+
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    country = fields.String(allow_none=True)
+    language = fields.String()
+
+
+class TokenRequest(Schema):
+    """Credentials for a new token."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    label = fields.String(validate=validate.Length(max=100))
+
+
+class TokenOut(Schema):
+    """A token's record (never the token itself)."""
+
+    id = fields.Integer()
+    label = fields.String(allow_none=True)
+    created_at = UtcTimestamp()
+    expires_at = UtcTimestamp()
+
+
+class TokenCreated(TokenOut):
+    """A new token: shown once, store it."""
+
+    token = fields.String()
+    member = fields.Nested(MemberOut)
+
+
+@blp.route("/auth/tokens")
+class Tokens(MethodView):
+    """The caller's bearer tokens."""
+
+    @blp.arguments(TokenRequest)
+    @blp.response(201, TokenCreated)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Log in: exchange email and password for a bearer token."""
+        ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        with db.write() as session:
+            token, record = issue_token(session, ttl=ttl, **body)
+            return {**TokenOut().dump(record), "token": token, "member": record.member}
+
+    @blp.response(200, TokenOut(many=True))
+    def get(self) -> list[Any]:
+        """The caller's tokens that still work."""
+        caller = require_member()
+        with db.read() as session:
+            return list_tokens(session, caller.principal.member_id or 0)
+
+
+@blp.route("/auth/tokens/current")
+class CurrentToken(MethodView):
+    """The token this request was made with."""
+
+    @blp.response(204)
+    def delete(self) -> None:
+        """Log out: revoke the token of this request."""
+        caller = require_member()
+        with db.write() as session:
+            revoke_token(session, member_id=caller.principal.member_id or 0, token_id=caller.token_id or 0)
+
+
+@blp.route("/auth/tokens/<int:token_id>")
+class OneToken(MethodView):
+    """One of the caller's tokens."""
+
+    @blp.response(204)
+    def delete(self, token_id: int) -> None:
+        """Revoke one of your tokens (for example a lost device's)."""
+        caller = require_member()
+        with db.write() as session:
+            revoke_token(session, member_id=caller.principal.member_id or 0, token_id=token_id)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    """The calling member."""
+
+    @blp.response(200, MemberOut)
+    def get(self) -> Member:
+        """Who the bearer token belongs to."""
+        caller = require_member()
+        with db.read() as session:
+            member = session.get(Member, caller.principal.member_id)
+            assert member is not None
+            return member

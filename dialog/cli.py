@@ -1,0 +1,118 @@
+"""`flask dialog ...`: migrate, create-admin, seed-demo, serve, prune-events, db-revision."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from dialog.extensions import db
+
+group = AppGroup("dialog", help="Smart City Dialog administration.")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    """Alembic configuration pointing at our migrations and the app's database."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"].replace("%", "%%"))
+    return config
+
+
+def migrate_database() -> str:
+    """Bring the schema to the newest migration and make sure the event log has its epoch."""
+    from alembic import command
+
+    from events import init_log
+
+    command.upgrade(alembic_config(), "head")
+    with db.write() as session:
+        return init_log(session)
+
+
+@group.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the database schema (Alembic) and initialise the event log."""
+    epoch = migrate_database()
+    click.echo(f"database at the newest migration; event log epoch {epoch}")
+
+
+@group.command("db-revision")
+@click.option("-m", "--message", required=True)
+def revision_command(message: str) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    from alembic import command
+
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@group.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Administrator", show_default=True)
+@click.option("--password", envvar="DIALOG_ADMIN_PASSWORD", help="or DIALOG_ADMIN_PASSWORD; prompted if absent")
+def create_admin_command(email: str, name: str, password: str | None) -> None:
+    """Create an admin account."""
+    from services.errors import DomainError
+    from services.identity import create_member
+
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with db.write() as session:
+            member = create_member(session, email=email, name=name, password=password, role="admin")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"admin {member.email} created (id {member.id})")
+
+
+@group.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="only when the database has no members yet")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo data (members and news from the programme documents)."""
+    from dialog import demo
+
+    with db.write() as session:
+        if if_empty and demo.has_data(session):
+            click.echo("database has data; demo not loaded")
+            return
+        created = demo.seed(session)
+    click.echo(f"demo data loaded: {created}; demo accounts use the password {demo.DEMO_PASSWORD!r}")
+
+
+@group.command("prune-events")
+def prune_command() -> None:
+    """Delete events older than the retention setting."""
+    from dialog.realtime import realtime_of
+
+    watermark = realtime_of(current_app).prune_now()
+    click.echo(f"events up to id {watermark} are pruned")
+
+
+@group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Serve with Flask-SocketIO's own server (development and tests; production uses gunicorn)."""
+    from dialog.extensions import socketio
+    from dialog.realtime import realtime_of
+
+    realtime_of(current_app).start()
+    click.echo(f"serving on http://{host}:{port} (async mode {socketio.server.async_mode}, pid {os.getpid()})")
+    socketio.run(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        host=host,
+        port=port,
+        use_reloader=False,
+        log_output=False,
+        allow_unsafe_werkzeug=True,
+    )
+
+
+def register(app: Flask) -> None:
+    """Add the `dialog` command group to the app's CLI."""
+    app.cli.add_command(group)

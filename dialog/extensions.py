@@ -1,0 +1,11 @@
+"""Extension objects, created unbound and bound to the app in create_app()."""
+from __future__ import annotations
+
+from flask_smorest import Api
+from flask_socketio import SocketIO
+
+from events import Database
+
+db = Database()
+socketio = SocketIO()
+api = Api()

@@ -1,0 +1,229 @@
+"""The `/live` Socket.IO namespace: auth at connect, subscribe with cursor replay, live events.
+
+Each connection has one ordered stream. `subscribe` pauses live delivery, replays what the
+client missed from the event log in pages (in a background task, with back-pressure), then
+joins the topic rooms at exactly the relay's position, so the hand-over has no gap and no
+duplicate. The relay emits each committed event once to the rooms of its topics; an event on
+several topics reaches a client in several of those rooms once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from flask_socketio import Namespace
+from marshmallow import ValidationError
+
+from dialog.auth import NOBODY, Caller, caller_from_token
+from dialog.extensions import db, socketio
+from dialog.schemas import SubscribeMessage, UnsubscribeMessage, first_error
+from events import Event, Relay, check_cursor, policy, read_page
+from services.errors import AuthenticationFailed
+
+NAMESPACE = "/live"
+log = logging.getLogger(__name__)
+
+
+def room_of(topic: str) -> str:
+    """The Socket.IO room whose members follow `topic` live."""
+    return "topic:" + topic
+
+
+def error_ack(code: str, message: str) -> dict[str, Any]:
+    """The ack of a message that could not be carried out."""
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+@dataclass
+class LiveClient:
+    """One connection's stream: its topics, the last id it was given, and whether it is live."""
+
+    sid: str
+    caller: Caller
+    topics: set[str] = field(default_factory=set)
+    cursor: int | None = None
+    live: bool = False
+    # Bumped by every subscribe and by disconnect; a replay task of an older generation stops.
+    generation: int = 0
+    busy: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SocketIOSink:
+    """Relay sink: emit each event once to the rooms of its topics."""
+
+    def push(self, events: list[Event]) -> None:
+        """Emit `events` in order (python-socketio encodes each packet once per emit)."""
+        server = socketio.server
+        for event in events:
+            server.emit("event", event.envelope(), to=[room_of(t) for t in event.topics], namespace=NAMESPACE)
+
+
+class LiveNamespace(Namespace):
+    """Handlers of the `/live` namespace."""
+
+    def __init__(self, relay: Relay, *, max_queued: int) -> None:
+        super().__init__(NAMESPACE)
+        self.relay = relay
+        self.max_queued = max_queued
+        self.clients: dict[str, LiveClient] = {}
+
+    # -- connection ----------------------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
+        caller = NOBODY
+        if auth is not None:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if token is not None or not isinstance(auth, dict):
+                try:
+                    caller = caller_from_token(token) if isinstance(token, str) else _bad_auth()
+                except AuthenticationFailed as exc:
+                    raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+        sid: str = request.sid  # type: ignore[attr-defined]
+        self.clients[sid] = LiveClient(sid, caller)
+
+    def on_disconnect(self, *_reason: Any) -> None:
+        """Forget the connection and stop its replay."""
+        client = self.clients.pop(request.sid, None)  # type: ignore[attr-defined]
+        if client is not None:
+            client.generation += 1
+            with self.relay.lock:
+                client.live = False
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Dispatch to `on_<event>`; unknown message names get an error ack instead of silence."""
+        if event in ("connect", "disconnect") or hasattr(self, "on_" + event):
+            return super().trigger_event(event, *args)
+        return error_ack("unknown_message", f"there is no message {event!r} in {NAMESPACE}")
+
+    # -- subscribe / unsubscribe ---------------------------------------------------------------
+    def on_subscribe(self, data: Any = None) -> dict[str, Any]:
+        """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            return error_ack("not_connected", "connect first")
+        try:
+            message = SubscribeMessage().load(_as_object(data))
+        except ValidationError as exc:
+            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        granted, denied = policy.authorize(client.caller.principal, message["topics"])
+        client.generation += 1
+        generation = client.generation
+        with client.busy:  # wait for an older replay of this client to notice and stop
+            with db.read() as session:
+                check = check_cursor(session, message.get("since"), message.get("epoch"))
+            with self.relay.lock:
+                if client.live:
+                    # Everything up to the relay's position has been emitted to this client.
+                    self._leave_rooms(client, client.topics)
+                    client.live = False
+                    client.cursor = self.relay.position
+            new_topics = [t for t in granted if t not in client.topics]
+            backfill = None
+            if client.cursor is None:
+                client.cursor = check.start
+            elif check.recovered and "since" in message and check.start < client.cursor and new_topics:
+                # Topics joining a running stream: their history since `since` comes first.
+                backfill = (check.start, client.cursor, new_topics)
+            client.topics.update(granted)
+        socketio.start_background_task(self._stream, client, generation, backfill)
+        ack: dict[str, Any] = {
+            "ok": True,
+            "topics": granted,
+            "denied": denied,
+            "recovered": check.recovered,
+            "head": check.state.head,
+            "epoch": check.state.epoch,
+        }
+        if not check.recovered:
+            ack.update(earliest=check.state.earliest, reason=check.reason)
+        return ack
+
+    def on_unsubscribe(self, data: Any = None) -> dict[str, Any]:
+        """Stop following topics."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            return error_ack("not_connected", "connect first")
+        try:
+            message = UnsubscribeMessage().load(_as_object(data))
+        except ValidationError as exc:
+            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        with self.relay.lock:
+            dropped = [t for t in message["topics"] if t in client.topics]
+            if client.live:
+                self._leave_rooms(client, dropped)
+            client.topics.difference_update(dropped)
+        return {"ok": True, "topics": sorted(client.topics)}
+
+    # -- streaming -----------------------------------------------------------------------------
+    def _stream(self, client: LiveClient, generation: int, backfill: tuple[int, int, list[str]] | None) -> None:
+        def cancelled() -> bool:
+            return client.generation != generation
+
+        with client.busy:
+            if cancelled() or client.cursor is None:
+                return
+            try:
+                if backfill is not None:
+                    after, upto, topics = backfill
+                    while after < upto and not cancelled():
+                        with db.read() as session:
+                            page = read_page(session, after, topics, limit=self.relay.page_size, upto=upto)
+                        for event in page:
+                            self._send(client, event, cancelled)
+                        after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto
+                catch_up = self.relay.follow(
+                    client.cursor, lambda: tuple(client.topics), lambda _c: self._go_live(client), cancelled
+                )
+                try:
+                    for event in catch_up:
+                        self._send(client, event, cancelled)
+                finally:
+                    client.cursor = catch_up.cursor
+            except Exception:
+                log.exception("replay for %s failed", client.sid)
+                socketio.server.disconnect(client.sid, namespace=NAMESPACE)
+
+    def _go_live(self, client: LiveClient) -> None:
+        # Called under the relay lock when the client's cursor equals the relay's position.
+        client.live = True
+        for topic in client.topics:
+            socketio.server.enter_room(client.sid, room_of(topic), namespace=NAMESPACE)
+
+    def _leave_rooms(self, client: LiveClient, topics: Iterable[str]) -> None:
+        for topic in topics:
+            socketio.server.leave_room(client.sid, room_of(topic), namespace=NAMESPACE)
+
+    def _send(self, client: LiveClient, event: Event, cancelled: Any) -> None:
+        # Back-pressure: a client that reads slowly is not sent the next page until it drains,
+        # so a client far behind never holds more than about `max_queued` packets in memory.
+        while self._queued(client.sid) > self.max_queued and not cancelled():
+            socketio.sleep(0.02)
+        if not cancelled():
+            socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE)
+
+    def _queued(self, sid: str) -> int:
+        server = socketio.server
+        try:
+            eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+            sock = server.eio.sockets.get(eio_sid)
+        except KeyError:
+            return 0
+        return sock.queue.qsize() if sock is not None else 0
+
+    def connected_clients(self) -> int:
+        """How many connections this process holds on `/live`."""
+        return len(self.clients)
+
+
+def _as_object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationError({"message": ['must be an object like {"topics": ["news"]}']})
+    return data
+
+
+def _bad_auth() -> Caller:
+    raise AuthenticationFailed('auth must be {"token": "<bearer token>"} or nothing', code="invalid_auth")

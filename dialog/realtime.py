@@ -1,0 +1,64 @@
+"""Wires the relay to the transports of this process and runs its background tasks."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from dialog.extensions import db, socketio
+from dialog.live import LiveNamespace, SocketIOSink
+from events import Relay, StreamHub, on_commit, prune, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Realtime:
+    """The relay, the HTTP stream hub and the /live namespace of one web process."""
+
+    def __init__(self, app: Flask) -> None:
+        config = app.config
+        self.relay = Relay(db, page_size=config["REPLAY_PAGE_SIZE"], poll_interval=config["RELAY_POLL_SECONDS"])
+        self.hub = StreamHub()
+        self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"])
+        self.relay.add_sink(SocketIOSink())
+        self.relay.add_sink(self.hub)
+        self.retention = timedelta(days=config["EVENT_RETENTION_DAYS"])
+        self.retention_check_seconds = config["RETENTION_CHECK_SECONDS"]
+        self.started = False
+        socketio.on_namespace(self.live)
+        app.extensions["dialog.realtime"] = self
+
+    def start(self) -> None:
+        """Start pushing: the relay from the current head, and the retention sweep."""
+        if self.started:
+            return
+        self.started = True
+        self.relay.start_at_head()
+        # Commits in this process wake the relay at once; other processes' commits are polled.
+        on_commit(self.relay.notify)
+        socketio.start_background_task(self.relay.run)
+        socketio.start_background_task(self._retention_loop)
+
+    def stop(self) -> None:
+        """Stop the relay loop."""
+        self.relay.stop()
+
+    def prune_now(self) -> int:
+        """Apply the retention setting once; return the new watermark."""
+        with db.write() as session:
+            return prune(session, utcnow() - self.retention)
+
+    def _retention_loop(self) -> None:
+        while True:
+            try:
+                self.prune_now()
+            except Exception:
+                log.exception("event retention sweep failed")
+            socketio.sleep(self.retention_check_seconds)
+
+
+def realtime_of(app: Flask) -> Realtime:
+    """The Realtime object bound to `app`."""
+    realtime: Realtime = app.extensions["dialog.realtime"]
+    return realtime

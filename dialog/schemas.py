@@ -1,0 +1,51 @@
+"""Marshmallow schemas shared by several blueprints (cursors and topic lists)."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+MAX_TOPICS = 100
+
+
+class TopicList(fields.Field):
+    """Topics as a list, or as `a,b,c` in a query string."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+            raise ValidationError("a list of topic names")
+        topics = [t.strip() for t in items if t.strip()]
+        if not topics:
+            raise ValidationError("name at least one topic")
+        if len(topics) > MAX_TOPICS:
+            raise ValidationError(f"at most {MAX_TOPICS} topics")
+        if any(len(t) > 120 for t in topics):
+            raise ValidationError("a topic name has at most 120 characters")
+        return list(dict.fromkeys(topics))
+
+
+class CursorFields(Schema):
+    """`since` and `epoch`, as every transport takes them."""
+
+    since = fields.Integer(strict=False, validate=validate.Range(min=0, error="a cursor is never negative"))
+    epoch = fields.String(validate=validate.Length(min=1, max=32))
+
+
+class SubscribeMessage(CursorFields):
+    """The `subscribe` message of the /live namespace."""
+
+    topics = TopicList(required=True)
+
+
+class UnsubscribeMessage(Schema):
+    """The `unsubscribe` message of the /live namespace."""
+
+    topics = TopicList(required=True)
+
+
+def first_error(errors: dict[str, Any]) -> str:
+    """A one-line summary of marshmallow errors, for Socket.IO error acks."""
+    field, problems = next(iter(errors.items()))
+    text = problems[0] if isinstance(problems, list) and problems else problems
+    return f"{field}: {text}"

@@ -1,0 +1,40 @@
+"""The event bus: the event log (transactional outbox), commit-order cursors, handlers, relay."""
+from events.db import Base, Database
+from events.envelope import Actor, Event, isoformat_z, utcnow
+from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
+from events.outbox import on_commit, publish
+from events.registry import InvalidEventData, UnknownEventType, registry
+from events.relay import CatchUp, Relay
+from events.streams import Listener, PullResult, StreamHub, follow_stream, pull
+from events.topics import ANONYMOUS, Principal, policy
+
+__all__ = [
+    "ANONYMOUS",
+    "Actor",
+    "Base",
+    "CatchUp",
+    "CursorCheck",
+    "Database",
+    "Event",
+    "InvalidEventData",
+    "Listener",
+    "LogState",
+    "Principal",
+    "PullResult",
+    "Relay",
+    "StreamHub",
+    "UnknownEventType",
+    "check_cursor",
+    "follow_stream",
+    "init_log",
+    "isoformat_z",
+    "log_state",
+    "on_commit",
+    "policy",
+    "prune",
+    "publish",
+    "pull",
+    "read_page",
+    "registry",
+    "utcnow",
+]

@@ -1,0 +1,108 @@
+"""The database layer shared by every service: declarative base, engine set-up, units of work."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table; one metadata so Alembic sees the whole schema."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make SQLite behave for a multi-threaded server: WAL, foreign keys, waiting writers."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below (pysqlite's own is broken).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front: two deferred transactions that both read and
+        # then write would otherwise deadlock, and SQLite fails one without waiting.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the engine and hands out sessions: `write()` commits, `read()` never does."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._writer: sessionmaker[Session] | None = None
+        self._reader: sessionmaker[Session] | None = None
+
+    def configure(self, url: str, *, echo: bool = False) -> None:
+        """Create the engine for `url` (SQLite gets the pragmas a threaded server needs)."""
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+                kwargs["poolclass"] = StaticPool
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.dispose()
+        engine = create_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        self.engine = engine
+        writer_bind = engine.execution_options(sqlite_immediate=True)
+        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        from events import outbox  # local: outbox imports models which import this module
+
+        outbox.install(self._writer)
+
+    @property
+    def dialect(self) -> str:
+        """Name of the SQL dialect in use ("sqlite", "postgresql")."""
+        assert self.engine is not None, "Database.configure() was not called"
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        if self.engine is not None:
+            self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work: commits on success (publishing its events), rolls back on error."""
+        assert self._writer is not None, "Database.configure() was not called"
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; closing it ends its transaction but keeps loaded objects usable."""
+        assert self._reader is not None, "Database.configure() was not called"
+        with self._reader() as session:
+            yield session
+
+    def create_all(self) -> None:
+        """Create every table directly (unit tests; the app itself runs Alembic migrations)."""
+        assert self.engine is not None
+        Base.metadata.create_all(self.engine)

@@ -1,0 +1,126 @@
+"""Publishing inside the caller's transaction: the transactional outbox.
+
+`publish()` only buffers the event on the session. Right before the session commits, the
+buffered events are appended to the event log in the same transaction, their handlers run
+(and may publish more), and after the commit the in-process listeners (the relay) are woken.
+A rolled-back transaction therefore publishes nothing, and a committed one loses nothing.
+
+Commit order: on PostgreSQL every appending transaction first takes one transaction-scoped
+advisory lock, so ids are drawn from the sequence in the order the transactions will commit
+(the lock is released only by the commit). SQLite has a single writer at a time, which gives
+the same order for free. The lock is taken as late as possible (at commit) to keep it short.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from events.envelope import Actor, Event
+from events.models import EventRecord, EventTopic, LogMeta
+from events.registry import registry
+
+OUTBOX = "events.outbox"
+COMMITTED = "events.committed"
+# Any constant works; it only has to be the same in every process appending to the log.
+COMMIT_ORDER_LOCK = 0x5C1D1A10
+
+CommitListener = Callable[[list[Event]], None]
+_commit_listeners: list[CommitListener] = []
+
+
+def publish(
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    topic: str,
+    extra_topics: Iterable[str] = (),
+    actor: Actor | None = None,
+) -> Event:
+    """Record an event to be appended when `session` commits; validated against its schema now."""
+    clean = registry.validate(event_type, data)
+    pending = Event(type=event_type, topic=topic, data=clean, actor=actor, extra_topics=tuple(extra_topics))
+    session.info.setdefault(OUTBOX, []).append(pending)
+    return pending
+
+
+def on_commit(listener: CommitListener) -> CommitListener:
+    """Call `listener(events)` after each commit that appended events (in this process)."""
+    if listener not in _commit_listeners:
+        _commit_listeners.append(listener)
+    return listener
+
+
+def remove_commit_listener(listener: CommitListener) -> None:
+    """Stop calling `listener` after commits."""
+    if listener in _commit_listeners:
+        _commit_listeners.remove(listener)
+
+
+def read_epoch(session: Session) -> str:
+    """The epoch of the log this session writes to."""
+    epoch = session.scalar(select(LogMeta.epoch).where(LogMeta.id == 1))
+    if epoch is None:
+        raise RuntimeError("the event log is not initialised: run `flask dialog migrate`")
+    return epoch
+
+
+def _append(session: Session) -> None:
+    pending: list[Event] = session.info.pop(OUTBOX, [])
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
+    epoch = read_epoch(session)
+    committed: list[Event] = session.info.setdefault(COMMITTED, [])
+    while pending:
+        rows = [
+            {
+                "topic": ev.topic,
+                "type": ev.type,
+                "occurred_at": ev.occurred_at,
+                "actor_id": ev.actor.id if ev.actor else None,
+                "actor_name": ev.actor.name if ev.actor else None,
+                "data": ev.data,
+            }
+            for ev in pending
+        ]
+        ids = session.scalars(
+            insert(EventRecord).returning(EventRecord.id, sort_by_parameter_order=True), rows
+        ).all()
+        topic_rows = []
+        for ev, new_id in zip(pending, ids, strict=True):
+            ev.id, ev.epoch = new_id, epoch
+            topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics)
+        session.execute(insert(EventTopic), topic_rows)
+        committed.extend(pending)
+        # Handlers run in this same transaction: a reaction commits with its cause or not at all.
+        for ev in pending:
+            for handler in registry.handlers.get(ev.type, ()):
+                handler(session, ev)
+        pending = session.info.pop(OUTBOX, [])
+
+
+def _after_commit(session: Session) -> None:
+    committed: list[Event] = session.info.pop(COMMITTED, [])
+    if committed:
+        for listener in list(_commit_listeners):
+            listener(committed)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(OUTBOX, None)
+    session.info.pop(COMMITTED, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Attach the outbox to every session made by `factory`."""
+    if sa_event.contains(factory, "before_commit", _append):
+        return
+    sa_event.listen(factory, "before_commit", _append)
+    sa_event.listen(factory, "after_commit", _after_commit)
+    sa_event.listen(factory, "after_rollback", _after_rollback)

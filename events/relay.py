@@ -1,0 +1,161 @@
+"""The relay: pushes committed events, in id order, to the live transports of this process.
+
+It tails the event log itself (woken at once by commits in this process, and polling for
+commits made by other processes such as the scheduler or the CLI), so anything committed is
+pushed even if the process that committed it died before pushing. `position` is the id of the
+last event pushed; `CatchUp` uses it to hand a replaying client over to live delivery with no
+gap and no duplicate.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+from events.db import Database
+from events.envelope import Event
+from events.log import log_state, read_page
+
+log = logging.getLogger(__name__)
+
+
+class Sink(Protocol):
+    """Something that delivers events live (the Socket.IO gateway, the HTTP stream hub)."""
+
+    def push(self, events: list[Event]) -> None:
+        """Deliver a batch of committed events, oldest first; must not block."""
+
+
+class Relay:
+    """Tails the log and pushes each committed event once to every sink."""
+
+    def __init__(self, db: Database, *, page_size: int = 500, poll_interval: float = 0.5) -> None:
+        self.db = db
+        self.page_size = page_size
+        self.poll_interval = poll_interval
+        self.position = 0
+        self.pushed = 0
+        # Re-entrant so a sink (or a go-live callback) may call back into the relay.
+        self.lock = threading.RLock()
+        self._advanced = threading.Condition(self.lock)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.sinks: list[Sink] = []
+
+    def add_sink(self, sink: Sink) -> None:
+        """Deliver every future event to `sink` as well."""
+        with self.lock:
+            self.sinks.append(sink)
+
+    def start_at_head(self) -> None:
+        """Start pushing after the newest committed event (live clients resume by cursor)."""
+        with self.db.read() as session:
+            self.position = log_state(session).head
+
+    def notify(self, _events: object = None) -> None:
+        """Wake the relay now: something was committed."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask `run()` to return."""
+        self._stop.set()
+        self._wake.set()
+
+    def pump(self) -> int:
+        """Push everything committed after `position`; return how many events were pushed."""
+        total = 0
+        while True:
+            with self.db.read() as session:
+                batch = read_page(session, self.position, None, limit=self.page_size, with_topics=True)
+            if not batch:
+                return total
+            with self.lock:
+                for sink in self.sinks:
+                    try:
+                        sink.push(batch)
+                    except Exception:  # one broken transport must not stop the others
+                        log.exception("relay sink %r failed", sink)
+                self.position = batch[-1].id or self.position
+                self.pushed += len(batch)
+                self._advanced.notify_all()
+            total += len(batch)
+
+    def run(self) -> None:
+        """Push until `stop()`; meant to be a background task of the web process."""
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            try:
+                self.pump()
+            except Exception:  # the database may be briefly away; keep going
+                log.exception("relay pump failed; retrying")
+                time.sleep(self.poll_interval)
+
+    def wait_until(self, predicate: Callable[[int], bool], timeout: float) -> bool:
+        """Block until `predicate(position)` holds or `timeout` passes; return whether it holds."""
+        with self._advanced:
+            return self._advanced.wait_for(lambda: predicate(self.position), timeout)
+
+    def follow(
+        self,
+        cursor: int,
+        topics: Callable[[], Iterable[str]],
+        go_live: Callable[[int], None],
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> CatchUp:
+        """Replay events after `cursor` on `topics`, then call `go_live` under the relay lock."""
+        return CatchUp(self, cursor, topics, go_live, cancelled)
+
+
+class CatchUp:
+    """Iterates the events a client missed, page by page, then switches it to live delivery.
+
+    The switch happens under the relay lock only when the client's cursor equals the relay's
+    position: every event up to there came from the log, every later one will come from the
+    relay. `cursor` always names the last event the consumer has been given.
+    """
+
+    def __init__(
+        self,
+        relay: Relay,
+        cursor: int,
+        topics: Callable[[], Iterable[str]],
+        go_live: Callable[[int], None],
+        cancelled: Callable[[], bool],
+    ) -> None:
+        self.relay = relay
+        self.cursor = cursor
+        self.topics = topics
+        self.go_live = go_live
+        self.cancelled = cancelled
+        self.live = False
+        self.replayed = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        relay = self.relay
+        while not self.cancelled():
+            target = relay.position
+            if self.cursor < target:
+                with relay.db.read() as session:
+                    page = read_page(
+                        session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target
+                    )
+                for event in page:
+                    if self.cancelled():
+                        return
+                    yield event
+                    self.cursor = event.id or self.cursor
+                    self.replayed += 1
+                if len(page) < relay.page_size:
+                    self.cursor = target
+                continue
+            with relay.lock:
+                if relay.position == self.cursor and not self.cancelled():
+                    self.go_live(self.cursor)
+                    self.live = True
+                    return
+            if self.cursor > relay.position:
+                # The client starts from a head the relay has not pushed yet: let it catch up.
+                relay.wait_until(lambda position: position >= self.cursor, timeout=1.0)

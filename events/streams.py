@@ -1,0 +1,157 @@
+"""Live listeners for the HTTP transports (SSE, long-poll): a relay sink with bounded queues."""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from events.db import Database
+from events.envelope import Event
+from events.log import CursorCheck, check_cursor, log_state, read_page
+from events.relay import Relay
+
+DEFAULT_QUEUE_SIZE = 5000
+
+
+class Listener:
+    """One live HTTP stream: its topics and a bounded queue the relay fills.
+
+    A reader too slow to keep up is not allowed to grow the queue without bound: on overflow
+    the listener is dropped from live delivery and its reader goes back to replaying from the
+    log, starting after the last event it was given.
+    """
+
+    def __init__(self, topics: Iterable[str], cursor: int, maxsize: int = DEFAULT_QUEUE_SIZE) -> None:
+        self.topics = frozenset(topics)
+        self.queue: queue.Queue[Event] = queue.Queue(maxsize=maxsize)
+        self.last_enqueued = cursor
+        self.overflowed = False
+
+    def offer(self, event: Event) -> bool:
+        """Queue `event` without blocking; False (and overflowed) if the reader fell behind."""
+        try:
+            self.queue.put_nowait(event)
+        except queue.Full:
+            self.overflowed = True
+            return False
+        self.last_enqueued = event.id or self.last_enqueued
+        return True
+
+    def get(self, timeout: float) -> Event | None:
+        """The next event, or None after `timeout` seconds without one."""
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+class StreamHub:
+    """Relay sink that hands each event to the live listeners of its topics."""
+
+    def __init__(self) -> None:
+        self._by_topic: dict[str, set[Listener]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, listener: Listener) -> None:
+        """Start live delivery to `listener` (call under the relay lock, see CatchUp)."""
+        with self._lock:
+            for topic in listener.topics:
+                self._by_topic.setdefault(topic, set()).add(listener)
+
+    def remove(self, listener: Listener) -> None:
+        """Stop live delivery to `listener`."""
+        with self._lock:
+            for topic in listener.topics:
+                bucket = self._by_topic.get(topic)
+                if bucket is not None:
+                    bucket.discard(listener)
+                    if not bucket:
+                        del self._by_topic[topic]
+
+    def count(self) -> int:
+        """How many distinct live listeners there are."""
+        with self._lock:
+            return len({lst for bucket in self._by_topic.values() for lst in bucket})
+
+    def push(self, events: list[Event]) -> None:
+        """Deliver each event once to every listener following any of its topics."""
+        for event in events:
+            with self._lock:
+                targets = set().union(*(self._by_topic.get(t, ()) for t in event.topics))
+            for listener in targets:
+                if not listener.overflowed and not listener.offer(event):
+                    self.remove(listener)
+
+
+def follow_stream(
+    relay: Relay, hub: StreamHub, cursor: int, topics: Iterable[str], *, heartbeat: float
+) -> Iterator[Event | None]:
+    """Yield every event on `topics` after `cursor`, in order, forever; None as a heartbeat.
+
+    Replays from the log, then goes live through `hub`; a reader that falls too far behind is
+    moved back to replay and resumes exactly after the last event it was given.
+    """
+    topic_set = frozenset(topics)
+    while True:
+        holder: list[Listener] = []
+
+        def go_live(position: int) -> None:
+            listener = Listener(topic_set, position)
+            hub.add(listener)
+            holder.append(listener)
+
+        catch_up = relay.follow(cursor, lambda: topic_set, go_live)
+        yield from catch_up
+        cursor = catch_up.cursor
+        if not holder:
+            continue
+        listener = holder[0]
+        try:
+            while not (listener.overflowed and listener.queue.empty()):
+                event = listener.get(timeout=heartbeat)
+                if event is None:
+                    if not listener.overflowed:
+                        yield None
+                    continue
+                yield event
+                cursor = event.id or cursor
+        finally:
+            hub.remove(listener)
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """A long-poll answer: a page of events and the cursor to ask with next."""
+
+    events: list[Event]
+    next: int
+    check: CursorCheck
+
+
+def pull(
+    db: Database, relay: Relay, topics: Iterable[str], *, since: int | None, epoch: str | None, limit: int, wait: float
+) -> PullResult:
+    """A page of events after `since`; with `wait`, hold the request until one arrives or time runs out."""
+    topic_list = sorted(set(topics))
+    with db.read() as session:
+        check = check_cursor(session, since, epoch)
+    if not check.recovered:
+        return PullResult([], check.start, check)
+    cursor = check.start
+    deadline = time.monotonic() + wait
+    while True:
+        seen = relay.position
+        with db.read() as session:
+            # Every id up to the head is committed (ids follow commit order), so a short page
+            # means nothing else up to the head: the next cursor may skip ahead to it.
+            head = log_state(session).head
+            page = read_page(session, cursor, topic_list, limit=limit, upto=head)
+        if page:
+            return PullResult(page, page[-1].id if len(page) == limit else head, check)  # type: ignore[arg-type]
+        cursor = max(cursor, head)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return PullResult([], cursor, check)
+        relay.wait_until(lambda position: position > seen, timeout=min(remaining, 5.0))

@@ -1,0 +1,18 @@
+"""gunicorn settings for the production async mode (gevent); override any with GUNICORN_CMD_ARGS."""
+import os
+
+worker_class = "gevent"
+workers = 1  # one process per core is done with several instances behind nginx (sticky sessions)
+worker_connections = int(os.environ.get("DIALOG_WORKER_CONNECTIONS", "10000"))
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+bind = os.environ.get("DIALOG_BIND", "127.0.0.1:5000")
+raw_env = ["DIALOG_ASYNC_MODE=gevent"]
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201
+    """Start the relay and retention sweep inside the worker, after gevent has patched it."""
+    from dialog.realtime import realtime_of
+
+    realtime_of(worker.wsgi).start()

@@ -1,0 +1,7 @@
+"""Domain services: each a package with its models, commands, event schemas and topic rules."""
+from __future__ import annotations
+
+
+def load_all() -> None:
+    """Import every service so its tables, event types, handlers and topic rules are registered."""
+    from services import identity, news, programme  # noqa: F401

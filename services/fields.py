@@ -1,0 +1,50 @@
+"""Marshmallow fields shared by the event schemas and the API schemas."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+LANGUAGES = ("de", "en")
+
+
+def localized_text(*, max_length: int | None = None, **kwargs: Any) -> fields.Dict:
+    """Text in one or more languages: `{"de": "...", "en": "..."}`, at least one non-empty."""
+    value_rules = [validate.Length(min=1, max=max_length)]
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LANGUAGES, error="unknown language {input!r}")),
+        values=fields.String(validate=value_rules),
+        validate=validate.Length(min=1, error="give the text in at least one language"),
+        **kwargs,
+    )
+
+
+class UtcTimestamp(fields.Field):
+    """A UTC time on the wire as ISO 8601 with `Z` (`2021-03-14T22:59:59Z`)."""
+
+    default_error_messages = {"invalid": "not a UTC time like 2021-03-14T22:59:59Z"}
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        from events.envelope import isoformat_z
+
+        return isoformat_z(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str) or not value.endswith("Z"):
+            raise self.make_error("invalid")
+        try:
+            datetime.fromisoformat(value[:-1])
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+        return value
+
+
+def require_one_of(value: dict[str, Any], *keys: str) -> None:
+    """Raise unless `value` has at least one of `keys`."""
+    if not any(k in value for k in keys):
+        raise ValidationError(f"one of {', '.join(keys)} is required")
