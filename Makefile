@@ -25,11 +25,11 @@ run: $(VENV)/.installed
 	$(BIN)/flask dialog seed-demo --if-empty
 	$(BIN)/gunicorn -c gunicorn.conf.py -b $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed-test
+test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check dialog events services tests
+	$(BIN)/ruff check dialog events services tests wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
 
 clean:

@@ -1,4 +1,5 @@
 """gunicorn settings for the production async mode (gevent); override any with GUNICORN_CMD_ARGS."""
+
 import os
 
 worker_class = "gevent"

@@ -1,4 +1,5 @@
 """The Flask face of Smart City Dialog: create_app() binds the extensions and blueprints."""
+
 from __future__ import annotations
 
 from pathlib import Path

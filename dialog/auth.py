@@ -1,4 +1,5 @@
 """Bearer-token authentication for HTTP requests and Socket.IO connections."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """`flask dialog ...`: migrate, create-admin, seed-demo, serve, prune-events, db-revision."""
+
 from __future__ import annotations
 
 import os
@@ -102,6 +103,8 @@ def serve_command(host: str, port: int) -> None:
     from dialog.realtime import realtime_of
 
     realtime_of(current_app).start()
+    # Flask ignores app.run() inside its own CLI; this command is the one place that should run.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"serving on http://{host}:{port} (async mode {socketio.server.async_mode}, pid {os.getpid()})")
     socketio.run(
         current_app._get_current_object(),  # type: ignore[attr-defined]

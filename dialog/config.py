@@ -1,4 +1,5 @@
 """Configuration from the environment, with an embedded default that needs nothing installed."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Demo data from the programme documents in shared/seeds, so a newcomer sees a living platform."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """One error shape for the whole HTTP API: `{"error": {"code", "message", "details"}}`."""
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,9 @@ CODE_OF_STATUS = {
 
 def error_body(status: int, message: str, *, code: str | None = None, details: Any = None) -> dict[str, Any]:
     """The JSON body of an error response."""
-    return {"error": {"code": code or CODE_OF_STATUS.get(status, "error"), "message": message, "details": details or {}}}
+    return {
+        "error": {"code": code or CODE_OF_STATUS.get(status, "error"), "message": message, "details": details or {}}
+    }
 
 
 def handle_http_exception(error: HTTPException) -> ResponseReturnValue:

@@ -6,6 +6,7 @@ joins the topic rooms at exactly the relay's position, so the hand-over has no g
 duplicate. The relay emits each committed event once to the rooms of its topics; an event on
 several topics reaches a client in several of those rooms once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
-from flask_socketio import Namespace
+from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import ValidationError
 
 from dialog.auth import NOBODY, Caller, caller_from_token

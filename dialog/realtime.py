@@ -1,4 +1,5 @@
 """Wires the relay to the transports of this process and runs its background tasks."""
+
 from __future__ import annotations
 
 import logging

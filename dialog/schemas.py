@@ -1,4 +1,5 @@
 """Marshmallow schemas shared by several blueprints (cursors and topic lists)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +10,14 @@ MAX_TOPICS = 100
 
 
 class TopicList(fields.Field):
-    """Topics as a list, or as `a,b,c` in a query string."""
+    """Topics as a list, or (with `comma_separated`, for query strings) as `a,b,c`."""
+
+    def __init__(self, *, comma_separated: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.comma_separated = comma_separated
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
-        items = value.split(",") if isinstance(value, str) else value
+        items = value.split(",") if self.comma_separated and isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
             raise ValidationError("a list of topic names")
         topics = [t.strip() for t in items if t.strip()]

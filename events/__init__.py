@@ -1,4 +1,5 @@
 """The event bus: the event log (transactional outbox), commit-order cursors, handlers, relay."""
+
 from events.db import Base, Database
 from events.envelope import Actor, Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page

@@ -1,4 +1,5 @@
 """The database layer shared by every service: declarative base, engine set-up, units of work."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

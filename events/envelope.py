@@ -1,4 +1,5 @@
 """The event as clients see it: one JSON envelope, the same on every transport."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Reading the event log: its state, cursor checks, replay pages, retention."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Tables of the event log: the events, their routing topics, and the log's metadata."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,9 +34,7 @@ class EventTopic(Base):
     __tablename__ = "event_topic"
 
     topic: Mapped[str] = mapped_column(String(120), primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        EventId, ForeignKey("event_log.id", ondelete="CASCADE"), primary_key=True
-    )
+    event_id: Mapped[int] = mapped_column(EventId, ForeignKey("event_log.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_event_topic_event_id", "event_id"),)
 

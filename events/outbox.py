@@ -10,6 +10,7 @@ advisory lock, so ids are drawn from the sequence in the order the transactions 
 (the lock is released only by the commit). SQLite has a single writer at a time, which gives
 the same order for free. The lock is taken as late as possible (at commit) to keep it short.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -89,10 +90,8 @@ def _append(session: Session) -> None:
             }
             for ev in pending
         ]
-        ids = session.scalars(
-            insert(EventRecord).returning(EventRecord.id, sort_by_parameter_order=True), rows
-        ).all()
-        topic_rows = []
+        ids = session.scalars(insert(EventRecord).returning(EventRecord.id, sort_by_parameter_order=True), rows).all()
+        topic_rows: list[dict[str, Any]] = []
         for ev, new_id in zip(pending, ids, strict=True):
             ev.id, ev.epoch = new_id, epoch
             topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics)

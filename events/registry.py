@@ -1,4 +1,5 @@
 """The visible registries of the bus: event types with their data schemas, and handlers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

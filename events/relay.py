@@ -6,6 +6,7 @@ pushed even if the process that committed it died before pushing. `position` is 
 last event pushed; `CatchUp` uses it to hand a replaying client over to live delivery with no
 gap and no duplicate.
 """
+
 from __future__ import annotations
 
 import logging
@@ -139,9 +140,7 @@ class CatchUp:
             target = relay.position
             if self.cursor < target:
                 with relay.db.read() as session:
-                    page = read_page(
-                        session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target
-                    )
+                    page = read_page(session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target)
                 for event in page:
                     if self.cancelled():
                         return

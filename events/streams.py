@@ -1,11 +1,14 @@
 """Live listeners for the HTTP transports (SSE, long-poll): a relay sink with bounded queues."""
+
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from events.db import Database
 from events.envelope import Event
@@ -97,7 +100,7 @@ def follow_stream(
     while True:
         holder: list[Listener] = []
 
-        def go_live(position: int) -> None:
+        def go_live(position: int, holder: list[Listener] = holder) -> None:
             listener = Listener(topic_set, position)
             hub.add(listener)
             holder.append(listener)
@@ -154,4 +157,4 @@ def pull(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return PullResult([], cursor, check)
-        relay.wait_until(lambda position: position > seen, timeout=min(remaining, 5.0))
+        relay.wait_until(partial(operator.lt, seen), timeout=min(remaining, 5.0))

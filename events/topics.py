@@ -1,4 +1,5 @@
 """Who may follow which topic: a policy that services fill with rules for their own topics."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -55,9 +56,7 @@ class TopicPolicy:
             return "unknown topic"
         return family(principal, arg)
 
-    def authorize(
-        self, principal: Principal, topics: Iterable[str]
-    ) -> tuple[list[str], list[dict[str, str]]]:
+    def authorize(self, principal: Principal, topics: Iterable[str]) -> tuple[list[str], list[dict[str, str]]]:
         """Split `topics` into those granted and those denied (each with its reason)."""
         granted: list[str] = []
         denied: list[dict[str, str]] = []

@@ -1,4 +1,5 @@
 """Domain services: each a package with its models, commands, event schemas and topic rules."""
+
 from __future__ import annotations
 
 

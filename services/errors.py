@@ -1,4 +1,5 @@
 """Domain errors: what went wrong in the service's own words; the web layer maps them to HTTP."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Marshmallow fields shared by the event schemas and the API schemas."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Identity API: log in (issue a token), list and revoke tokens, who am I."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """News API: read published news; editors write and publish."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The event stream over plain HTTP: the log's state, long-poll pages, and SSE."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ class LogStateOut(Schema):
 class StreamArgs(CursorFields):
     """Topics (comma-separated) and an optional cursor."""
 
-    topics = TopicList(required=True, metadata={"description": "comma-separated, e.g. news,calls"})
+    topics = TopicList(
+        required=True, comma_separated=True, metadata={"description": "comma-separated, e.g. news,calls"}
+    )
 
 
 class PullArgs(StreamArgs):

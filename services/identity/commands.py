@@ -1,4 +1,5 @@
 """Identity commands: create members, issue, check and revoke bearer tokens."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Identity tables: members and their bearer tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Password hashing with argon2id (argon2-cffi's recommended defaults)."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

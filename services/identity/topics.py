@@ -1,4 +1,5 @@
 """Topic rules of identity: a member's own `user.<id>`, and `moderation` for moderators."""
+
 from __future__ import annotations
 
 from events.topics import Principal, numeric_id, policy

@@ -1,4 +1,5 @@
 """News: items with title and body per language, published on the `news` topic."""
+
 from services.news import events  # noqa: F401  (registers event types and topics)
 from services.news.commands import create_news, publish_news
 from services.news.models import NewsItem

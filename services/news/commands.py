@@ -1,4 +1,5 @@
 """News commands: write a news item, publish it."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Event types the news service publishes, with their data schemas."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,4 +1,5 @@
 """News tables."""
+
 from __future__ import annotations
 
 from datetime import datetime

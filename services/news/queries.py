@@ -1,4 +1,5 @@
 """News reads."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,0 +1,71 @@
+"""A real python-socketio client on /live that records what it receives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import socketio
+
+
+class Recorder:
+    """Connects to /live, collects `event` envelopes in arrival order."""
+
+    def __init__(self, url: str, token: str | None = None, transports: list[str] | None = None) -> None:
+        self.url = url
+        self.token = token
+        self.transports = transports
+        self.events: list[dict[str, Any]] = []
+        self.changed = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("event", self._on_event, namespace="/live")
+
+    def _on_event(self, envelope: dict[str, Any]) -> None:
+        with self.changed:
+            self.events.append(envelope)
+            self.changed.notify_all()
+
+    def connect(self) -> Recorder:
+        """Connect (with the token as `auth`, if any)."""
+        auth = {"token": self.token} if self.token else None
+        self.client.connect(self.url, namespaces=["/live"], auth=auth, transports=self.transports, wait_timeout=10)
+        return self
+
+    def call(self, message: str, data: Any = None) -> Any:
+        """Send a message and return its ack."""
+        return self.client.call(message, data, namespace="/live", timeout=15)
+
+    def subscribe(self, topics: list[str], **cursor: Any) -> dict[str, Any]:
+        """`subscribe` and return the ack."""
+        ack: dict[str, Any] = self.call("subscribe", {"topics": topics, **cursor})
+        return ack
+
+    @property
+    def ids(self) -> list[int]:
+        """Ids received so far, in arrival order."""
+        with self.changed:
+            return [e["id"] for e in self.events]
+
+    def wait_for_id(self, event_id: int, timeout: float = 20) -> bool:
+        """Wait until an event with id >= `event_id` arrived."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not (self.events and self.events[-1]["id"] >= event_id):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.changed.wait(remaining)
+        return True
+
+    def quiet_for(self, seconds: float) -> list[dict[str, Any]]:
+        """Wait `seconds` and return whatever arrived meanwhile."""
+        before = len(self.events)
+        time.sleep(seconds)
+        with self.changed:
+            return self.events[before:]
+
+    def disconnect(self) -> None:
+        """Close the connection."""
+        if self.client.connected:
+            self.client.disconnect()

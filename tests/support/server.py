@@ -1,0 +1,152 @@
+"""Start the real server in its own process (threading mode) on a free port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PASSWORD = "smart-city-demo"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+@dataclass
+class LiveServer:
+    """A running `flask dialog serve` process with its own SQLite database."""
+
+    instance: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment of the server process and of CLI commands against its database."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIALOG_")}
+        env.update(
+            DIALOG_INSTANCE_PATH=str(self.instance),
+            DIALOG_ASYNC_MODE="threading",
+            DIALOG_RELAY_POLL_SECONDS="0.2",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.settings)
+        return env
+
+    def prepare(self) -> None:
+        """Migrate the database and load the demo data."""
+        _flask(self.env, "migrate")
+        _flask(self.env, "seed-demo", "--if-empty")
+
+    def cli(self, *args: str) -> str:
+        """Run a `flask dialog` command against this server's database."""
+        return _flask(self.env, *args).stdout
+
+    def start(self) -> LiveServer:
+        """Start the process and wait until it answers."""
+        log = open(self.instance / "server.log", "a")  # noqa: SIM115  (closed with the process)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.instance / 'server.log').read_text()}")
+            try:
+                if requests.get(self.url + "/api/v1/log", timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in 30 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        """Terminate the process."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    # -- HTTP helpers -----------------------------------------------------------------------------
+    def token(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        """Log in and return a bearer token."""
+        response = requests.post(
+            self.url + "/api/v1/auth/tokens", json={"email": email, "password": password}, timeout=10
+        )
+        response.raise_for_status()
+        return str(response.json()["token"])
+
+    def headers(self, token: str) -> dict[str, str]:
+        """Authorization header for `token`."""
+        return {"Authorization": f"Bearer {token}"}
+
+    def post_news(self, token: str, title: str, **extra: Any) -> requests.Response:
+        """Create and publish a news item."""
+        body = {"title": {"de": title}, "body": {"de": f"<p>{title}</p>"}, "publish": True, **extra}
+        return requests.post(self.url + "/api/v1/news", json=body, headers=self.headers(token), timeout=10)
+
+    def log_events(self, topics: str, since: int = 0) -> list[dict[str, Any]]:
+        """Every event on `topics` after `since`, read through the pull endpoint."""
+        events: list[dict[str, Any]] = []
+        while True:
+            page = requests.get(
+                self.url + "/api/v1/events", params={"topics": topics, "since": since, "limit": 1000}, timeout=10
+            ).json()
+            events.extend(page["events"])
+            if not page["events"]:
+                return events
+            since = page["next"]
+
+    def head(self) -> int:
+        """The log's newest id."""
+        return int(requests.get(self.url + "/api/v1/log", timeout=10).json()["head"])
+
+
+EDITOR = "redaktion@smart-city-dialog.example"
+ADMIN = "admin@smart-city-dialog.example"
+MODERATOR = "moderation@smart-city-dialog.example"
+MEMBER = "kommune@smart-city-dialog.example"
+PARTNER = "partner@smart-city-dialog.example"

@@ -1,0 +1,71 @@
+"""Identity: argon2 passwords, opaque tokens stored hashed, revocation and expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from events import Database
+from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from services.identity import AccessToken, Member, authenticate, create_member, issue_token, revoke_token
+
+DAY = timedelta(days=1)
+
+
+def make_member(db: Database, email: str = "a@example.org", role: str = "member") -> int:
+    with db.write() as session:
+        return create_member(session, email=email, name="A", password="correct horse", role=role).id
+
+
+def test_passwords_are_argon2_and_tokens_stored_only_as_hashes(database: Database) -> None:
+    make_member(database)
+    with database.write() as session:
+        token, record = issue_token(session, email=" A@Example.org ", password="correct horse", ttl=DAY)
+    with database.read() as session:
+        member = session.scalars(select(Member)).one()
+        stored = session.scalars(select(AccessToken)).one()
+    assert member.password_hash.startswith("$argon2id$")
+    assert token not in stored.token_hash and len(stored.token_hash) == 64
+    with database.read() as session:
+        who, _ = authenticate(session, token)
+    assert who.email == "a@example.org"
+
+
+def test_wrong_password_unknown_email_revoked_and_expired_tokens_fail(database: Database) -> None:
+    member_id = make_member(database)
+    with pytest.raises(AuthenticationFailed) as wrong, database.write() as session:
+        issue_token(session, email="a@example.org", password="wrong password", ttl=DAY)
+    with pytest.raises(AuthenticationFailed) as unknown, database.write() as session:
+        issue_token(session, email="b@example.org", password="correct horse", ttl=DAY)
+    assert wrong.value.code == unknown.value.code == "invalid_credentials"
+    with database.write() as session:
+        token, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
+        old, _ = issue_token(session, email="a@example.org", password="correct horse", ttl=-DAY)
+    with database.write() as session:
+        revoke_token(session, member_id=member_id, token_id=record.id)
+    for bad, code in ((token, "token_revoked"), (old, "token_expired"), ("scd_nope", "invalid_token")):
+        with pytest.raises(AuthenticationFailed) as info, database.read() as session:
+            authenticate(session, bad)
+        assert info.value.code == code
+
+
+def test_only_own_tokens_can_be_revoked(database: Database) -> None:
+    make_member(database)
+    other = make_member(database, "b@example.org")
+    with database.write() as session:
+        _, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
+    with pytest.raises(NotFound), database.write() as session:
+        revoke_token(session, member_id=other, token_id=record.id)
+
+
+def test_member_rules(database: Database) -> None:
+    make_member(database)
+    with pytest.raises(Conflict), database.write() as session:
+        create_member(session, email="A@EXAMPLE.ORG", name="Dup", password="correct horse")
+    with pytest.raises(InvalidInput) as role, database.write() as session:
+        create_member(session, email="c@example.org", name="C", password="correct horse", role="king")
+    with pytest.raises(InvalidInput) as short, database.write() as session:
+        create_member(session, email="c@example.org", name="C", password="short")
+    assert role.value.field == "role" and short.value.field == "password"

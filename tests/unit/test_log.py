@@ -1,0 +1,86 @@
+"""Reading the log: cursor checks (epoch, retention, bounds) and paged replay by topic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from events import Actor, Database, check_cursor, log_state, prune, publish, read_page, utcnow
+from events.models import EventRecord
+
+ACTOR = Actor(1, "Test")
+
+
+def publish_many(db: Database, topics_of: list[tuple[str, tuple[str, ...]]]) -> list[int]:
+    ids = []
+    with db.write() as session:
+        events = [
+            publish(
+                session,
+                "news.published",
+                {
+                    "news_id": n + 1,
+                    "title": {"de": "t"},
+                    "summary": {"de": "s"},
+                    "tags": [],
+                    "published_at": "2021-01-15T08:00:00Z",
+                },
+                topic=topic,
+                extra_topics=extra,
+                actor=ACTOR,
+            )
+            for n, (topic, extra) in enumerate(topics_of)
+        ]
+    ids = [e.id for e in events]
+    return ids  # type: ignore[return-value]
+
+
+def test_cursor_checks(database: Database) -> None:
+    ids = publish_many(database, [("news", ())] * 5)
+    with database.read() as session:
+        state = log_state(session)
+        assert state.head == ids[-1] and state.earliest == 1
+        ok = check_cursor(session, 2, state.epoch)
+        assert ok.recovered and ok.start == 2
+        fresh = check_cursor(session, None, None)
+        assert fresh.recovered and fresh.start == state.head
+        other = check_cursor(session, 2, "deadbeef")
+        assert not other.recovered and other.reason == "epoch_mismatch" and other.start == state.head
+        ahead = check_cursor(session, state.head + 10, None)
+        assert not ahead.recovered and ahead.reason == "cursor_ahead"
+
+
+def test_retention_prunes_old_events_and_expires_old_cursors(database: Database) -> None:
+    ids = publish_many(database, [("news", ())] * 6)
+    with database.write() as session:
+        for record in session.query(EventRecord).filter(EventRecord.id <= ids[3]):
+            record.occurred_at = utcnow() - timedelta(days=40)
+    with database.write() as session:
+        watermark = prune(session, utcnow() - timedelta(days=30))
+    assert watermark == ids[3]
+    with database.read() as session:
+        expired = check_cursor(session, ids[2], None)
+        assert not expired.recovered and expired.reason == "expired" and expired.state.earliest == ids[4]
+        # A client that had seen everything pruned loses nothing: it may still resume.
+        assert check_cursor(session, ids[3], None).recovered
+        assert [e.id for e in read_page(session, 0, ["news"], limit=100)] == ids[4:]
+        # Head stays where it was even if everything is pruned later.
+    with database.write() as session:
+        prune(session, utcnow() + timedelta(days=1))
+    with database.read() as session:
+        assert log_state(session).head == ids[-1]
+
+
+def test_read_page_merges_topics_in_id_order_without_duplicates(database: Database) -> None:
+    ids = publish_many(
+        database,
+        [("news", ()), ("calls", ()), ("news", ("project.1",)), ("projects", ()), ("calls", ("project.1",))],
+    )
+    with database.read() as session:
+        both = read_page(session, 0, ["news", "project.1"], limit=10)
+        assert [e.id for e in both] == [ids[0], ids[2], ids[4]]
+        paged = read_page(session, ids[0], ["news", "calls", "project.1"], limit=2)
+        assert [e.id for e in paged] == [ids[1], ids[2]]
+        bounded = read_page(session, 0, None, limit=10, upto=ids[2])
+        assert [e.id for e in bounded] == ids[:3]
+        routed = read_page(session, ids[3], None, limit=10, with_topics=True)
+        assert routed[0].topics == ("calls", "project.1")

@@ -1,0 +1,131 @@
+"""The outbox: events are appended in the publishing transaction, in commit order, or not at all."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from events import Actor, Database, Event, InvalidEventData, UnknownEventType, on_commit, publish, registry
+from events.models import EventRecord, EventTopic
+from events.outbox import remove_commit_listener
+from services.news import NewsItem, create_news
+
+EDITOR = Actor(None, "Redaktion")
+
+
+def _news(session, title: str = "Titel") -> NewsItem:  # type: ignore[no-untyped-def]
+    return create_news(
+        session, actor=EDITOR, title={"de": title}, body={"de": "<p>Text</p>"}, tags=[], publish_now=True
+    )
+
+
+def count_events(db: Database) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(EventRecord)) or 0
+
+
+def test_committed_change_appends_its_event_with_id_and_epoch(database: Database) -> None:
+    with database.write() as session:
+        item = _news(session)
+    with database.read() as session:
+        record = session.scalars(select(EventRecord)).one()
+        topics = session.scalars(select(EventTopic.topic).where(EventTopic.event_id == record.id)).all()
+    assert record.type == "news.published" and record.data["news_id"] == item.id
+    assert topics == ["news"]
+
+
+def test_rolled_back_transaction_publishes_nothing(database: Database) -> None:
+    seen: list[Event] = []
+    listener = on_commit(seen.extend)
+    try:
+        with pytest.raises(RuntimeError), database.write() as session:
+            _news(session)
+            raise RuntimeError("the change fails after publishing")
+        assert count_events(database) == 0
+        with database.read() as session:
+            assert session.scalar(select(func.count()).select_from(NewsItem)) == 0
+        assert seen == []
+        # The same session factory still works and publishes normally afterwards.
+        with database.write() as session:
+            _news(session)
+        assert count_events(database) == 1 and len(seen) == 1 and seen[0].id is not None
+    finally:
+        remove_commit_listener(listener)
+
+
+def test_event_data_is_checked_against_its_schema(database: Database) -> None:
+    with pytest.raises(InvalidEventData) as info, database.write() as session:
+        publish(session, "news.published", {"news_id": "seven"}, topic="news")
+    assert "news_id" in info.value.errors and "title" in info.value.errors
+    with pytest.raises(UnknownEventType), database.write() as session:
+        publish(session, "news.exploded", {}, topic="news")
+    assert count_events(database) == 0
+
+
+def test_handlers_run_in_the_same_transaction_and_may_publish(database: Database) -> None:
+    calls: list[int] = []
+
+    def echo(session, event):  # type: ignore[no-untyped-def]
+        calls.append(event.id)
+        if event.data["title"].get("de") == "first":
+            _news(session, "second")
+
+    registry.handler("news.published")(echo)
+    try:
+        with database.write() as session:
+            _news(session, "first")
+        with database.read() as session:
+            titles = [r.data["title"]["de"] for r in session.scalars(select(EventRecord).order_by(EventRecord.id))]
+        assert titles == ["first", "second"]
+        assert calls == sorted(calls) and len(calls) == 2
+
+        # A failing handler rolls back its cause as well.
+        def explode(session, event):  # type: ignore[no-untyped-def]
+            raise ValueError("handler failed")
+
+        registry.handler("news.published")(explode)
+        with pytest.raises(ValueError), database.write() as session:
+            _news(session, "third")
+        assert count_events(database) == 2
+    finally:
+        registry.handlers["news.published"] = [
+            h for h in registry.handlers["news.published"] if h.__name__ not in ("echo", "explode")
+        ]
+
+
+def test_ids_follow_commit_order_under_concurrent_writers(database: Database) -> None:
+    """Each commit's ids are above every id committed before it, with 4 threads writing at once."""
+    committed_batches: list[list[int]] = []
+    lock = threading.Lock()
+
+    def record(events: list[Event]) -> None:
+        with lock:
+            committed_batches.append([e.id for e in events])  # type: ignore[misc]
+
+    listener = on_commit(record)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                with database.write() as session:
+                    _news(session, f"w{n}-{i}")
+                    _news(session, f"w{n}-{i}b")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        remove_commit_listener(listener)
+    assert not errors
+    flat = [i for batch in committed_batches for i in batch]
+    assert len(flat) == 200
+    assert flat == sorted(flat), "an event committed later got a smaller id"
+    assert len(set(flat)) == 200
