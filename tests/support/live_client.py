@@ -20,6 +20,21 @@ class Recorder:
         self.changed = threading.Condition()
         self.client = socketio.Client(reconnection=False)
         self.client.on("event", self._on_event, namespace="/live")
+        self._dispatch_in_arrival_order()
+
+    def _dispatch_in_arrival_order(self) -> None:
+        # python-engineio's sync client runs every incoming message's handler in a new thread,
+        # so two events can reach `_on_event` swapped. Browsers' socket.io-client handles them in
+        # order; so must the recorder, or it would blame the server for the client's threads.
+        eio = self.client.eio
+        trigger = eio._trigger_event
+
+        def in_order(event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "message":
+                kwargs["run_async"] = False
+            return trigger(event, *args, **kwargs)
+
+        eio._trigger_event = in_order  # type: ignore[method-assign]
 
     def _on_event(self, envelope: dict[str, Any]) -> None:
         with self.changed:
