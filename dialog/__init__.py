@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 
 import services
-from dialog import cli, errors
+from dialog import cli, errors, logs, metrics, ops
 from dialog.api import identity, news, stream
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
@@ -25,11 +25,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    logs.init_app(app)
     db.configure(app.config["DATABASE_URL"])
     api.init_app(app)
     for blueprint in (identity.blp, news.blp, stream.blp):
         api.register_blueprint(blueprint)
     errors.register(app)
+    app.register_blueprint(ops.blp)
+    metrics.init_app(app)
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     socketio.init_app(
         app,

@@ -40,6 +40,7 @@ def from_env() -> dict[str, Any]:
         "SSE_HEARTBEAT_SECONDS": _float("DIALOG_SSE_HEARTBEAT_SECONDS", 15.0),
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),
+        "LOG_LEVEL": os.environ.get("DIALOG_LOG_LEVEL", "INFO"),
         # flask-smorest / OpenAPI
         "API_TITLE": "Smart City Dialog",
         "API_VERSION": "v1",

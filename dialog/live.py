@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 
 from dialog.auth import NOBODY, Caller, caller_from_token
 from dialog.extensions import db, socketio
+from dialog.metrics import REPLAYED
 from dialog.schemas import SubscribeMessage, UnsubscribeMessage, first_error
 from events import Event, Relay, check_cursor, policy, read_page
 from services.errors import AuthenticationFailed
@@ -54,13 +55,19 @@ class LiveClient:
 
 
 class SocketIOSink:
-    """Relay sink: emit each event once to the rooms of its topics."""
+    """Relay sink: emit each event once to the rooms of its topics, in this process only.
+
+    Every web process runs its own relay over the shared log, so events are emitted locally
+    (`ignore_queue`): they never depend on the Redis message queue, and a Redis outage cannot
+    drop them. Redis still carries what has no log (typing, presence) between processes.
+    """
 
     def push(self, events: list[Event]) -> None:
         """Emit `events` in order (python-socketio encodes each packet once per emit)."""
         server = socketio.server
         for event in events:
-            server.emit("event", event.envelope(), to=[room_of(t) for t in event.topics], namespace=NAMESPACE)
+            rooms = [room_of(t) for t in event.topics]
+            server.emit("event", event.envelope(), to=rooms, namespace=NAMESPACE, ignore_queue=True)
 
 
 class LiveNamespace(Namespace):
@@ -184,6 +191,7 @@ class LiveNamespace(Namespace):
                         self._send(client, event, cancelled)
                 finally:
                     client.cursor = catch_up.cursor
+                    REPLAYED.observe(catch_up.replayed)
             except Exception:
                 log.exception("replay for %s failed", client.sid)
                 socketio.server.disconnect(client.sid, namespace=NAMESPACE)
@@ -204,7 +212,7 @@ class LiveNamespace(Namespace):
         while self._queued(client.sid) > self.max_queued and not cancelled():
             socketio.sleep(0.02)
         if not cancelled():
-            socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE)
+            socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE, ignore_queue=True)
 
     def _queued(self, sid: str) -> int:
         server = socketio.server
@@ -218,6 +226,10 @@ class LiveNamespace(Namespace):
     def connected_clients(self) -> int:
         """How many connections this process holds on `/live`."""
         return len(self.clients)
+
+    def subscription_count(self) -> int:
+        """How many topics the connections of this process follow, added up."""
+        return sum(len(client.topics) for client in list(self.clients.values()))
 
 
 def _as_object(data: Any) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from flask import Flask
 
+from dialog import metrics
 from dialog.extensions import db, socketio
 from dialog.live import LiveNamespace, SocketIOSink
+from dialog.wakeup import RedisWakeup
 from events import Relay, StreamHub, on_commit, prune, utcnow
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,12 @@ class Realtime:
         self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"])
         self.relay.add_sink(SocketIOSink())
         self.relay.add_sink(self.hub)
+        self.relay.add_sink(metrics.MetricsSink())
+        metrics.CONNECTIONS.labels("/live").set_function(self.live.connected_clients)
+        metrics.SUBSCRIPTIONS.set_function(self.live.subscription_count)
+        metrics.STREAM_CLIENTS.set_function(self.hub.count)
+        queue = config["SOCKETIO_MESSAGE_QUEUE"]
+        self.wakeup = RedisWakeup(queue, self.relay) if queue else None
         self.retention = timedelta(days=config["EVENT_RETENTION_DAYS"])
         self.retention_check_seconds = config["RETENTION_CHECK_SECONDS"]
         self.started = False
@@ -38,6 +46,8 @@ class Realtime:
         self.relay.start_at_head()
         # Commits in this process wake the relay at once; other processes' commits are polled.
         on_commit(self.relay.notify)
+        if self.wakeup is not None:
+            self.wakeup.start()
         socketio.start_background_task(self.relay.run)
         socketio.start_background_task(self._retention_loop)
 

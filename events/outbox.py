@@ -70,12 +70,17 @@ def read_epoch(session: Session) -> str:
     return epoch
 
 
+def take_commit_order_lock(session: Session) -> None:
+    """Serialise appending transactions until they commit (PostgreSQL; SQLite is serial already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
+
+
 def _append(session: Session) -> None:
     pending: list[Event] = session.info.pop(OUTBOX, [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
+    take_commit_order_lock(session)
     epoch = read_epoch(session)
     committed: list[Event] = session.info.setdefault(COMMITTED, [])
     while pending:

@@ -1,0 +1,67 @@
+"""Prometheus metrics of one web process (each process is scraped on its own /metrics)."""
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from events import Event, on_commit
+
+CONNECTIONS = Gauge("dialog_connected_clients", "Connected Socket.IO clients", ["namespace"])
+SUBSCRIPTIONS = Gauge("dialog_subscriptions", "Topics followed by connected Socket.IO clients")
+STREAM_CLIENTS = Gauge("dialog_stream_clients", "Live SSE and long-poll listeners")
+COMMITTED = Counter("dialog_events_committed", "Events committed by this process")
+PUSHED = Counter("dialog_events_pushed", "Events pushed by this process's relay")
+PUSH_LAG = Histogram(
+    "dialog_push_lag_seconds",
+    "Time from an event's occurrence to its push by the relay",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+REPLAYED = Histogram(
+    "dialog_replay_events",
+    "Events replayed to one subscription before it went live",
+    buckets=(0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000),
+)
+REQUEST_LATENCY = Histogram(
+    "dialog_http_request_duration_seconds", "HTTP request latency", ["method", "endpoint", "status"]
+)
+
+
+class MetricsSink:
+    """Relay sink that counts pushes and measures push lag."""
+
+    def push(self, events: list[Event]) -> None:
+        """Record a pushed batch."""
+        PUSHED.inc(len(events))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for event in events:
+            PUSH_LAG.observe(max(0.0, (now - event.occurred_at).total_seconds()))
+
+
+def _count_committed(events: list[Event]) -> None:
+    COMMITTED.inc(len(events))
+
+
+def init_app(app: Flask) -> None:
+    """Time every request and serve /metrics."""
+    on_commit(_count_committed)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None:
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            REQUEST_LATENCY.labels(request.method, endpoint, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

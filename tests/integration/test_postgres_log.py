@@ -1,0 +1,110 @@
+"""The event log on PostgreSQL: commit order under concurrent writers, and the same behaviour as SQLite."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from events import Actor, Database, Event, check_cursor, on_commit, publish, read_page, registry
+from events import outbox as outbox_module
+from events.models import EventRecord
+from events.outbox import remove_commit_listener
+
+ACTOR = Actor(None, "Test")
+
+
+def news(title: str) -> dict[str, Any]:
+    return {"news_id": 1, "title": {"de": title}, "summary": {"de": "s"}, "tags": [], "published_at": "2021-01-15T08:00:00Z"}
+
+
+def visible_ids(db: Database) -> list[int]:
+    with db.read() as session:
+        return list(session.scalars(select(EventRecord.id).order_by(EventRecord.id)))
+
+
+def run_early_id_late_commit(db: Database) -> dict[str, Any]:
+    """Transaction A draws its id first but commits late; B draws later and tries to commit meanwhile.
+
+    Returns what a tailing reader saw while A was still open, and both ids.
+    """
+    a_has_id, release_a, b_done = threading.Event(), threading.Event(), threading.Event()
+    ids: dict[str, Any] = {}
+
+    def stall_a(session, event: Event) -> None:  # type: ignore[no-untyped-def]
+        if event.data["title"]["de"] == "A":
+            ids["a"] = event.id
+            a_has_id.set()
+            assert release_a.wait(20)
+
+    def writer(title: str, done: threading.Event | None) -> None:
+        with db.write() as session:
+            ids[title.lower()] = publish(session, "news.published", news(title), topic="news", actor=ACTOR)
+        if done is not None:
+            done.set()
+
+    registry.handler("news.published")(stall_a)
+    try:
+        a = threading.Thread(target=writer, args=("A", None))
+        a.start()
+        assert a_has_id.wait(20)
+        b = threading.Thread(target=writer, args=("B", b_done))
+        b.start()
+        ids["b_finished_while_a_open"] = b_done.wait(1.0)
+        ids["seen_while_a_open"] = visible_ids(db)
+        release_a.set()
+        a.join(20)
+        b.join(20)
+    finally:
+        registry.handlers["news.published"].remove(stall_a)
+    ids["a"], ids["b"] = ids["a"].id if isinstance(ids["a"], Event) else ids["a"], ids["b"].id
+    return ids
+
+
+def test_a_later_commit_never_gets_a_smaller_id_than_an_open_transaction(pg_database: Database) -> None:
+    outcome = run_early_id_late_commit(pg_database)
+    assert outcome["b_finished_while_a_open"] is False, "B must wait for A's commit"
+    assert outcome["seen_while_a_open"] == []
+    assert outcome["a"] < outcome["b"]
+    assert visible_ids(pg_database) == [outcome["a"], outcome["b"]]
+
+
+def test_without_the_lock_a_tailing_reader_would_skip_an_event(
+    pg_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shows the hazard the lock prevents (so the test above has teeth)."""
+    monkeypatch.setattr(outbox_module, "take_commit_order_lock", lambda session: None)
+    outcome = run_early_id_late_commit(pg_database)
+    assert outcome["b_finished_while_a_open"] is True
+    assert outcome["seen_while_a_open"] == [outcome["b"]]
+    assert outcome["a"] < outcome["b"], "A's id appears later below a cursor already handed out"
+
+
+def test_concurrent_writers_commit_in_id_order(pg_database: Database) -> None:
+    order: list[int] = []
+    lock = threading.Lock()
+
+    def record(events: list[Event]) -> None:
+        with lock:
+            order.extend(e.id for e in events)  # type: ignore[misc]
+
+    listener = on_commit(record)
+    try:
+        def writer(n: int) -> None:
+            for i in range(30):
+                with pg_database.write() as session:
+                    publish(session, "news.published", news(f"{n}-{i}"), topic="news", actor=ACTOR)
+                    publish(session, "news.published", news(f"{n}-{i}b"), topic="news", extra_topics=["project.1"])
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        remove_commit_listener(listener)
+    assert len(order) == 360 and order == sorted(order)
+    with pg_database.read() as session:
+        assert [e.id for e in read_page(session, 0, ["project.1"], limit=1000)] == order[1::2]
+        assert check_cursor(session, order[10], None).recovered

@@ -1,0 +1,179 @@
+"""Throwaway PostgreSQL, Redis and nginx servers from the machine's binaries, for integration tests.
+
+Each server lives in a temporary directory on a free loopback port and is stopped by the test.
+Under CI=true a server that cannot start fails the test; elsewhere the test is skipped.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import free_port
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Fail under CI, skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"CI needs this server: {reason}")
+    pytest.skip(reason)
+
+
+def _binary(name: str, patterns: tuple[str, ...] = ()) -> str | None:
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[-1]
+    return shutil.which(name)
+
+
+def _wait(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start in {timeout} s")
+
+
+@dataclass
+class Postgres:
+    """A PostgreSQL cluster in `directory`, listening on 127.0.0.1:`port`, trust auth."""
+
+    directory: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def url(self, database: str = "dialog") -> str:
+        """SQLAlchemy URL of `database` on this server."""
+        return f"postgresql+psycopg://dialog@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database and return its URL."""
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=dialog dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Fast shutdown, and the cluster's files removed."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_postgres(base: Path) -> Postgres:
+    """initdb + postgres as the `postgres` user when we are root (PostgreSQL refuses root)."""
+    initdb = _binary("initdb", ("/usr/lib/postgresql/*/bin/initdb",))
+    postgres = _binary("postgres", ("/usr/lib/postgresql/*/bin/postgres",))
+    if not initdb or not postgres:
+        unavailable("PostgreSQL binaries (initdb, postgres) not found")
+    assert initdb and postgres
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        # pytest's temporary directories are private to root; the postgres user needs its own.
+        base = Path(tempfile.mkdtemp(prefix="dialog-pg-"))
+        base.chmod(0o755)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    base.mkdir(parents=True, exist_ok=True)
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir(exist_ok=True)
+    if prefix:
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "dialog", "-E", "UTF8", "--no-sync"],
+        check=True, capture_output=True, timeout=120,
+    )
+    log = open(base / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
+    process = subprocess.Popen(
+        [*prefix, postgres, "-D", str(data), "-p", str(port), "-k", str(sockets), "-c", "listen_addresses=127.0.0.1",
+         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    server = Postgres(base, port, process)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError((base / "postgres.log").read_text())
+        import psycopg
+
+        try:
+            psycopg.connect(f"host=127.0.0.1 port={port} user=dialog dbname=postgres", connect_timeout=1).close()
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    _wait(ready, 60, "PostgreSQL")
+    return server
+
+
+@dataclass
+class Redis:
+    """A Redis server with no persistence on 127.0.0.1:`port`."""
+
+    directory: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """redis:// URL."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> Redis:
+        """Start (or restart) the server on the same port."""
+        binary = _binary("redis-server")
+        if not binary:
+            unavailable("redis-server not found (apt-get install -y redis-server)")
+        assert binary
+        log = open(self.directory / "redis.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+
+        def ready() -> bool:
+            import redis
+
+            try:
+                return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+            except redis.ConnectionError:
+                return False
+
+        _wait(ready, 30, "Redis")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (its data is gone: it keeps none)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def start_redis(base: Path) -> Redis:
+    """A fresh Redis server."""
+    base.mkdir(parents=True, exist_ok=True)
+    return Redis(base, free_port()).start()
+
+
+def nginx_binary() -> str:
+    """Path of nginx, or fail/skip."""
+    binary = _binary("nginx", ("/usr/sbin/nginx",))
+    if not binary:
+        unavailable("nginx not found (apt-get install -y nginx)")
+    assert binary
+    return binary
