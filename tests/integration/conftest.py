@@ -1,4 +1,5 @@
 """Integration fixtures: a throwaway PostgreSQL server for the session, a fresh database per test."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """The event log on PostgreSQL: commit order under concurrent writers, and the same behaviour as SQLite."""
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,13 @@ ACTOR = Actor(None, "Test")
 
 
 def news(title: str) -> dict[str, Any]:
-    return {"news_id": 1, "title": {"de": title}, "summary": {"de": "s"}, "tags": [], "published_at": "2021-01-15T08:00:00Z"}
+    return {
+        "news_id": 1,
+        "title": {"de": title},
+        "summary": {"de": "s"},
+        "tags": [],
+        "published_at": "2021-01-15T08:00:00Z",
+    }
 
 
 def visible_ids(db: Database) -> list[int]:
@@ -91,6 +98,7 @@ def test_concurrent_writers_commit_in_id_order(pg_database: Database) -> None:
 
     listener = on_commit(record)
     try:
+
         def writer(n: int) -> None:
             for i in range(30):
                 with pg_database.write() as session:

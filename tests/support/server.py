@@ -45,6 +45,7 @@ class LiveServer:
     settings: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
+    gunicorn: bool = False  # serve like production (gunicorn + gevent) instead of `flask dialog serve`
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@
 Each server lives in a temporary directory on a free loopback port and is stopped by the test.
 Under CI=true a server that cannot start fails the test; elsewhere the test is skipped.
 """
+
 from __future__ import annotations
 
 import glob
@@ -95,13 +96,34 @@ def start_postgres(base: Path) -> Postgres:
     port = free_port()
     subprocess.run(
         [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "dialog", "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     log = open(base / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
-        [*prefix, postgres, "-D", str(data), "-p", str(port), "-k", str(sockets), "-c", "listen_addresses=127.0.0.1",
-         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            *prefix,
+            postgres,
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(sockets),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     server = Postgres(base, port, process)
 
@@ -141,9 +163,21 @@ class Redis:
         assert binary
         log = open(self.directory / "redis.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
         def ready() -> bool:
@@ -177,3 +211,62 @@ def nginx_binary() -> str:
         unavailable("nginx not found (apt-get install -y nginx)")
     assert binary
     return binary
+
+
+def render_nginx(directory: Path, upstreams: list[str], listen: int) -> Path:
+    """Fill deploy/nginx.conf.template like envsubst does in docker-compose; return the file."""
+    from string import Template
+
+    from tests.support.server import ROOT
+
+    template = Template((ROOT / "deploy" / "nginx.conf.template").read_text())
+    rendered = template.safe_substitute(WEB1=upstreams[0], WEB2=upstreams[1], LISTEN=f"127.0.0.1:{listen}")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "logs").mkdir(exist_ok=True)
+    conf = directory / "nginx.conf"
+    conf.write_text(rendered)
+    return conf
+
+
+@dataclass
+class Nginx:
+    """nginx running `conf` with `directory` as its prefix."""
+
+    directory: Path
+    conf: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def test_config(self) -> subprocess.CompletedProcess[str]:
+        """`nginx -t` on the configuration."""
+        return subprocess.run(
+            [nginx_binary(), "-t", "-p", str(self.directory), "-c", str(self.conf)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    def start(self) -> Nginx:
+        """Run in the foreground process and wait for the port."""
+        log = open(self.directory / "nginx.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [nginx_binary(), "-p", str(self.directory), "-c", str(self.conf), "-g", "daemon off;"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        import socket
+
+        def ready() -> bool:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError((self.directory / "nginx.log").read_text())
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+        _wait(ready, 20, "nginx")
+        return self
+
+    def stop(self) -> None:
+        """Quit."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

@@ -1,0 +1,161 @@
+"""The scale-out topology without Docker: PostgreSQL, Redis, two gunicorn+gevent web processes
+behind nginx. Clients on one process receive, in order and once, what the other commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from tests.support.live_client import Recorder
+from tests.support.server import EDITOR, LiveServer, free_port
+from tests.support.servers import Nginx, Postgres, Redis, render_nginx, start_redis
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Topology:
+    """Everything the docker-compose file runs, started from this machine's binaries."""
+
+    redis: Redis
+    web: list[LiveServer]
+    nginx: Nginx
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx.port}"
+
+    def publish(self, web: LiveServer, count: int, label: str) -> list[int]:
+        """POST `count` news items through `web`; return the news ids that were answered 201."""
+        done: list[int] = []
+        token = web.token(EDITOR)
+        with requests.Session() as http:
+            http.headers.update(web.headers(token))
+            for n in range(count):
+                body = {"title": {"de": f"{label} {n}"}, "body": {"de": "x"}, "publish": True}
+                response = http.post(web.url + "/api/v1/news", json=body, timeout=20)
+                assert response.status_code == 201, response.text
+                done.append(response.json()["id"])
+        return done
+
+
+@pytest.fixture(scope="module")
+def topology(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    url = postgres.create_database("topology")
+    redis = start_redis(tmp_path_factory.mktemp("redis"))
+    settings = {"DIALOG_DATABASE_URL": url, "DIALOG_REDIS_URL": redis.url, "DIALOG_RELAY_POLL_SECONDS": "0.5"}
+    web = [LiveServer(tmp_path_factory.mktemp(f"web{n}"), dict(settings), gunicorn=True) for n in (1, 2)]
+    web[0].prepare()
+    for server in web:
+        server.start()
+    nginx_port = free_port()
+    directory = tmp_path_factory.mktemp("nginx")
+    conf = render_nginx(directory, [f"127.0.0.1:{w.port}" for w in web], nginx_port)
+    nginx = Nginx(directory, conf, nginx_port)
+    checked = nginx.test_config()
+    assert checked.returncode == 0, checked.stderr
+    nginx.start()
+    yield Topology(redis, web, nginx)
+    nginx.stop()
+    for server in web:
+        server.stop()
+    redis.stop()
+
+
+def test_nginx_proxies_rest_sse_and_websocket(topology: Topology) -> None:
+    assert requests.get(topology.proxy_url + "/readyz", timeout=5).json()["checks"]["redis"]["ok"] is True
+    assert requests.get(topology.proxy_url + "/metrics", timeout=5).status_code == 404
+    client = Recorder(topology.proxy_url, transports=["websocket"]).connect()
+    try:
+        ack = client.subscribe(["news"])
+        topology.publish(topology.web[1], 1, "durch nginx")
+        assert client.wait_for_id(ack["head"] + 1)
+    finally:
+        client.disconnect()
+
+
+def test_client_on_one_process_gets_events_committed_through_both_in_order_once(topology: Topology) -> None:
+    on_first = Recorder(topology.web[0].url, transports=["websocket"]).connect()
+    on_second = Recorder(topology.web[1].url).connect()  # polling, then upgrade
+    start = on_first.subscribe(["news"])["head"]
+    on_second.subscribe(["news"], since=start)
+    results: dict[str, list[int]] = {}
+    writers = [
+        threading.Thread(target=lambda w=w, n=n: results.__setitem__(n, topology.publish(w, 80, n)))
+        for w, n in ((topology.web[0], "eins"), (topology.web[1], "zwei"))
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    log = [e["id"] for e in topology.web[0].log_events("news", since=start)]
+    assert len(log) == 160 and len(results["eins"]) == len(results["zwei"]) == 80
+    for client in (on_first, on_second):
+        assert client.wait_for_id(log[-1], timeout=30)
+        assert client.ids == log
+        client.disconnect()
+
+
+def test_resuming_across_processes_never_skips_an_event(topology: Topology) -> None:
+    start = topology.web[0].head()
+    done = threading.Event()
+
+    def storm() -> None:
+        writers = [
+            threading.Thread(target=topology.publish, args=(w, 60, f"sturm{n}")) for n, w in enumerate(topology.web)
+        ]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        done.set()
+
+    threading.Thread(target=storm).start()
+    received: list[int] = []
+    cursor, hops = start, 0
+    while not done.is_set() or hops < 4:
+        client = Recorder(topology.web[hops % 2].url, transports=["websocket"]).connect()
+        client.subscribe(["news"], since=cursor)
+        time.sleep(0.4)
+        client.disconnect()
+        received.extend(client.ids)
+        cursor = received[-1] if received else cursor
+        hops += 1
+    final = Recorder(topology.proxy_url).connect()
+    ack = final.subscribe(["news"], since=cursor)
+    final.wait_for_id(ack["head"])
+    final.disconnect()
+    received.extend(final.ids)
+    assert received == [e["id"] for e in topology.web[1].log_events("news", since=start)]
+
+
+def test_redis_restart_during_a_publish_storm_loses_nothing(topology: Topology) -> None:
+    """While Redis is down a connected client keeps receiving (relays poll the log); nothing is lost."""
+    connected = Recorder(topology.web[0].url, transports=["websocket"]).connect()
+    start = connected.subscribe(["news"])["head"]
+    published: list[int] = []
+    writer = threading.Thread(target=lambda: published.extend(topology.publish(topology.web[1], 150, "redis")))
+    writer.start()
+    time.sleep(0.5)
+    topology.redis.stop()
+    ready = requests.get(topology.web[0].url + "/readyz", timeout=10)
+    assert ready.status_code == 503 and ready.json()["checks"]["redis"]["ok"] is False
+    time.sleep(1.5)
+    topology.redis.start()
+    writer.join()
+    log = [e["id"] for e in topology.web[0].log_events("news", since=start)]
+    assert len(log) == 150 == len(published)
+    assert connected.wait_for_id(log[-1], timeout=30)
+    assert connected.ids == log
+    connected.disconnect()
+    resumed = Recorder(topology.web[1].url).connect()
+    ack = resumed.subscribe(["news"], since=start)
+    assert resumed.wait_for_id(ack["head"])
+    assert resumed.ids == log
+    resumed.disconnect()
+    assert requests.get(topology.web[0].url + "/readyz", timeout=10).status_code == 200
