@@ -9,6 +9,7 @@ from flask import Flask
 
 from dialog.extensions import db, socketio
 from dialog.live import LiveNamespace, SocketIOSink
+from dialog.reach import ReachRecorder
 from events import Relay, StreamHub, on_commit, prune, utcnow
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ class Realtime:
         self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"])
         self.relay.add_sink(SocketIOSink())
         self.relay.add_sink(self.hub)
+        # Last: it counts who the sinks above just pushed each broadcast to.
+        self.reach = ReachRecorder(self.hub, flush_seconds=config["REACH_FLUSH_SECONDS"])
+        self.relay.add_sink(self.reach)
         self.retention = timedelta(days=config["EVENT_RETENTION_DAYS"])
         self.retention_check_seconds = config["RETENTION_CHECK_SECONDS"]
         self.started = False
@@ -40,6 +44,7 @@ class Realtime:
         on_commit(self.relay.notify)
         socketio.start_background_task(self.relay.run)
         socketio.start_background_task(self._retention_loop)
+        socketio.start_background_task(self.reach.run)
 
     def stop(self) -> None:
         """Stop the relay loop."""

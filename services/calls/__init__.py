@@ -4,6 +4,7 @@ from services.calls import events  # noqa: F401  (registers event types and topi
 from services.calls.commands import (
     CURRENCY,
     announce_call,
+    archive_call,
     budget_to_cents,
     cents_to_budget,
     change_deadline,
@@ -32,6 +33,7 @@ __all__ = [
     "DeadlineChange",
     "FundingCall",
     "announce_call",
+    "archive_call",
     "budget_to_cents",
     "cents_to_budget",
     "change_deadline",

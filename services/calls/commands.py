@@ -322,6 +322,25 @@ def open_call_now(
     return call
 
 
+def archive_call(
+    session: Session, call: FundingCall, *, actor: Actor | None, now: datetime | None = None
+) -> FundingCall:
+    """Record a past call whose dates are not known (or long gone) as closed: `call.closed`."""
+    now = now or utcnow()
+    if call.status != DRAFT:
+        raise Conflict(
+            f"call {call.id} is {call.status}, only a draft can be archived", details={"status": [call.status]}
+        )
+    if call.deadline is not None and call.deadline > now:
+        raise InvalidInput("deadline", "the deadline has not passed; announce the call instead")
+    call.status = CLOSED
+    call.closed_at = now
+    call.updated_at = now
+    session.flush()
+    publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=actor)
+    return call
+
+
 def _publish_opened(session: Session, call: FundingCall, *, actor: Actor | None, broadcast: bool) -> None:
     assert call.opened_at is not None
     publish(
