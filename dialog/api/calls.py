@@ -159,10 +159,10 @@ class ReachOut(Schema):
     broadcast_at = UtcTimestamp(allow_none=True)
 
 
-def _detail(session: Any, call: FundingCall) -> dict[str, Any]:
-    data = CallOut().dump(call)
-    data["deadline_changes"] = DeadlineChangeOut(many=True).dump(deadline_changes_of(session, call.id))
-    return data
+def _detail(session: Any, call: FundingCall) -> FundingCall:
+    # A plain attribute for the response schema only (not mapped, never stored).
+    setattr(call, "deadline_changes", deadline_changes_of(session, call.id))  # noqa: B010
+    return call
 
 
 @blp.route("")
@@ -196,7 +196,7 @@ class CallResource(MethodView):
     """One call."""
 
     @blp.response(200, CallDetail)
-    def get(self, call_id: int) -> dict[str, Any]:
+    def get(self, call_id: int) -> FundingCall:
         """Read a call with its deadline history."""
         include_drafts = current_caller().principal.role in WRITERS
         with db.read() as session:
