@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
-
-from datetime import timedelta
 
 from events import Actor, Database, Event, on_commit, registry
 from events.outbox import remove_commit_listener

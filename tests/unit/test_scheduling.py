@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from events import Database
-from services.calls import change_deadline, get_call, reminders_of
+from services.calls import change_deadline, get_call, open_call_now, reminders_of
 from services.news import create_news, get_news
 from services.scheduling import tick
 from tests.support.programme import EDITOR, T0, call_of, events_on, head, make_call
@@ -116,11 +116,10 @@ def test_a_reminder_missed_by_more_than_its_window_is_recorded_skipped(database:
 
 
 def test_admin_opening_before_the_scheduler_means_the_scheduler_does_nothing(database: Database) -> None:
-    from services.calls import open_call_now
-
     call_id = make_call(database, now=T0, opens_in=DAY)
     with database.write() as session:
-        open_call_now(session, get_call(session, call_id, include_drafts=True), actor=EDITOR, now=T0 + timedelta(hours=1))
+        call = get_call(session, call_id, include_drafts=True)
+        open_call_now(session, call, actor=EDITOR, now=T0 + timedelta(hours=1))
     assert tick(database, T0 + 2 * DAY).handled == []
     opened = [d for t, d in events_on(database, "calls") if t == "call.opened"]
     assert len(opened) == 1 and opened[0]["broadcast"] is True
@@ -156,11 +155,13 @@ def test_schedulers_side_by_side_produce_each_transition_once(database: Database
         barrier = threading.Barrier(schedulers)
         errors: list[BaseException] = []
 
-        def run(moment: object = moment, barrier: threading.Barrier = barrier) -> None:
+        def run(
+            moment: datetime = moment, barrier: threading.Barrier = barrier, errors: list[BaseException] = errors
+        ) -> None:
             try:
                 barrier.wait(timeout=30)
-                tick(database, moment)  # type: ignore[arg-type]
-            except BaseException as exc:  # noqa: BLE001  (reported below)
+                tick(database, moment)
+            except BaseException as exc:  # reported below
                 errors.append(exc)
 
         threads = [threading.Thread(target=run) for _ in range(schedulers)]
