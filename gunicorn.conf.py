@@ -13,7 +13,9 @@ raw_env = ["DIALOG_ASYNC_MODE=gevent"]
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201
-    """Start the relay and retention sweep inside the worker, after gevent has patched it."""
+    """Start the relay, retention sweep and (unless DIALOG_EMBEDDED_SCHEDULER=0) the scheduler."""
     from dialog.realtime import realtime_of
+    from dialog.scheduler import start_embedded
 
     realtime_of(worker.wsgi).start()
+    start_embedded(worker.wsgi)

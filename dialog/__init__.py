@@ -10,7 +10,7 @@ from flask_cors import CORS
 
 import services
 from dialog import cli, errors, logs, metrics, ops
-from dialog.api import identity, news, stream
+from dialog.api import announcements, calls, identity, news, projects, stream
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.configure(app.config["DATABASE_URL"])
     api.init_app(app)
-    for blueprint in (identity.blp, news.blp, stream.blp):
+    for blueprint in (identity.blp, news.blp, calls.blp, projects.blp, announcements.blp, stream.blp):
         api.register_blueprint(blueprint)
     errors.register(app)
     app.register_blueprint(ops.blp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -85,6 +86,28 @@ def seed_demo_command(if_empty: bool) -> None:
     click.echo(f"demo data loaded: {created}; demo accounts use the password {demo.DEMO_PASSWORD!r}")
 
 
+@group.command("scheduler")
+@click.option("--once", is_flag=True, help="run one tick now and exit (for cron or a check)")
+@click.option("--tick-seconds", type=float, default=None, help="default DIALOG_SCHEDULER_TICK_SECONDS")
+def scheduler_command(once: bool, tick_seconds: float | None) -> None:
+    """Open and close calls, send reminders, publish scheduled news: forever, or `--once`."""
+    import logging
+    from datetime import timedelta
+
+    from dialog import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if once:
+        report = scheduler.run_tick(timedelta(hours=current_app.config["REMINDER_WINDOW_HOURS"]))
+        click.echo(f"handled {len(report.handled)}, failed {len(report.failed)}")
+        return
+    blocking = scheduler.build(current_app, blocking=True, tick_seconds=tick_seconds)
+    seconds = tick_seconds or current_app.config["SCHEDULER_TICK_SECONDS"]
+    click.echo(f"scheduler running (tick every {seconds}s, pid {os.getpid()}); Ctrl-C stops it", err=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        blocking.start()
+
+
 @group.command("prune-events")
 def prune_command() -> None:
     """Delete events older than the retention setting."""
@@ -101,8 +124,10 @@ def serve_command(host: str, port: int) -> None:
     """Serve with Flask-SocketIO's own server (development and tests; production uses gunicorn)."""
     from dialog.extensions import socketio
     from dialog.realtime import realtime_of
+    from dialog.scheduler import start_embedded
 
     realtime_of(current_app).start()
+    start_embedded(current_app)
     # Flask ignores app.run() inside its own CLI; this command is the one place that should run.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"serving on http://{host}:{port} (async mode {socketio.server.async_mode}, pid {os.getpid()})")

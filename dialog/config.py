@@ -19,6 +19,13 @@ def _float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
 def from_env() -> dict[str, Any]:
     """Settings read from `DIALOG_*` variables; see README for each."""
     instance = Path(os.environ.get("DIALOG_INSTANCE_PATH", DEFAULT_INSTANCE))
@@ -41,6 +48,14 @@ def from_env() -> dict[str, Any]:
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),
         "LOG_LEVEL": os.environ.get("DIALOG_LOG_LEVEL", "INFO"),
+        # The scheduler: embedded in the web process (gunicorn worker, `flask dialog serve`) unless
+        # this is false, and as its own process with `flask dialog scheduler`. Any number may run.
+        "EMBEDDED_SCHEDULER": _bool("DIALOG_EMBEDDED_SCHEDULER", True),
+        "SCHEDULER_TICK_SECONDS": _float("DIALOG_SCHEDULER_TICK_SECONDS", 10.0),
+        # A reminder found due later than this is recorded as skipped instead of sent late.
+        "REMINDER_WINDOW_HOURS": _float("DIALOG_REMINDER_WINDOW_HOURS", 12.0),
+        # How often a web process writes the reach counts (pushes per broadcast) it collected.
+        "REACH_FLUSH_SECONDS": _float("DIALOG_REACH_FLUSH_SECONDS", 0.5),
         # flask-smorest / OpenAPI
         "API_TITLE": "Smart City Dialog",
         "API_VERSION": "v1",

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Actor
+from services.calls import (
+    FundingCall,
+    announce_call,
+    archive_call,
+    close_due_call,
+    create_call,
+    handle_due_reminder,
+    open_due_call,
+    reminders_of,
+)
+from services.clock import berlin
 from services.identity import Member, create_member
-from services.news import create_news
+from services.news import NewsItem, create_news
+from services.projects import Project, create_project
+
+PROJECTS_FILE = Path(__file__).resolve().parent / "demo_projects.json"
+PROGRAMME = "Modellprojekte Smart Cities"
 
 DEMO_PASSWORD = "smart-city-demo"
 DEMO_MEMBERS = [
@@ -58,13 +80,129 @@ DEMO_NEWS = [
 ]
 
 
+# The three rounds (seeds 000, 001, 002, 004). Round 1's call dates are not in the seeds, so it is
+# recorded as a closed call without dates; rounds 2 and 3 run their real life (see _live_through).
+DEMO_CALLS: list[dict[str, Any]] = [
+    {
+        "round": 1,
+        "title": {
+            "de": "Modellprojekte Smart Cities – 1. Staffel (2019)",
+            "en": "Model Projects Smart Cities – round 1 (2019)",
+        },
+        "summary": {
+            "de": "2019 ist die erste Staffel mit 13 Modellprojekten an den Start gegangen. Sie erproben, wie die "
+            "Digitalisierung in den Kommunen im Sinne einer integrierten Stadtentwicklung nachhaltig und "
+            "intelligent gestaltet werden kann.",
+            "en": "The first round started in 2019 with 13 model projects.",
+        },
+    },
+    {
+        "round": 2,
+        "title": {
+            "de": "Modellprojekte Smart Cities – 2. Staffel: Gemeinwohl und Netzwerkstadt / Stadtnetzwerk",
+            "en": "Model Projects Smart Cities – round 2: common good and network city",
+        },
+        "summary": {
+            "de": "Gefördert werden kommunale, fachübergreifende und raumbezogene Strategien der "
+            "Stadtentwicklung sowie deren Umsetzung für die nachhaltige Gestaltung der Digitalisierung und "
+            "der dafür notwendige Kompetenzaufbau. 86 Städte, Kreise, Gemeinden und Kooperationen haben "
+            "sich beworben; die 32 ausgewählten Projekte werden mit über 350 Millionen Euro gefördert.",
+            "en": "Municipal, cross-sector strategies for sustainable digital urban development and their "
+            "implementation. 32 projects were selected and receive more than EUR 350 million.",
+        },
+        "motto": "Gemeinwohl und Netzwerkstadt / Stadtnetzwerk",
+        "opens_at": berlin(2020, 2, 7),
+        "deadline": berlin(2020, 4, 20, 23, 59),
+    },
+    {
+        "round": 3,
+        "title": {
+            "de": "Modellprojekte Smart Cities – Aufruf für Bewerbungen zur 3. Staffel",
+            "en": "Model Projects Smart Cities – call for applications, round 3",
+        },
+        "summary": {
+            "de": "Kommunen können sich mit Ideen für einen strategischen Umgang mit der Digitalisierung "
+            "bewerben. Als Teil des Konjunktur- und Zukunftspakets sind im Bundeshaushalt 2021 Mittel in "
+            "Höhe von 300 Mio. Euro vorgesehen.",
+            "en": "Municipalities apply with ideas for a strategic approach to digitalisation; EUR 300 million "
+            "are set aside in the 2021 federal budget.",
+        },
+        "budget": 300_000_000,
+        "opens_at": berlin(2020, 12, 17),
+        "deadline": berlin(2021, 3, 14, 23, 59),
+        "application_url": "https://www.smart-cities-made-in.de",
+    },
+]
+
+
 def has_data(session: Session) -> bool:
     """True once any member exists (demo data or a real installation)."""
     return session.scalar(select(Member.id).limit(1)) is not None
 
 
+def _remind(session: Session, reminder_id: int, window: timedelta, now: datetime) -> object:
+    return handle_due_reminder(session, reminder_id, now=now, window=window)
+
+
+def _live_through(session: Session, call: FundingCall, actor: Actor) -> None:
+    """Announce a past call and run the scheduler's steps at their own (past) times, in order."""
+    assert call.opens_at is not None and call.deadline is not None
+    announce_call(session, call, actor=actor, now=call.opens_at)
+    steps: list[tuple[datetime, int, Callable[[datetime], object]]] = [
+        (call.opens_at, 0, lambda t: open_due_call(session, call.id, now=t)),
+        (call.deadline, 2, lambda t: close_due_call(session, call.id, now=t)),
+    ]
+    window = timedelta(hours=1)
+    for reminder in reminders_of(session, call.id):
+        if reminder.done_at is None:
+            steps.append((reminder.due_at, 1, partial(_remind, session, reminder.id, window)))
+    for at, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
+        step(at)
+
+
+def seed_calls(session: Session, actor: Actor) -> int:
+    """The three rounds' calls (missing ones only); return how many were created."""
+    created = 0
+    for spec in DEMO_CALLS:
+        exists = session.scalar(
+            select(FundingCall.id).where(FundingCall.programme == PROGRAMME, FundingCall.round == spec["round"])
+        )
+        if exists is not None:
+            continue
+        call = create_call(session, actor=actor, programme=PROGRAMME, now=spec.get("opens_at"), **spec)
+        if call.opens_at is None:
+            archive_call(session, call, actor=actor)
+        else:
+            _live_through(session, call, actor)
+        created += 1
+    return created
+
+
+def seed_projects(session: Session, actor: Actor) -> int:
+    """The 32 model projects of round 2 from demo_projects.json (missing ones only)."""
+    data = json.loads(PROJECTS_FILE.read_text(encoding="utf-8"))
+    created = 0
+    for entry in data["projects"]:
+        exists = session.scalar(select(Project.id).where(Project.name == entry["name"], Project.round == data["round"]))
+        if exists is None:
+            create_project(
+                session,
+                actor=actor,
+                round=data["round"],
+                topics=data["topics"],
+                description=data["description"],
+                **entry,
+            )
+            created += 1
+    return created
+
+
 def seed(session: Session) -> dict[str, int]:
-    """Create the demo members and news (publishing their events); return what was created."""
+    """Create whatever demo data is missing (publishing its events); return what was created.
+
+    Idempotent: members by e-mail, news by German title, calls by round, projects by name and
+    round, so `flask dialog seed-demo` re-creates deleted demo data without duplicating the rest.
+    """
     members = {}
     for email, name, role, country, language in DEMO_MEMBERS:
         existing = session.scalar(select(Member).where(Member.email == email))
@@ -72,6 +210,13 @@ def seed(session: Session) -> dict[str, int]:
             session, email=email, name=name, password=DEMO_PASSWORD, role=role, country=country, language=language
         )
     editor = members["editor"]
+    actor = Actor(editor.id, editor.name)
+    news = 0
     for title, body, tags in DEMO_NEWS:
-        create_news(session, actor=Actor(editor.id, editor.name), title=title, body=body, tags=tags, publish_now=True)
-    return {"members": len(members), "news": len(DEMO_NEWS)}
+        if session.scalar(select(NewsItem.id).where(NewsItem.title["de"].as_string() == title["de"]).limit(1)):
+            continue
+        create_news(session, actor=actor, title=title, body=body, tags=tags, publish_now=True)
+        news += 1
+    calls = seed_calls(session, actor)
+    projects = seed_projects(session, actor)
+    return {"members": len(members), "news": news, "calls": calls, "projects": projects}

@@ -10,6 +10,7 @@ from flask import Flask
 from dialog import metrics
 from dialog.extensions import db, socketio
 from dialog.live import LiveNamespace, SocketIOSink
+from dialog.reach import ReachRecorder
 from dialog.wakeup import RedisWakeup
 from events import Relay, StreamHub, on_commit, prune, utcnow
 
@@ -32,6 +33,9 @@ class Realtime:
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
         queue = config["SOCKETIO_MESSAGE_QUEUE"]
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None
+        # Last: it counts who the sinks above just pushed each broadcast to.
+        self.reach = ReachRecorder(self.hub, flush_seconds=config["REACH_FLUSH_SECONDS"])
+        self.relay.add_sink(self.reach)
         self.retention = timedelta(days=config["EVENT_RETENTION_DAYS"])
         self.retention_check_seconds = config["RETENTION_CHECK_SECONDS"]
         self.started = False
@@ -50,6 +54,7 @@ class Realtime:
             self.wakeup.start()
         socketio.start_background_task(self.relay.run)
         socketio.start_background_task(self._retention_loop)
+        socketio.start_background_task(self.reach.run)
 
     def stop(self) -> None:
         """Stop the relay loop."""

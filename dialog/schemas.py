@@ -54,3 +54,29 @@ def first_error(errors: dict[str, Any]) -> str:
     field, problems = next(iter(errors.items()))
     text = problems[0] if isinstance(problems, list) and problems else problems
     return f"{field}: {text}"
+
+
+class PageArgs(Schema):
+    """Offset pagination."""
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class TimeInput(fields.AwareDateTime):
+    """A time with its offset (`2021-03-14T23:59:00+01:00` or `...Z`), loaded as naive UTC."""
+
+    default_error_messages = {
+        "invalid": "not a time like 2021-03-14T23:59:00+01:00 or 2021-03-14T22:59:00Z",
+        "invalid_awareness": "give the time zone: 2021-03-14T23:59:00+01:00 or 2021-03-14T22:59:00Z",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        from services.clock import to_utc
+
+        return to_utc(super()._deserialize(value, attr, data, **kwargs))
+
+
+def page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
+    """The body of a page of a list: items, total, limit, offset."""
+    return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}

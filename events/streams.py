@@ -78,6 +78,11 @@ class StreamHub:
         with self._lock:
             return len({lst for bucket in self._by_topic.values() for lst in bucket})
 
+    def listeners_for(self, topics: Iterable[str]) -> int:
+        """How many distinct live listeners follow any of `topics` (each counted once)."""
+        with self._lock:
+            return len(set().union(*(self._by_topic.get(t, ()) for t in topics)))
+
     def push(self, events: list[Event]) -> None:
         """Deliver each event once to every listener following any of its topics."""
         for event in events:

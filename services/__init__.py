@@ -5,4 +5,4 @@ from __future__ import annotations
 
 def load_all() -> None:
     """Import every service so its tables, event types, handlers and topic rules are registered."""
-    from services import identity, news, programme  # noqa: F401
+    from services import announcements, calls, identity, news, projects  # noqa: F401

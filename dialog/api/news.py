@@ -1,4 +1,4 @@
-"""News API: read published news; editors write and publish."""
+"""News API: everyone reads published news; editors write, schedule, publish, update and retract."""
 
 from __future__ import annotations
 
@@ -10,22 +10,53 @@ from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller, require_role
 from dialog.extensions import db
-from services.fields import UtcTimestamp, localized_text
-from services.news import NewsItem, create_news, get_news, publish_news, published_news
+from dialog.schemas import PageArgs, TimeInput, page
+from services.errors import PermissionDenied
+from services.fields import LANGUAGES, UtcTimestamp, localized_text
+from services.news import (
+    STATUSES,
+    NewsItem,
+    create_news,
+    get_news,
+    publish_news,
+    published_news,
+    retract_news,
+    update_news,
+)
 
 blp = Blueprint("news", __name__, url_prefix="/api/v1/news", description="News items")
 WRITERS = ("editor", "admin")
 
 
 class NewsIn(Schema):
-    """A new news item."""
+    """A new news item: a draft, scheduled (`publish_at`), or published at once (`publish`)."""
 
     title = localized_text(required=True, max_length=300)
     body = localized_text(required=True, max_length=100_000)
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=50)), load_default=list, validate=validate.Length(max=20)
     )
+    space = fields.String(load_default="national", validate=validate.Length(min=1, max=80))
+    project_id = fields.Integer(allow_none=True, load_default=None)
+    publish_at = TimeInput(allow_none=True, load_default=None, metadata={"description": "publish at this time"})
     publish = fields.Boolean(load_default=False, metadata={"description": "publish at once"})
+
+
+class NewsPatch(Schema):
+    """Changes to a news item (only the fields given)."""
+
+    title = localized_text(max_length=300)
+    body = localized_text(max_length=100_000)
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=20))
+    space = fields.String(validate=validate.Length(min=1, max=80))
+    project_id = fields.Integer(allow_none=True)
+    publish_at = TimeInput(allow_none=True, metadata={"description": "null turns a scheduled item back into a draft"})
+
+
+class RetractIn(Schema):
+    """Why an item is withdrawn."""
+
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class NewsOut(Schema):
@@ -35,16 +66,25 @@ class NewsOut(Schema):
     title = fields.Dict(keys=fields.String(), values=fields.String())
     body = fields.Dict(keys=fields.String(), values=fields.String())
     tags = fields.List(fields.String())
+    space = fields.String()
+    project_id = fields.Integer(allow_none=True)
     status = fields.String()
     created_at = UtcTimestamp()
+    publish_at = UtcTimestamp(allow_none=True)
     published_at = UtcTimestamp(allow_none=True)
+    updated_at = UtcTimestamp(allow_none=True)
+    retracted_at = UtcTimestamp(allow_none=True)
+    retraction_reason = fields.String(allow_none=True)
 
 
-class PageArgs(Schema):
-    """Offset pagination."""
+class NewsListArgs(PageArgs):
+    """Filters of the news list."""
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    tag = fields.String(validate=validate.Length(min=1, max=50))
+    project_id = fields.Integer(validate=validate.Range(min=1))
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    space = fields.String(validate=validate.Length(min=1, max=80))
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "editors and admins only"})
 
 
 class NewsPage(Schema):
@@ -60,18 +100,20 @@ class NewsPage(Schema):
 class NewsCollection(MethodView):
     """Published news, newest first."""
 
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(NewsListArgs, location="query")
     @blp.response(200, NewsPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List published news."""
+        """List published news (filter by tag, project, language, space); editors may ask for a status."""
+        if args.get("status") not in (None, "published") and current_caller().principal.role not in WRITERS:
+            raise PermissionDenied("only editors and admins see unpublished news")
         with db.read() as session:
             items, total = published_news(session, **args)
-            return {"items": items, "total": total, **args}
+            return page(items, total, args)
 
     @blp.arguments(NewsIn)
     @blp.response(201, NewsOut)
     def post(self, body: dict[str, Any]) -> NewsItem:
-        """Write a news item (editors and admins); `publish: true` publishes it at once."""
+        """Write a news item (editors and admins): a draft, scheduled with `publish_at`, or `publish: true`."""
         caller = require_role(*WRITERS)
         with db.write() as session:
             return create_news(session, actor=caller.actor, publish_now=body.pop("publish"), **body)
@@ -83,19 +125,42 @@ class NewsResource(MethodView):
 
     @blp.response(200, NewsOut)
     def get(self, news_id: int) -> NewsItem:
-        """Read a news item (drafts only for editors and admins)."""
+        """Read a news item (unpublished ones only for editors and admins)."""
         include_drafts = current_caller().principal.role in WRITERS
         with db.read() as session:
             return get_news(session, news_id, include_drafts=include_drafts)
 
+    @blp.arguments(NewsPatch)
+    @blp.response(200, NewsOut)
+    def patch(self, changes: dict[str, Any], news_id: int) -> NewsItem:
+        """Edit an item; a published item's edit is announced as `news.updated`."""
+        caller = require_role(*WRITERS)
+        with db.write() as session:
+            item = get_news(session, news_id, include_drafts=True)
+            return update_news(session, item, actor=caller.actor, changes=changes)
+
 
 @blp.route("/<int:news_id>/publish")
 class NewsPublication(MethodView):
-    """Publishing a draft."""
+    """Publishing a draft or scheduled item now."""
 
     @blp.response(200, NewsOut)
     def post(self, news_id: int) -> NewsItem:
-        """Publish a draft now."""
+        """Publish now (409 for a published or retracted item)."""
         caller = require_role(*WRITERS)
         with db.write() as session:
             return publish_news(session, get_news(session, news_id, include_drafts=True), actor=caller.actor)
+
+
+@blp.route("/<int:news_id>/retract")
+class NewsRetraction(MethodView):
+    """Withdrawing a published item."""
+
+    @blp.arguments(RetractIn)
+    @blp.response(200, NewsOut)
+    def post(self, body: dict[str, Any], news_id: int) -> NewsItem:
+        """Retract a published item: `news.retracted`; it can never be published again."""
+        caller = require_role(*WRITERS)
+        with db.write() as session:
+            item = get_news(session, news_id, include_drafts=True)
+            return retract_news(session, item, actor=caller.actor, reason=body["reason"])

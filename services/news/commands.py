@@ -1,30 +1,60 @@
-"""News commands: write a news item, publish it."""
+"""News commands: write, schedule, publish, update and retract news items."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
-import nh3
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from events import Actor, isoformat_z, publish, utcnow
-from services.errors import Conflict
+from services.errors import Conflict, InvalidInput
+from services.html import sanitise_html, summarise
 from services.news.events import TOPIC
-from services.news.models import DRAFT, PUBLISHED, NewsItem
+from services.news.models import DEFAULT_SPACE, DRAFT, PUBLISHED, RETRACTED, SCHEDULED, NewsItem
+from services.projects import project_exists, project_topic
+from services.search import index_of, normalise_tags
 
-SUMMARY_LENGTH = 280
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def sanitise_html(html: str) -> str:
-    """Keep safe formatting only: scripts, event handlers and javascript: links are removed."""
-    return nh3.clean(html)
+_SPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+EDITABLE = ("title", "body", "tags", "space", "project_id", "publish_at")
+SCHEDULER = Actor(None, "Scheduler")
 
 
-def summarise(html: str) -> str:
-    """Plain-text beginning of a sanitised HTML body, for events and feeds."""
-    text = " ".join(_TAGS.sub(" ", html).split())
-    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+def _topics(*project_ids: int | None) -> list[str]:
+    return [project_topic(p) for p in dict.fromkeys(project_ids) if p is not None]
+
+
+def _check_space(space: str) -> str:
+    if not _SPACE.match(space):
+        raise InvalidInput("space", "a space slug: lower-case letters, digits and dashes")
+    return space
+
+
+def _check_project(session: Session, project_id: int | None) -> int | None:
+    if project_id is not None and not project_exists(session, project_id):
+        raise InvalidInput("project_id", f"there is no project {project_id}")
+    return project_id
+
+
+def _check_publish_at(publish_at: datetime, now: datetime) -> datetime:
+    if publish_at <= now:
+        raise InvalidInput("publish_at", "must be in the future; publish now instead")
+    return publish_at
+
+
+def _public_data(item: NewsItem) -> dict[str, Any]:
+    assert item.published_at is not None
+    return {
+        "news_id": item.id,
+        "title": item.title,
+        "summary": {lang: summarise(html) for lang, html in item.body.items()},
+        "tags": item.tags,
+        "published_at": isoformat_z(item.published_at),
+        "space": item.space,
+        "project_id": item.project_id,
+    }
 
 
 def create_news(
@@ -35,40 +65,156 @@ def create_news(
     body: dict[str, str],
     tags: list[str],
     publish_now: bool,
+    space: str = DEFAULT_SPACE,
+    project_id: int | None = None,
+    publish_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> NewsItem:
-    """Create a news item as a draft, or publish it at once."""
+    """Create a news item as a draft, scheduled for `publish_at`, or published at once."""
+    now = now or utcnow()
+    if publish_now and publish_at is not None:
+        raise InvalidInput("publish_at", "give either publish: true or a publish_at, not both")
+    if publish_at is not None:
+        _check_publish_at(publish_at, now)
     item = NewsItem(
         title={lang: text.strip() for lang, text in title.items()},
         body={lang: sanitise_html(html) for lang, html in body.items()},
-        tags=sorted(set(tags)),
-        status=DRAFT,
+        tags=normalise_tags(tags),
+        space=_check_space(space),
+        project_id=_check_project(session, project_id),
+        status=SCHEDULED if publish_at is not None else DRAFT,
+        publish_at=publish_at,
         author_id=actor.id,
-        created_at=utcnow(),
+        created_at=now,
     )
+    item.tag_index = index_of(item.tags)
     session.add(item)
     session.flush()
     if publish_now:
-        publish_news(session, item, actor=actor)
+        publish_news(session, item, actor=actor, now=now)
     return item
 
 
-def publish_news(session: Session, item: NewsItem, *, actor: Actor) -> NewsItem:
-    """Make a draft public and announce it on `news`."""
-    if item.status != DRAFT:
-        raise Conflict(f"news item {item.id} is {item.status}, only a draft can be published")
+def publish_news(session: Session, item: NewsItem, *, actor: Actor, now: datetime | None = None) -> NewsItem:
+    """Make a draft or scheduled item public now and announce it on `news` (and its project)."""
+    if item.status == RETRACTED:
+        raise Conflict(
+            f"news item {item.id} was retracted and cannot be published again", details={"status": [RETRACTED]}
+        )
+    if item.status not in (DRAFT, SCHEDULED):
+        raise Conflict(
+            f"news item {item.id} is {item.status}, only a draft can be published", details={"status": [item.status]}
+        )
     item.status = PUBLISHED
-    item.published_at = utcnow()
+    item.published_at = now or utcnow()
+    item.publish_at = None
+    session.flush()
+    publish(
+        session, "news.published", _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=actor
+    )
+    return item
+
+
+def update_news(
+    session: Session, item: NewsItem, *, actor: Actor, changes: dict[str, Any], now: datetime | None = None
+) -> NewsItem:
+    """Edit an item; a published item's change is announced as `news.updated` naming the fields."""
+    now = now or utcnow()
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "this field cannot be changed")
+    if item.status == RETRACTED:
+        raise Conflict(f"news item {item.id} was retracted and cannot be edited", details={"status": [RETRACTED]})
+    if "publish_at" in changes:
+        if item.status == PUBLISHED:
+            raise InvalidInput("publish_at", "the item is already published")
+        if changes["publish_at"] is not None:
+            _check_publish_at(changes["publish_at"], now)
+    if "title" in changes:
+        changes["title"] = {lang: text.strip() for lang, text in changes["title"].items()}
+    if "body" in changes:
+        changes["body"] = {lang: sanitise_html(html) for lang, html in changes["body"].items()}
+    if "tags" in changes:
+        changes["tags"] = normalise_tags(changes["tags"])
+    if "space" in changes:
+        _check_space(changes["space"])
+    if "project_id" in changes:
+        _check_project(session, changes["project_id"])
+    changed = sorted(k for k, v in changes.items() if getattr(item, k) != v)
+    if not changed:
+        return item
+    old_project = item.project_id
+    for key in changed:
+        setattr(item, key, changes[key])
+    item.tag_index = index_of(item.tags)
+    if "publish_at" in changed:
+        item.status = DRAFT if item.publish_at is None else SCHEDULED
+    item.updated_at = now
+    session.flush()
+    if item.status == PUBLISHED:
+        publish(
+            session,
+            "news.updated",
+            {**_public_data(item), "changed": changed, "updated_at": isoformat_z(now)},
+            topic=TOPIC,
+            extra_topics=_topics(old_project, item.project_id),
+            actor=actor,
+        )
+    return item
+
+
+def retract_news(
+    session: Session, item: NewsItem, *, actor: Actor, reason: str | None = None, now: datetime | None = None
+) -> NewsItem:
+    """Withdraw a published item; `news.retracted` tells clients to hide it."""
+    if item.status != PUBLISHED:
+        raise Conflict(
+            f"news item {item.id} is {item.status}, only a published item can be retracted",
+            details={"status": [item.status]},
+        )
+    item.status = RETRACTED
+    item.retracted_at = now or utcnow()
+    item.retraction_reason = reason
+    session.flush()
     publish(
         session,
-        "news.published",
+        "news.retracted",
         {
             "news_id": item.id,
-            "title": item.title,
-            "summary": {lang: summarise(html) for lang, html in item.body.items()},
-            "tags": item.tags,
-            "published_at": isoformat_z(item.published_at),
+            "reason": reason,
+            "retracted_at": isoformat_z(item.retracted_at),
+            "project_id": item.project_id,
         },
         topic=TOPIC,
+        extra_topics=_topics(item.project_id),
         actor=actor,
     )
     return item
+
+
+def publish_due_news(session: Session, news_id: int, *, now: datetime) -> bool:
+    """Scheduler step: publish item `news_id` if it is still scheduled and due; False if someone else did.
+
+    The conditional UPDATE is the claim: of two schedulers racing for the same item, only the
+    one whose UPDATE matched a row publishes the event, in the same transaction.
+    """
+    claimed = session.execute(
+        update(NewsItem)
+        .where(NewsItem.id == news_id, NewsItem.status == SCHEDULED, NewsItem.publish_at <= now)
+        .values(status=PUBLISHED, published_at=now, publish_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    item = session.get(NewsItem, news_id)
+    assert item is not None
+    session.refresh(item)
+    publish(
+        session,
+        "news.published",
+        _public_data(item),
+        topic=TOPIC,
+        extra_topics=_topics(item.project_id),
+        actor=SCHEDULER,
+    )
+    return True

@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.errors import NotFound
-from services.news.models import PUBLISHED, NewsItem
+from services.news.models import PUBLISHED, SCHEDULED, NewsItem
+from services.search import has_tag
 
 
-def published_news(session: Session, *, limit: int, offset: int) -> tuple[list[NewsItem], int]:
-    """A page of published items, newest first, and the total count."""
-    query = select(NewsItem).where(NewsItem.status == PUBLISHED)
+def published_news(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    tag: str | None = None,
+    project_id: int | None = None,
+    language: str | None = None,
+    space: str | None = None,
+    status: str | None = None,
+) -> tuple[list[NewsItem], int]:
+    """A page of items (published, unless `status` asks for another), newest first, and the total count."""
+    query = select(NewsItem).where(NewsItem.status == (status or PUBLISHED))
+    if tag:
+        query = query.where(has_tag(NewsItem.tag_index, tag))
+    if project_id is not None:
+        query = query.where(NewsItem.project_id == project_id)
+    if language:
+        query = query.where(NewsItem.title[language].as_string().is_not(None))
+    if space:
+        query = query.where(NewsItem.space == space)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(
-        query.order_by(NewsItem.published_at.desc(), NewsItem.id.desc()).limit(limit).offset(offset)
-    )
+    order = (NewsItem.published_at.desc(), NewsItem.created_at.desc(), NewsItem.id.desc())
+    items = session.scalars(query.order_by(*order).limit(limit).offset(offset))
     return list(items), total
 
 
 def get_news(session: Session, news_id: int, *, include_drafts: bool) -> NewsItem:
-    """One item; drafts only for those who may see them."""
+    """One item; drafts, scheduled and retracted items only for those who may see them."""
     item = session.get(NewsItem, news_id)
     if item is None or (item.status != PUBLISHED and not include_drafts):
         raise NotFound(f"no news item {news_id}")
     return item
+
+
+def due_news(session: Session, now: datetime) -> list[tuple[datetime, int]]:
+    """(publish_at, id) of scheduled items whose time has come, oldest first."""
+    rows = session.execute(
+        select(NewsItem.publish_at, NewsItem.id)
+        .where(NewsItem.status == SCHEDULED, NewsItem.publish_at <= now)
+        .order_by(NewsItem.publish_at, NewsItem.id)
+    )
+    return [(r[0], r[1]) for r in rows if r[0] is not None]

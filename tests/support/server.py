@@ -60,6 +60,9 @@ class LiveServer:
             DIALOG_INSTANCE_PATH=str(self.instance),
             DIALOG_ASYNC_MODE="threading",
             DIALOG_RELAY_POLL_SECONDS="0.2",
+            # Tests start `flask dialog scheduler` themselves where they need one.
+            DIALOG_EMBEDDED_SCHEDULER="0",
+            DIALOG_REACH_FLUSH_SECONDS="0.1",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.settings)
@@ -95,6 +98,18 @@ class LiveServer:
             except requests.ConnectionError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start in 30 s")
+
+    def start_scheduler(self, *args: str) -> subprocess.Popen[str]:
+        """A `flask dialog scheduler` process against this server's database (stop it with .terminate())."""
+        log = open(self.instance / "scheduler.log", "a")  # noqa: SIM115  (closed with the process)
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "scheduler", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""

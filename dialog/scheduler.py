@@ -1,0 +1,68 @@
+"""The scheduler entry point: APScheduler 3 runs `services.scheduling.tick` every few seconds.
+
+APScheduler only provides the heartbeat. Correctness lives in the database (see
+services/scheduling.py): every tick looks at what is due *now*, so a tick that was missed,
+a process that was down, or a second scheduler elsewhere changes nothing. The job is
+coalesced (a backlog of missed runs becomes one run), never runs twice at once in a process,
+and has no misfire grace limit (a late run still runs instead of being dropped silently).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from dialog.extensions import db
+from events import utcnow
+from services.scheduling import TickReport, tick
+
+log = logging.getLogger("dialog.scheduler")
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+
+def run_tick(reminder_window: timedelta, now: datetime | None = None) -> TickReport:
+    """One tick at `now` (default: the current time), with a log line per handled item."""
+    report = tick(db, now or utcnow(), reminder_window=reminder_window)
+    for kind, item_id, outcome in report.handled:
+        log.info("scheduler: %s %s %s", kind, item_id, outcome)
+    for kind, item_id in report.failed:
+        log.warning("scheduler: %s %s failed; it stays due", kind, item_id)
+    return report
+
+
+def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> BaseScheduler:
+    """A scheduler with the tick job; blocking for its own process, background when embedded."""
+    window = timedelta(hours=app.config["REMINDER_WINDOW_HOURS"])
+    seconds = tick_seconds or app.config["SCHEDULER_TICK_SECONDS"]
+    scheduler: BaseScheduler
+    options: dict[str, Any] = {"job_defaults": JOB_DEFAULTS, "timezone": UTC}
+    scheduler = BlockingScheduler(**options) if blocking else BackgroundScheduler(daemon=True, **options)
+    scheduler.add_job(
+        run_tick,
+        "interval",
+        seconds=seconds,
+        args=[window],
+        id="dialog-tick",
+        next_run_time=datetime.now(UTC),  # catch up on anything that fell due while we were down
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def start_embedded(app: Flask) -> BaseScheduler | None:
+    """Start the scheduler inside this web process if `EMBEDDED_SCHEDULER` is on."""
+    if not app.config["EMBEDDED_SCHEDULER"]:
+        return None
+    scheduler = app.extensions.get("dialog.scheduler")
+    if scheduler is None:
+        scheduler = build(app, blocking=False)
+        scheduler.start()
+        app.extensions["dialog.scheduler"] = scheduler
+        log.info("embedded scheduler started (tick every %ss)", app.config["SCHEDULER_TICK_SECONDS"])
+    return scheduler

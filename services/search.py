@@ -1,0 +1,45 @@
+"""Portable list filters on SQLite and PostgreSQL: tags kept in a delimited index column.
+
+A JSON list cannot be filtered the same way on both databases, so services that filter on a
+list (news tags, project topics, federal states) also store `|a|b|` in a string column and
+match `|a|` with an escaped LIKE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+DELIMITER = "|"
+
+
+def normalise_tags(values: Iterable[str]) -> list[str]:
+    """Trimmed, lower-cased, de-duplicated and sorted tags (the delimiter is not allowed inside)."""
+    return sorted({v.strip().lower().replace(DELIMITER, "-") for v in values if v and v.strip()})
+
+
+def index_of(values: Iterable[str]) -> str:
+    """The index column's value for `values` (already normalised)."""
+    items = list(values)
+    return DELIMITER + DELIMITER.join(items) + DELIMITER if items else ""
+
+
+def has_tag(column: Any, value: str) -> Any:
+    """SQL condition: the index `column` contains the tag `value`."""
+    tag = value.strip().lower().replace(DELIMITER, "-")
+    return column.contains(DELIMITER + tag + DELIMITER, autoescape=True)
+
+
+def search_text(*parts: str | dict[str, str] | Iterable[str] | None) -> str:
+    """Lower-cased text of every part (localized dicts contribute every language), for `LIKE` search."""
+    words: list[str] = []
+    for part in parts:
+        if part is None:
+            continue
+        if isinstance(part, str):
+            words.append(part)
+        elif isinstance(part, dict):
+            words.extend(part.values())
+        else:
+            words.extend(part)
+    return " ".join(" ".join(words).lower().split())

@@ -1,0 +1,69 @@
+"""`flask dialog scheduler` as real processes: they open a call at its time, exactly once."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from tests.support.live_client import Recorder
+from tests.support.server import EDITOR, LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def test_two_scheduler_processes_open_a_call_at_its_time_exactly_once(server: LiveServer) -> None:
+    headers = server.headers(server.token(EDITOR))
+    listener = Recorder(server.url).connect()
+    schedulers = [server.start_scheduler("--tick-seconds", "0.3") for _ in range(2)]
+    try:
+        ack = listener.subscribe(["calls"])
+        now = datetime.now(UTC)
+        body = {
+            "round": 5,
+            "title": {"de": "Bald offen"},
+            "opens_at": iso(now + timedelta(seconds=4)),
+            "deadline": iso(now + timedelta(days=30)),
+            "announce": True,
+        }
+        response = requests.post(server.url + "/api/v1/calls", json=body, headers=headers, timeout=10)
+        assert response.status_code == 201, response.text
+        call_id = response.json()["id"]
+        assert listener.wait_for_id(ack["head"] + 2, timeout=60), listener.events
+        listener.quiet_for(1.5)  # several more ticks of both schedulers
+        mine = [e for e in listener.events if e["data"]["call_id"] == call_id]
+        assert [e["type"] for e in mine] == ["call.announced", "call.opened"]
+        assert mine[1]["data"]["broadcast"] is False and mine[1]["actor"]["name"] == "Scheduler"
+        call = requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json()
+        assert call["status"] == "open" and call["opened_at"] >= body["opens_at"]
+        assert all(process.poll() is None for process in schedulers)
+    finally:
+        listener.disconnect()
+        for process in schedulers:
+            process.terminate()
+            process.wait(10)
+
+
+def test_scheduler_once_catches_up_after_downtime(server: LiveServer) -> None:
+    headers = server.headers(server.token(EDITOR))
+    now = datetime.now(UTC)
+    body = {
+        "round": 6,
+        "title": {"de": "Verpasst"},
+        "opens_at": iso(now + timedelta(seconds=1)),
+        "deadline": iso(now + timedelta(days=3)),
+        "announce": True,
+    }
+    call_id = requests.post(server.url + "/api/v1/calls", json=body, headers=headers, timeout=10).json()["id"]
+    start = server.head()
+    time.sleep(1.5)  # nobody is running a scheduler while the opening time passes
+    assert "handled 1" in server.cli("scheduler", "--once")
+    assert "handled 0" in server.cli("scheduler", "--once")
+    opened = [e for e in server.log_events("calls", start) if e["type"] == "call.opened"]
+    assert [e["data"]["call_id"] for e in opened] == [call_id]
