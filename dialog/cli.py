@@ -98,8 +98,12 @@ def scheduler_command(once: bool, tick_seconds: float | None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if once:
-        report = scheduler.run_tick(timedelta(hours=current_app.config["REMINDER_WINDOW_HOURS"]))
-        click.echo(f"handled {len(report.handled)}, failed {len(report.failed)}")
+        window = timedelta(hours=current_app.config["REMINDER_WINDOW_HOURS"])
+        report = scheduler.run_tick(window, lock=scheduler.scheduler_lock(current_app))
+        if report is None:
+            click.echo("another scheduler is running; nothing done")
+        else:
+            click.echo(f"handled {len(report.handled)}, failed {len(report.failed)}")
         return
     blocking = scheduler.build(current_app, blocking=True, tick_seconds=tick_seconds)
     seconds = tick_seconds or current_app.config["SCHEDULER_TICK_SECONDS"]

@@ -1,4 +1,5 @@
 """Structured JSON logs, each line of a request carrying its request id."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Prometheus metrics of one web process (each process is scraped on its own /metrics)."""
+
 from __future__ import annotations
 
 import time

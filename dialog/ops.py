@@ -1,4 +1,5 @@
 """Operations endpoints: /healthz (the process lives) and /readyz (it can serve: database, Redis)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from dialog.extensions import db
+from dialog.scheduler_lock import SchedulerLock
 from events import utcnow
 from services.scheduling import TickReport, tick
 
@@ -26,14 +27,24 @@ log = logging.getLogger("dialog.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
-def run_tick(reminder_window: timedelta, now: datetime | None = None) -> TickReport:
-    """One tick at `now` (default: the current time), with a log line per handled item."""
+def run_tick(
+    reminder_window: timedelta, now: datetime | None = None, lock: SchedulerLock | None = None
+) -> TickReport | None:
+    """One tick at `now` (default: the current time), unless another scheduler holds `lock`."""
+    if lock is not None and not lock.held():
+        return None
     report = tick(db, now or utcnow(), reminder_window=reminder_window)
     for kind, item_id, outcome in report.handled:
         log.info("scheduler: %s %s %s", kind, item_id, outcome)
     for kind, item_id in report.failed:
         log.warning("scheduler: %s %s failed; it stays due", kind, item_id)
     return report
+
+
+def scheduler_lock(app: Flask) -> SchedulerLock:
+    """The lock that makes this process the only working scheduler of the deployment."""
+    assert db.engine is not None
+    return SchedulerLock(db.engine, app.instance_path)
 
 
 def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> BaseScheduler:
@@ -47,7 +58,7 @@ def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> B
         run_tick,
         "interval",
         seconds=seconds,
-        args=[window],
+        args=[window, None, scheduler_lock(app)],
         id="dialog-tick",
         next_run_time=datetime.now(UTC),  # catch up on anything that fell due while we were down
         replace_existing=True,

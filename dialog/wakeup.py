@@ -5,6 +5,7 @@ process is pushed within one poll interval even with no Redis at all. With Redis
 process publishes a one-byte hint after the commit and every relay wakes at once. A Redis outage
 only costs latency (back to polling); it loses nothing.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,10 +3,12 @@ behind nginx. Clients on one process receive, in order and once, what the other 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -159,3 +161,50 @@ def test_redis_restart_during_a_publish_storm_loses_nothing(topology: Topology) 
     assert resumed.ids == log
     resumed.disconnect()
     assert requests.get(topology.web[0].url + "/readyz", timeout=10).status_code == 200
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: Topology) -> None:
+    """Two scheduler processes, one holding the lock; SIGKILL it just before a call opens."""
+    web = topology.web[0]
+    first = web.start_scheduler("--tick-seconds", "0.3")
+    log = web.instance / "scheduler.log"
+    deadline = time.monotonic() + 30
+    while "scheduler lock acquired" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    second = web.start_scheduler("--tick-seconds", "0.3")
+    listener = Recorder(topology.web[1].url).connect()
+    try:
+        ack = listener.subscribe(["calls"])
+        now = datetime.now(UTC)
+        body = {
+            "round": 9,
+            "title": {"de": "Übernahme"},
+            "opens_at": iso(now + timedelta(seconds=4)),
+            "deadline": iso(now + timedelta(days=30)),
+            "announce": True,
+        }
+        created = requests.post(
+            web.url + "/api/v1/calls", json=body, headers=web.headers(web.token(EDITOR)), timeout=10
+        )
+        assert created.status_code == 201, created.text
+        call_id = created.json()["id"]
+        time.sleep(max(0.0, (now + timedelta(seconds=3) - datetime.now(UTC)).total_seconds()))
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert listener.wait_for_id(ack["head"] + 2, timeout=60), listener.events
+        listener.quiet_for(1.5)  # more ticks of the surviving scheduler
+        mine = [e["type"] for e in listener.events if e["data"].get("call_id") == call_id]
+        assert mine == ["call.announced", "call.opened"]
+        logged = [e["type"] for e in web.log_events("calls", since=ack["head"]) if e["data"].get("call_id") == call_id]
+        assert logged == ["call.announced", "call.opened"]
+        assert second.poll() is None
+    finally:
+        listener.disconnect()
+        for process in (first, second):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
