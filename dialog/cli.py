@@ -40,7 +40,12 @@ def migrate_database() -> str:
 @group.command("migrate")
 def migrate_command() -> None:
     """Create or upgrade the database schema (Alembic) and initialise the event log."""
-    epoch = migrate_database()
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        epoch = migrate_database()
+    except OperationalError as exc:
+        raise click.ClickException(f"cannot reach the database: {exc.orig or exc}") from exc
     click.echo(f"database at the newest migration; event log epoch {epoch}")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from services.errors import AuthenticationFailed, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -33,6 +34,7 @@ CODE_OF_STATUS = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -72,7 +74,16 @@ def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     return jsonify(error_body(status, error.message, code=error.code, details=error.details)), status, headers
 
 
+def handle_database_unavailable(error: Exception) -> ResponseReturnValue:
+    """The database is unreachable: 503 with Retry-After, never a 500 with a traceback."""
+    log.error("database unavailable: %s", error.__class__.__name__)
+    body = error_body(503, "the database is not reachable right now; retry shortly", code="unavailable")
+    return jsonify(body), 503, {"Retry-After": "5"}
+
+
 def register(app: Flask) -> None:
     """Install the handlers (after flask-smorest, so ours win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -18,6 +18,7 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from dialog.auth import NOBODY, Caller, caller_from_token
 from dialog.extensions import db, socketio
@@ -90,6 +91,8 @@ class LiveNamespace(Namespace):
                     caller = caller_from_token(token) if isinstance(token, str) else _bad_auth()
                 except AuthenticationFailed as exc:
                     raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+                except SQLAlchemyError as exc:
+                    raise ConnectionRefusedError("unavailable: the database is not reachable; retry") from exc
         sid: str = request.sid  # type: ignore[attr-defined]
         self.clients[sid] = LiveClient(sid, caller)
 
@@ -121,8 +124,14 @@ class LiveNamespace(Namespace):
         client.generation += 1
         generation = client.generation
         with client.busy:  # wait for an older replay of this client to notice and stop
-            with db.read() as session:
-                check = check_cursor(session, message.get("since"), message.get("epoch"))
+            try:
+                with db.read() as session:
+                    check = check_cursor(session, message.get("since"), message.get("epoch"))
+            except SQLAlchemyError:
+                if client.cursor is not None and not client.live:
+                    # We stopped this client's replay above: let it carry on where it was.
+                    socketio.start_background_task(self._stream, client, generation, None)
+                return error_ack("unavailable", "the database is not reachable right now; retry shortly")
             with self.relay.lock:
                 if client.live:
                     # Everything up to the relay's position has been emitted to this client.

@@ -47,7 +47,7 @@ class Realtime:
         if self.started:
             return
         self.started = True
-        self.relay.start_at_head()
+        # The relay finds the log's head itself (and waits for the database if it is away).
         # Commits in this process wake the relay at once; other processes' commits are polled.
         on_commit(self.relay.notify)
         if self.wakeup is not None:

@@ -36,7 +36,8 @@ class Relay:
         self.db = db
         self.page_size = page_size
         self.poll_interval = poll_interval
-        self.position = 0
+        # -1 until the relay knows the log's head: nobody goes live before that (see CatchUp).
+        self.position = -1
         self.pushed = 0
         # Re-entrant so a sink (or a go-live callback) may call back into the relay.
         self.lock = threading.RLock()
@@ -53,7 +54,10 @@ class Relay:
     def start_at_head(self) -> None:
         """Start pushing after the newest committed event (live clients resume by cursor)."""
         with self.db.read() as session:
-            self.position = log_state(session).head
+            head = log_state(session).head
+        with self.lock:
+            self.position = head
+            self._advanced.notify_all()
 
     def notify(self, _events: object = None) -> None:
         """Wake the relay now: something was committed."""
@@ -85,13 +89,21 @@ class Relay:
 
     def run(self) -> None:
         """Push until `stop()`; meant to be a background task of the web process."""
+        failing = False
         while not self._stop.is_set():
             self._wake.wait(self.poll_interval)
             self._wake.clear()
             try:
+                if self.position < 0:
+                    self.start_at_head()
                 self.pump()
-            except Exception:  # the database may be briefly away; keep going
-                log.exception("relay pump failed; retrying")
+                if failing:
+                    log.warning("relay recovered at event %s", self.position)
+                failing = False
+            except Exception as exc:  # the database may be away for a while: keep trying, log once
+                if not failing:
+                    log.error("relay cannot read the event log (%s); retrying", exc.__class__.__name__, exc_info=True)
+                failing = True
                 time.sleep(self.poll_interval)
 
     def wait_until(self, predicate: Callable[[int], bool], timeout: float) -> bool:

@@ -18,7 +18,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     """One PostgreSQL server for the whole session."""
     server = start_postgres(tmp_path_factory.mktemp("postgres"))
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {(self.instance / 'server.log').read_text()}")
             try:
-                if requests.get(self.url + "/api/v1/log", timeout=1).ok:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
                     return self
             except requests.ConnectionError:
                 time.sleep(0.1)

@@ -66,80 +66,100 @@ class Postgres:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def start(self) -> Postgres:
+        """Start (or restart) the server on its data directory and port; wait until it answers."""
+        log = open(self.directory / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
+        self.process = subprocess.Popen(
+            [
+                *_as_postgres_user(),
+                _postgres_binary("postgres"),
+                "-D",
+                str(self.directory / "data"),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.directory / "sock"),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        process = self.process
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError((self.directory / "postgres.log").read_text())
+            import psycopg
+
+            try:
+                psycopg.connect(
+                    f"host=127.0.0.1 port={self.port} user=dialog dbname=postgres", connect_timeout=1
+                ).close()
+                return True
+            except psycopg.OperationalError:
+                return False
+
+        _wait(ready, 60, "PostgreSQL")
+        return self
+
     def stop(self) -> None:
-        """Fast shutdown, and the cluster's files removed."""
+        """Fast shutdown (open connections are cut, as in an outage); the data stays for a restart."""
         if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
+            subprocess.run(
+                [*_as_postgres_user(), _postgres_binary("pg_ctl"), "-D", str(self.directory / "data"), "stop",
+                 "-m", "fast", "-w"],
+                capture_output=True, timeout=60,
+            )
+            self.process.wait(30)
+
+    def remove(self) -> None:
+        """Stop and delete the cluster's files."""
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres(base: Path) -> Postgres:
-    """initdb + postgres as the `postgres` user when we are root (PostgreSQL refuses root)."""
-    initdb = _binary("initdb", ("/usr/lib/postgresql/*/bin/initdb",))
-    postgres = _binary("postgres", ("/usr/lib/postgresql/*/bin/postgres",))
-    if not initdb or not postgres:
-        unavailable("PostgreSQL binaries (initdb, postgres) not found")
-    assert initdb and postgres
-    prefix: list[str] = []
-    if os.geteuid() == 0:
+def _postgres_binary(name: str) -> str:
+    found = _binary(name, (f"/usr/lib/postgresql/*/bin/{name}",))
+    if not found:
+        unavailable(f"PostgreSQL binary {name} not found")
+    assert found
+    return found
+
+
+def _as_postgres_user() -> list[str]:
+    # PostgreSQL refuses to run as root.
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def start_postgres(base: Path, port: int | None = None) -> Postgres:
+    """initdb a new cluster and start it (as the `postgres` user when we are root)."""
+    initdb = _postgres_binary("initdb")
+    prefix = _as_postgres_user()
+    if prefix:
         # pytest's temporary directories are private to root; the postgres user needs its own.
         base = Path(tempfile.mkdtemp(prefix="dialog-pg-"))
         base.chmod(0o755)
-        prefix = ["runuser", "-u", "postgres", "--"]
     base.mkdir(parents=True, exist_ok=True)
-    data, sockets = base / "data", base / "sock"
-    sockets.mkdir(exist_ok=True)
+    (base / "sock").mkdir(exist_ok=True)
     if prefix:
         shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
+        shutil.chown(base / "sock", "postgres")
     subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "dialog", "-E", "UTF8", "--no-sync"],
+        [*prefix, initdb, "-D", str(base / "data"), "-A", "trust", "-U", "dialog", "-E", "UTF8", "--no-sync"],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    log = open(base / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        [
-            *prefix,
-            postgres,
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(sockets),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=200",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    server = Postgres(base, port, process)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError((base / "postgres.log").read_text())
-        import psycopg
-
-        try:
-            psycopg.connect(f"host=127.0.0.1 port={port} user=dialog dbname=postgres", connect_timeout=1).close()
-            return True
-        except psycopg.OperationalError:
-            return False
-
-    _wait(ready, 60, "PostgreSQL")
-    return server
+    return Postgres(base, port or free_port()).start()
 
 
 @dataclass
