@@ -26,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.configure(app.config["DATABASE_URL"])
+    services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
     api.init_app(app)
     for blueprint in (identity.blp, news.blp, stream.blp):
         api.register_blueprint(blueprint)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from services.database import bind_database
+
+__all__ = ["bind_database", "load_all"]
+
 
 def load_all() -> None:
     """Import every service so its tables, event types, handlers and topic rules are registered."""
-    from services import identity, news, programme  # noqa: F401
+    from services import forum, identity, network, news, notifications, programme, spaces  # noqa: F401

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
-import nh3
 from sqlalchemy.orm import Session
 
 from events import Actor, isoformat_z, publish, utcnow
 from services.errors import Conflict
+from services.html import excerpt, sanitise_html
 from services.news.events import TOPIC
 from services.news.models import DRAFT, PUBLISHED, NewsItem
 
 SUMMARY_LENGTH = 280
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def sanitise_html(html: str) -> str:
-    """Keep safe formatting only: scripts, event handlers and javascript: links are removed."""
-    return nh3.clean(html)
 
 
 def summarise(html: str) -> str:
     """Plain-text beginning of a sanitised HTML body, for events and feeds."""
-    text = " ".join(_TAGS.sub(" ", html).split())
-    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    return excerpt(html, SUMMARY_LENGTH)
 
 
 def create_news(
