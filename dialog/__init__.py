@@ -10,7 +10,7 @@ from flask_cors import CORS
 
 import services
 from dialog import cli, errors
-from dialog.api import identity, news, stream
+from dialog.api import forum, identity, network, news, notifications, spaces, stream
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.configure(app.config["DATABASE_URL"])
     services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
     api.init_app(app)
-    for blueprint in (identity.blp, news.blp, stream.blp):
+    for blueprint in (identity.blp, news.blp, stream.blp, spaces.blp, forum.blp, network.blp, notifications.blp):
         api.register_blueprint(blueprint)
     errors.register(app)
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})

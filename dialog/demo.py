@@ -6,8 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Actor
+from services.forum import create_post, create_thread
 from services.identity import Member, create_member
+from services.network import PartnerContact, add_country, add_organisation
 from services.news import create_news
+from services.spaces import add_membership, create_space, join_network_spaces
 
 DEMO_PASSWORD = "smart-city-demo"
 DEMO_MEMBERS = [
@@ -58,6 +61,28 @@ DEMO_NEWS = [
 ]
 
 
+DEMO_SPACES = [
+    (
+        "nationale-dialogplattform",
+        {"de": "Nationale Dialogplattform Smart Cities", "en": "National Dialogue Platform Smart Cities"},
+        "platform",
+        "public",
+    ),
+    (
+        "ag-wissenstransfer",
+        {"de": "AG Wissenstransfer", "en": "Working group knowledge transfer"},
+        "working_group",
+        "members",
+    ),
+    (
+        "international-network",
+        {"de": "Internationales Smart-City-Netzwerk", "en": "International Smart City Network"},
+        "network",
+        "invited",
+    ),
+]
+
+
 def has_data(session: Session) -> bool:
     """True once any member exists (demo data or a real installation)."""
     return session.scalar(select(Member.id).limit(1)) is not None
@@ -74,4 +99,42 @@ def seed(session: Session) -> dict[str, int]:
     editor = members["editor"]
     for title, body, tags in DEMO_NEWS:
         create_news(session, actor=Actor(editor.id, editor.name), title=title, body=body, tags=tags, publish_now=True)
-    return {"members": len(members), "news": len(DEMO_NEWS)}
+    spaces = {
+        slug: create_space(session, slug=slug, name=name, kind=kind, visibility=vis)
+        for slug, name, kind, vis in DEMO_SPACES
+    }
+    network = spaces["international-network"]
+    for role in ("admin", "moderator"):
+        add_membership(session, network, members[role].id)
+    add_country(session, code="PL", name={"de": "Polen", "en": "Poland"})
+    organisation = add_organisation(session, name="Partner City Office", country="PL")
+    partner = members["partner"]
+    session.add(
+        PartnerContact(
+            member_id=partner.id, organisation_id=organisation.id, country_code="PL", joined_at=partner.created_at
+        )
+    )
+    join_network_spaces(session, partner.id)
+    member = members["member"]
+    thread, first = create_thread(
+        session,
+        actor=Actor(member.id, member.name),
+        role="member",
+        space=spaces["nationale-dialogplattform"],
+        title="Open-Source-Lösungen aus den Modellprojekten",
+        body="<p>Welche Software aus der zweiten Staffel nutzt ihr schon in eurer Kommune?</p>",
+        language="de",
+        mentions=[],
+    )
+    editor_actor = Actor(editor.id, editor.name)
+    create_post(
+        session,
+        actor=editor_actor,
+        role="editor",
+        thread=thread,
+        parent_id=first.id,
+        language="de",
+        body="<p>Die Plattform für Bürgerbeteiligung ist bereits im Einsatz.</p>",
+        mentions=[member.id],
+    )
+    return {"members": len(members), "news": len(DEMO_NEWS), "spaces": len(spaces), "threads": 1}
