@@ -56,18 +56,18 @@ def list_threads(session: Session, space: Space, *, limit: int, offset: int) -> 
 def _views(session: Session, posts: list[Post]) -> list[PostView]:
     ids = [p.id for p in posts]
     authors = {p.author_id for p in posts if p.author_id is not None}
-    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(authors))).tuples().all())
+    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(authors))).all())
     mentions: dict[int, list[int]] = {}
     for post_id, member_id in session.execute(
         select(PostMention.post_id, PostMention.member_id).where(PostMention.post_id.in_(ids))
-    ).tuples():
+    ):
         mentions.setdefault(post_id, []).append(member_id)
     reactions: dict[int, dict[str, int]] = {}
     for post_id, kind, count in session.execute(
         select(Reaction.post_id, Reaction.kind, func.count())
         .where(Reaction.post_id.in_(ids))
         .group_by(Reaction.post_id, Reaction.kind)
-    ).tuples():
+    ):
         reactions.setdefault(post_id, {})[kind] = count
     return [
         PostView(

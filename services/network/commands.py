@@ -200,4 +200,4 @@ def list_contacts(session: Session, organisation_id: int) -> list[tuple[PartnerC
         .where(PartnerContact.organisation_id == organisation_id)
         .order_by(Member.name)
     )
-    return [(c, m) for c, m in rows.tuples()]
+    return [(c, m) for c, m in rows]
