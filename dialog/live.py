@@ -184,9 +184,9 @@ class LiveNamespace(Namespace):
         reason = policy.refusal(principal, topic)
         if reason is not None:
             return error_ack("forbidden", f"{topic}: {reason}")
-        # The typist's own tabs do not need to hear it.
-        own = [c.sid for c in list(self.clients.values()) if c.caller.principal.member_id == principal.member_id]
         payload = {"thread_id": message["thread_id"], "member": {"id": principal.member_id, "name": client.caller.name}}
+        # The typist's own tabs do not need to hear it.
+        own = self._sids_of(principal.member_id)
         socketio.server.emit("typing", payload, to=room_of(topic), skip_sid=own, namespace=NAMESPACE)
         return {"ok": True}
 
@@ -214,7 +214,7 @@ class LiveNamespace(Namespace):
             self.viewer_names[principal.member_id] = client.caller.name or ""
             viewers = self._viewer_list(topic)
         if first:
-            self._announce(topic, "join", principal.member_id, client.caller.name, skip=client.sid)
+            self._announce(topic, "join", principal.member_id, client.caller.name)
         return {"ok": True, "topic": topic, "viewers": viewers}
 
     def on_leave(self, data: Any = None) -> dict[str, Any]:
@@ -244,15 +244,20 @@ class LiveNamespace(Namespace):
                 if not members:
                     self.viewers.pop(topic, None)
         if last:
-            self._announce(topic, "leave", member_id, client.caller.name, skip=client.sid)
+            self._announce(topic, "leave", member_id, client.caller.name)
 
     def _viewer_list(self, topic: str) -> list[dict[str, Any]]:
         return [{"id": m, "name": self.viewer_names.get(m)} for m in sorted(self.viewers.get(topic, {}))]
 
-    def _announce(self, topic: str, action: str, member_id: int | None, name: str | None, *, skip: str) -> None:
+    def _sids_of(self, member_id: int | None) -> list[str]:
+        return [c.sid for c in list(self.clients.values()) if c.caller.principal.member_id == member_id]
+
+    def _announce(self, topic: str, action: str, member_id: int | None, name: str | None) -> None:
+        # Told to the topic's live followers, except the member's own connections.
         with self.presence_lock:
             count = len(self.viewers.get(topic, {}))
         payload = {"topic": topic, "action": action, "member": {"id": member_id, "name": name}, "viewers": count}
+        skip = self._sids_of(member_id)
         socketio.server.emit("presence", payload, to=room_of(topic), skip_sid=skip, namespace=NAMESPACE)
 
     # -- streaming -----------------------------------------------------------------------------

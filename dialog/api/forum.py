@@ -77,7 +77,7 @@ class ThreadOut(Schema):
 
     id = fields.Integer()
     space_id = fields.Integer()
-    topic = fields.Function(lambda t: f"thread.{t.id}")
+    topic = fields.Method("_topic")
     title = fields.String()
     author_id = fields.Integer(allow_none=True)
     locked = fields.Boolean()
@@ -85,6 +85,9 @@ class ThreadOut(Schema):
     post_count = fields.Integer()
     created_at = UtcTimestamp()
     last_post_at = UtcTimestamp()
+
+    def _topic(self, thread: Any) -> str:
+        return f"thread.{thread['id'] if isinstance(thread, dict) else thread.id}"
 
 
 class PostOut(Schema):
@@ -236,7 +239,8 @@ class SpaceThreads(MethodView):
         who = _caller_args()
         with db.write() as session:
             thread, post = create_thread(session, space=get_space(session, slug), **who, **body)
-            return {**ThreadOut().dump(thread), "first_post": get_post(session, _principal(who), post.id)}
+            columns = {name: getattr(thread, name) for name in ThreadOut().fields if name != "topic"}
+            return {**columns, "first_post": get_post(session, _principal(who), post.id)}
 
 
 @blp.route("/threads/<int:thread_id>")

@@ -189,7 +189,8 @@ class Invitations(MethodView):
         ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
         with db.write() as session:
             token, invitation = create_invitation(session, actor=caller.actor, ttl=ttl, **body)
-            return {**InvitationOut().dump(invitation), "token": token}
+            columns = ("id", "email", "country_code", "organisation_id", "created_at", "expires_at", "accepted_at")
+            return {**{name: getattr(invitation, name) for name in columns}, "member_id": None, "token": token}
 
 
 @blp.route("/invitations/accept")
