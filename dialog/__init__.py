@@ -10,7 +10,7 @@ from flask_cors import CORS
 
 import services
 from dialog import cli, errors, logs, metrics, ops
-from dialog.api import announcements, calls, identity, news, projects, stream
+from dialog.api import announcements, calls, forum, identity, network, news, notifications, projects, spaces, stream
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
@@ -27,8 +27,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.configure(app.config["DATABASE_URL"])
+    services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
     api.init_app(app)
-    for blueprint in (identity.blp, news.blp, calls.blp, projects.blp, announcements.blp, stream.blp):
+    for blueprint in (
+        identity.blp,
+        news.blp,
+        calls.blp,
+        projects.blp,
+        announcements.blp,
+        stream.blp,
+        spaces.blp,
+        forum.blp,
+        network.blp,
+        notifications.blp,
+    ):
         api.register_blueprint(blueprint)
     errors.register(app)
     app.register_blueprint(ops.blp)

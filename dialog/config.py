@@ -36,6 +36,7 @@ def from_env() -> dict[str, Any]:
         # Request bodies above this get 413 before any parsing.
         "MAX_CONTENT_LENGTH": _int("DIALOG_MAX_BODY_BYTES", 1024 * 1024),
         "TOKEN_TTL_HOURS": _int("DIALOG_TOKEN_TTL_HOURS", 24 * 30),
+        "INVITATION_TTL_HOURS": _int("DIALOG_INVITATION_TTL_HOURS", 24 * 14),
         "EVENT_RETENTION_DAYS": _int("DIALOG_EVENT_RETENTION_DAYS", 30),
         "RETENTION_CHECK_SECONDS": _int("DIALOG_RETENTION_CHECK_SECONDS", 3600),
         "ASYNC_MODE": os.environ.get("DIALOG_ASYNC_MODE", "threading"),

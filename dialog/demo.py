@@ -24,9 +24,12 @@ from services.calls import (
     reminders_of,
 )
 from services.clock import berlin
+from services.forum import create_post, create_thread
 from services.identity import Member, create_member
+from services.network import PartnerContact, add_country, add_organisation
 from services.news import NewsItem, create_news
 from services.projects import Project, create_project
+from services.spaces import Space, add_membership, create_space, join_network_spaces
 
 PROJECTS_FILE = Path(__file__).resolve().parent / "demo_projects.json"
 PROGRAMME = "Modellprojekte Smart Cities"
@@ -135,6 +138,28 @@ DEMO_CALLS: list[dict[str, Any]] = [
 ]
 
 
+DEMO_SPACES = [
+    (
+        "nationale-dialogplattform",
+        {"de": "Nationale Dialogplattform Smart Cities", "en": "National Dialogue Platform Smart Cities"},
+        "platform",
+        "public",
+    ),
+    (
+        "ag-wissenstransfer",
+        {"de": "AG Wissenstransfer", "en": "Working group knowledge transfer"},
+        "working_group",
+        "members",
+    ),
+    (
+        "international-network",
+        {"de": "Internationales Smart-City-Netzwerk", "en": "International Smart City Network"},
+        "network",
+        "invited",
+    ),
+]
+
+
 def has_data(session: Session) -> bool:
     """True once any member exists (demo data or a real installation)."""
     return session.scalar(select(Member.id).limit(1)) is not None
@@ -219,4 +244,51 @@ def seed(session: Session) -> dict[str, int]:
         news += 1
     calls = seed_calls(session, actor)
     projects = seed_projects(session, actor)
-    return {"members": len(members), "news": news, "calls": calls, "projects": projects}
+    dialog = seed_dialog(session, members)
+    return {"members": len(members), "news": news, "calls": calls, "projects": projects, **dialog}
+
+
+def seed_dialog(session: Session, members: dict[str, Member]) -> dict[str, int]:
+    """Spaces, the partner network and a first thread with a mention (when the spaces are missing)."""
+    if session.scalar(select(Space.id).where(Space.slug == DEMO_SPACES[0][0])) is not None:
+        return {"spaces": 0, "threads": 0}
+    editor = members["editor"]
+    spaces = {
+        slug: create_space(session, slug=slug, name=name, kind=kind, visibility=vis)
+        for slug, name, kind, vis in DEMO_SPACES
+    }
+    network = spaces["international-network"]
+    for role in ("admin", "moderator"):
+        add_membership(session, network, members[role].id)
+    add_country(session, code="PL", name={"de": "Polen", "en": "Poland"})
+    organisation = add_organisation(session, name="Partner City Office", country="PL")
+    partner = members["partner"]
+    session.add(
+        PartnerContact(
+            member_id=partner.id, organisation_id=organisation.id, country_code="PL", joined_at=partner.created_at
+        )
+    )
+    join_network_spaces(session, partner.id)
+    member = members["member"]
+    thread, first = create_thread(
+        session,
+        actor=Actor(member.id, member.name),
+        role="member",
+        space=spaces["nationale-dialogplattform"],
+        title="Open-Source-Lösungen aus den Modellprojekten",
+        body="<p>Welche Software aus der zweiten Staffel nutzt ihr schon in eurer Kommune?</p>",
+        language="de",
+        mentions=[],
+    )
+    editor_actor = Actor(editor.id, editor.name)
+    create_post(
+        session,
+        actor=editor_actor,
+        role="editor",
+        thread=thread,
+        parent_id=first.id,
+        language="de",
+        body="<p>Die Plattform für Bürgerbeteiligung ist bereits im Einsatz.</p>",
+        mentions=[member.id],
+    )
+    return {"spaces": len(spaces), "threads": 1}

@@ -10,7 +10,15 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from services.errors import AuthenticationFailed, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +27,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     AuthenticationFailed: 401,
     Conflict: 409,
+    Gone: 410,
     InvalidInput: 422,
 }
 
@@ -29,6 +38,7 @@ CODE_OF_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",

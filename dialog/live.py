@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dialog.auth import NOBODY, Caller, caller_from_token
 from dialog.extensions import db, socketio
 from dialog.metrics import REPLAYED
-from dialog.schemas import SubscribeMessage, UnsubscribeMessage, first_error
+from dialog.schemas import PresenceMessage, SubscribeMessage, TypingMessage, UnsubscribeMessage, first_error
 from events import Event, Relay, check_cursor, policy, read_page
 from services.errors import AuthenticationFailed
 
@@ -53,6 +53,8 @@ class LiveClient:
     # Bumped by every subscribe and by disconnect; a replay task of an older generation stops.
     generation: int = 0
     busy: threading.Lock = field(default_factory=threading.Lock)
+    # Topics (space.<slug> / thread.<id>) this connection says it is viewing, for presence.
+    viewing: set[str] = field(default_factory=set)
 
 
 class SocketIOSink:
@@ -79,6 +81,10 @@ class LiveNamespace(Namespace):
         self.relay = relay
         self.max_queued = max_queued
         self.clients: dict[str, LiveClient] = {}
+        # Presence, in this process only: topic -> member id -> the sids viewing it (tabs count once).
+        self.viewers: dict[str, dict[int, set[str]]] = {}
+        self.viewer_names: dict[int, str] = {}
+        self.presence_lock = threading.Lock()
 
     # -- connection ----------------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
@@ -97,12 +103,14 @@ class LiveNamespace(Namespace):
         self.clients[sid] = LiveClient(sid, caller)
 
     def on_disconnect(self, *_reason: Any) -> None:
-        """Forget the connection and stop its replay."""
+        """Forget the connection, stop its replay, and end its presence."""
         client = self.clients.pop(request.sid, None)  # type: ignore[attr-defined]
         if client is not None:
             client.generation += 1
             with self.relay.lock:
                 client.live = False
+            for topic in list(client.viewing):
+                self._stop_viewing(client, topic)
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         """Dispatch to `on_<event>`; unknown message names get an error ack instead of silence."""
@@ -120,7 +128,10 @@ class LiveNamespace(Namespace):
             message = SubscribeMessage().load(_as_object(data))
         except ValidationError as exc:
             return error_ack("invalid_message", first_error(exc.normalized_messages()))
-        granted, denied = policy.authorize(client.caller.principal, message["topics"])
+        try:
+            granted, denied = policy.authorize(client.caller.principal, message["topics"])
+        except SQLAlchemyError:  # space rules read memberships
+            return error_ack("unavailable", "the database is not reachable right now; retry shortly")
         client.generation += 1
         generation = client.generation
         with client.busy:  # wait for an older replay of this client to notice and stop
@@ -174,6 +185,99 @@ class LiveNamespace(Namespace):
                 self._leave_rooms(client, dropped)
             client.topics.difference_update(dropped)
         return {"ok": True, "topics": sorted(client.topics)}
+
+    # -- ephemeral: typing and presence (never stored, no id) ---------------------------------
+    def on_typing(self, data: Any = None) -> dict[str, Any]:
+        """`{"thread_id": 7}`: tell the others following thread.7 live that you are typing."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            return error_ack("not_connected", "connect first")
+        try:
+            message = TypingMessage().load(_as_object(data))
+        except ValidationError as exc:
+            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        principal = client.caller.principal
+        if principal.member_id is None:
+            return error_ack("login_required", "log in to type in a thread")
+        topic = f"thread.{message['thread_id']}"
+        reason = policy.refusal(principal, topic)
+        if reason is not None:
+            return error_ack("forbidden", f"{topic}: {reason}")
+        payload = {"thread_id": message["thread_id"], "member": {"id": principal.member_id, "name": client.caller.name}}
+        # The typist's own tabs do not need to hear it.
+        own = self._sids_of(principal.member_id)
+        socketio.server.emit("typing", payload, to=room_of(topic), skip_sid=own, namespace=NAMESPACE)
+        return {"ok": True}
+
+    def on_view(self, data: Any = None) -> dict[str, Any]:
+        """`{"topic": "thread.7"}`: you are viewing it; the ack lists who else is (members, once each)."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            return error_ack("not_connected", "connect first")
+        try:
+            topic = PresenceMessage().load(_as_object(data))["topic"]
+        except ValidationError as exc:
+            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        principal = client.caller.principal
+        if principal.member_id is None:
+            return error_ack("login_required", "log in to be seen viewing")
+        reason = policy.refusal(principal, topic)
+        if reason is not None:
+            return error_ack("forbidden", f"{topic}: {reason}")
+        with self.presence_lock:
+            members = self.viewers.setdefault(topic, {})
+            sids = members.setdefault(principal.member_id, set())
+            first = not sids
+            sids.add(client.sid)
+            client.viewing.add(topic)
+            self.viewer_names[principal.member_id] = client.caller.name or ""
+            viewers = self._viewer_list(topic)
+        if first:
+            self._announce(topic, "join", principal.member_id, client.caller.name)
+        return {"ok": True, "topic": topic, "viewers": viewers}
+
+    def on_leave(self, data: Any = None) -> dict[str, Any]:
+        """`{"topic": "thread.7"}`: you stopped viewing it."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            return error_ack("not_connected", "connect first")
+        try:
+            topic = PresenceMessage().load(_as_object(data))["topic"]
+        except ValidationError as exc:
+            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        if topic not in client.viewing:
+            return error_ack("not_viewing", f"you are not viewing {topic}")
+        self._stop_viewing(client, topic)
+        return {"ok": True, "topic": topic}
+
+    def _stop_viewing(self, client: LiveClient, topic: str) -> None:
+        member_id = client.caller.principal.member_id
+        with self.presence_lock:
+            client.viewing.discard(topic)
+            members = self.viewers.get(topic, {})
+            sids = members.get(member_id or 0, set())
+            sids.discard(client.sid)
+            last = member_id is not None and member_id in members and not sids
+            if last:
+                del members[member_id]  # type: ignore[arg-type]
+                if not members:
+                    self.viewers.pop(topic, None)
+        if last:
+            self._announce(topic, "leave", member_id, client.caller.name)
+
+    def _viewer_list(self, topic: str) -> list[dict[str, Any]]:
+        return [{"id": m, "name": self.viewer_names.get(m)} for m in sorted(self.viewers.get(topic, {}))]
+
+    def _sids_of(self, member_id: int | None) -> list[str]:
+        return [c.sid for c in list(self.clients.values()) if c.caller.principal.member_id == member_id]
+
+    def _announce(self, topic: str, action: str, member_id: int | None, name: str | None) -> None:
+        # Told to the topic's live followers, except the member's own connections.
+        with self.presence_lock:
+            count = len(self.viewers.get(topic, {}))
+        payload = {"topic": topic, "action": action, "member": {"id": member_id, "name": name}, "viewers": count}
+        skip = self._sids_of(member_id)
+        socketio.server.emit("presence", payload, to=room_of(topic), skip_sid=skip, namespace=NAMESPACE)
 
     # -- streaming -----------------------------------------------------------------------------
     def _stream(self, client: LiveClient, generation: int, backfill: tuple[int, int, list[str]] | None) -> None:

@@ -35,6 +35,7 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are step-by-step chatter
 
 
 def init_app(app: Flask) -> None:

@@ -104,7 +104,7 @@ def _append(session: Session) -> None:
         committed.extend(pending)
         # Handlers run in this same transaction: a reaction commits with its cause or not at all.
         for ev in pending:
-            for handler in registry.handlers.get(ev.type, ()):
+            for handler in registry.handlers_for(ev.type):
                 handler(session, ev)
         pending = session.info.pop(OUTBOX, [])
 

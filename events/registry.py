@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from events.envelope import Event
 
 Handler = Callable[["Session", "Event"], None]
+ANY_TYPE = "*"
 
 
 class UnknownEventType(LookupError):
@@ -55,7 +56,11 @@ class Registry:
         self.types[name] = EventType(name, schema, description)
 
     def handler(self, event_type: str) -> Callable[[Handler], Handler]:
-        """Decorator: run `fn(session, event)` in the publishing transaction for `event_type`."""
+        """Decorator: run `fn(session, event)` in the publishing transaction for `event_type`.
+
+        `event_type` may name a type no loaded service declares yet (it simply never fires), or
+        be `"*"` for every event (for reactions that depend on topics rather than types).
+        """
 
         def register(fn: Handler) -> Handler:
             bucket = self.handlers.setdefault(event_type, [])
@@ -64,6 +69,10 @@ class Registry:
             return fn
 
         return register
+
+    def handlers_for(self, event_type: str) -> list[Handler]:
+        """The handlers of `event_type`, then those of every type."""
+        return [*self.handlers.get(event_type, ()), *self.handlers.get(ANY_TYPE, ())]
 
     def validate(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """Check `data` (JSON primitives, exactly as clients will see it) against its schema."""

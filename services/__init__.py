@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from services.database import bind_database
+
+__all__ = ["bind_database", "load_all"]
+
 
 def load_all() -> None:
     """Import every service so its tables, event types, handlers and topic rules are registered."""
-    from services import announcements, calls, identity, news, projects  # noqa: F401
+    from services import announcements, calls, forum, identity, network, news, notifications, projects, spaces  # noqa: F401

@@ -42,6 +42,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but can no longer be used (an expired invitation)."""
+
+    code = "gone"
+
+
 class InvalidInput(DomainError):
     """A field's value breaks a domain rule; `details` names the field."""
 

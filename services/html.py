@@ -1,4 +1,4 @@
-"""Safe HTML for texts members and editors write (news, announcements)."""
+"""Sanitising user HTML, shared by every service that stores rich text (news, announcements, posts)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ def sanitise_html(html: str) -> str:
     return nh3.clean(html)
 
 
-def summarise(html: str, length: int = SUMMARY_LENGTH) -> str:
-    """Plain-text beginning of a sanitised HTML body, for events and feeds."""
-    text = " ".join(_TAGS.sub(" ", html).split())
+def plain_text(html: str) -> str:
+    """The text of a sanitised HTML fragment, whitespace collapsed."""
+    return " ".join(_TAGS.sub(" ", html).split())
+
+
+def excerpt(html: str, length: int = SUMMARY_LENGTH) -> str:
+    """Plain-text beginning of a sanitised HTML body, for events, feeds and notifications."""
+    text = plain_text(html)
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

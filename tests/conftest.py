@@ -22,6 +22,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
     db.create_all()
     with db.write() as session:
         init_log(session)
+    services.bind_database(db)
     yield db
     db.dispose()
 

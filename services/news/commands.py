@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from events import Actor, isoformat_z, publish, utcnow
 from services.errors import Conflict, InvalidInput
-from services.html import sanitise_html, summarise
+from services.html import excerpt, sanitise_html
 from services.news.events import TOPIC
 from services.news.models import DEFAULT_SPACE, DRAFT, PUBLISHED, RETRACTED, SCHEDULED, NewsItem
 from services.projects import project_exists, project_topic
@@ -49,7 +49,7 @@ def _public_data(item: NewsItem) -> dict[str, Any]:
     return {
         "news_id": item.id,
         "title": item.title,
-        "summary": {lang: summarise(html) for lang, html in item.body.items()},
+        "summary": {lang: excerpt(html) for lang, html in item.body.items()},
         "tags": item.tags,
         "published_at": isoformat_z(item.published_at),
         "space": item.space,

@@ -17,9 +17,13 @@ class Recorder:
         self.token = token
         self.transports = transports
         self.events: list[dict[str, Any]] = []
+        # Ephemeral messages (`typing`, `presence`) in arrival order, as (name, data).
+        self.messages: list[tuple[str, dict[str, Any]]] = []
         self.changed = threading.Condition()
         self.client = socketio.Client(reconnection=False)
         self.client.on("event", self._on_event, namespace="/live")
+        for name in ("typing", "presence"):
+            self.client.on(name, self._recorder_of(name), namespace="/live")
         self._dispatch_in_arrival_order()
 
     def _dispatch_in_arrival_order(self) -> None:
@@ -35,6 +39,14 @@ class Recorder:
             return trigger(event, *args, **kwargs)
 
         eio._trigger_event = in_order  # type: ignore[method-assign]
+
+    def _recorder_of(self, name: str) -> Any:
+        def record(data: dict[str, Any]) -> None:
+            with self.changed:
+                self.messages.append((name, data))
+                self.changed.notify_all()
+
+        return record
 
     def _on_event(self, envelope: dict[str, Any]) -> None:
         with self.changed:
@@ -72,6 +84,22 @@ class Recorder:
                     return False
                 self.changed.wait(remaining)
         return True
+
+    def wait_until(self, predicate: Any, timeout: float = 20) -> bool:
+        """Wait until `predicate(self)` holds (checked whenever something arrives)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.changed.wait(remaining)
+        return True
+
+    def of_type(self, event_type: str) -> list[dict[str, Any]]:
+        """The events of one type received so far."""
+        with self.changed:
+            return [e for e in self.events if e["type"] == event_type]
 
     def quiet_for(self, seconds: float) -> list[dict[str, Any]]:
         """Wait `seconds` and return whatever arrived meanwhile."""

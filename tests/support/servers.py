@@ -115,9 +115,18 @@ class Postgres:
         """Fast shutdown (open connections are cut, as in an outage); the data stays for a restart."""
         if self.process and self.process.poll() is None:
             subprocess.run(
-                [*_as_postgres_user(), _postgres_binary("pg_ctl"), "-D", str(self.directory / "data"), "stop",
-                 "-m", "fast", "-w"],
-                capture_output=True, timeout=60,
+                [
+                    *_as_postgres_user(),
+                    _postgres_binary("pg_ctl"),
+                    "-D",
+                    str(self.directory / "data"),
+                    "stop",
+                    "-m",
+                    "fast",
+                    "-w",
+                ],
+                capture_output=True,
+                timeout=60,
             )
             self.process.wait(30)
 

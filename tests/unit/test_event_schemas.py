@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Actor, Database, Event, on_commit, registry
 from events.outbox import remove_commit_listener
+from services import forum, network, notifications
 from services.announcements import broadcast_announcement
 from services.calls import (
     FundingCall,
@@ -22,9 +24,11 @@ from services.calls import (
     open_due_call,
     reminders_of,
 )
+from services.identity import Member
 from services.news import create_news, retract_news, update_news
 from services.projects import create_project, update_project
 from tests.support.programme import T0
+from tests.support.world import build_world
 
 EDITOR = Actor(None, "Redaktion")
 
@@ -127,6 +131,93 @@ def produce_announcement_broadcast(session: Session) -> None:
     broadcast_announcement(session, actor=EDITOR, title={"de": "Hinweis", "en": "Notice"}, body={"de": "<p>Text</p>"})
 
 
+def _thread(session: Session) -> tuple[object, forum.Thread, forum.Post]:
+    world = build_world(session)
+    thread, post = forum.create_thread(
+        session,
+        **world.as_("member"),  # type: ignore[arg-type]
+        space=world.spaces["public"],
+        title="Titel",
+        body="<p>Hallo @Other</p>",
+        language="de",
+        mentions=[world.members["other"].id],
+    )
+    return world, thread, post
+
+
+def produce_thread_created(session: Session) -> None:
+    _thread(session)
+
+
+def produce_post_created(session: Session) -> None:
+    world, thread, post = _thread(session)
+    forum.create_post(
+        session, **world.as_("other"), thread=thread, parent_id=post.id, body="<p>Antwort</p>", language="de",
+        mentions=[],
+    )  # fmt: skip
+
+
+def produce_post_edited(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.edit_post(session, **world.as_("member"), post_id=post.id, body="<p>neu</p>", language="en")
+
+
+def produce_post_hidden(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.hide_post(session, **world.as_("moderator"), post_id=post.id, reason="spam")
+
+
+def produce_thread_locked(session: Session) -> None:
+    world, thread, _post = _thread(session)
+    forum.set_locked(session, **world.as_("moderator"), thread_id=thread.id, locked=True)
+
+
+def produce_thread_pinned(session: Session) -> None:
+    world, thread, _post = _thread(session)
+    forum.set_pinned(session, **world.as_("admin"), thread_id=thread.id, pinned=True)
+
+
+def produce_reaction_added(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.add_reaction(session, **world.as_("other"), post_id=post.id, kind="like")
+
+
+def produce_flag_raised(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.flag_post(session, **world.as_("other"), post_id=post.id, reason="off topic")
+
+
+def produce_notification_created(session: Session) -> None:
+    _thread(session)  # mentions Other
+
+
+def produce_notification_read(session: Session) -> None:
+    # After SETUP's committed thread: its mention made Other a notification at commit.
+    other = session.scalar(select(Member.id).where(Member.email == "other@example.org"))
+    assert other is not None
+    notes, _next = notifications.list_notifications(session, other, before=None, limit=10, unread_only=False)
+    notifications.mark_read(session, other, notes[0].id)
+
+
+def _invite(session: Session) -> str:
+    world = build_world(session)
+    network.add_country(session, code="PL", name={"en": "Poland"})
+    token, _invitation = network.create_invitation(session, actor=world.actor("admin"), email="new@example.pl")
+    return token
+
+
+def produce_invitation_created(session: Session) -> None:
+    _invite(session)
+
+
+def produce_invitation_accepted(session: Session) -> None:
+    network.accept_invitation(session, token=_invite(session), name="Ola", password="long enough pw", language="en")
+
+
+def produce_partner_joined(session: Session) -> None:
+    produce_invitation_accepted(session)
+
+
 # One real producer per event type: adding a type without adding it here fails the suite.
 PRODUCERS: dict[str, Callable[[Session], None]] = {
     "news.published": produce_news_published,
@@ -140,6 +231,25 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "project.created": produce_project_created,
     "project.updated": produce_project_updated,
     "announcement.broadcast": produce_announcement_broadcast,
+    "thread.created": produce_thread_created,
+    "post.created": produce_post_created,
+    "post.edited": produce_post_edited,
+    "post.hidden": produce_post_hidden,
+    "thread.locked": produce_thread_locked,
+    "thread.pinned": produce_thread_pinned,
+    "reaction.added": produce_reaction_added,
+    "flag.raised": produce_flag_raised,
+    "notification.created": produce_notification_created,
+    "notification.read": produce_notification_read,
+    "invitation.created": produce_invitation_created,
+    "invitation.accepted": produce_invitation_accepted,
+    "partner.joined": produce_partner_joined,
+}
+
+
+# What a producer needs committed before it runs (handlers act at commit).
+SETUP: dict[str, Callable[[Session], None]] = {
+    "notification.read": produce_thread_created,
 }
 
 
@@ -149,6 +259,9 @@ def test_every_registered_type_has_a_producer_here() -> None:
 
 @pytest.mark.parametrize("event_type", sorted(PRODUCERS))
 def test_payload_matches_schema(database: Database, event_type: str) -> None:
+    if event_type in SETUP:
+        with database.write() as session:
+            SETUP[event_type](session)
     seen: list[Event] = []
     listener = on_commit(seen.extend)
     try:

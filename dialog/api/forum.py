@@ -1,0 +1,370 @@
+"""Forum API: threads and posts in spaces, edits, reactions, flags and moderation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from dialog.auth import current_caller, require_member
+from dialog.extensions import db
+from events import Principal
+from services.fields import UtcTimestamp
+from services.forum import (
+    MAX_BODY_CHARS,
+    PostRevision,
+    PostView,
+    Thread,
+    add_reaction,
+    create_post,
+    create_thread,
+    edit_post,
+    flag_post,
+    get_post,
+    get_thread,
+    hide_post,
+    list_posts,
+    list_threads,
+    post_revisions,
+    set_locked,
+    set_pinned,
+)
+from services.forum.commands import MAX_MENTIONS, MAX_TITLE_CHARS
+from services.forum.events import LANGUAGES, REACTIONS
+from services.spaces import get_space, require_read
+
+blp = Blueprint("forum", __name__, url_prefix="/api/v1", description="Threads, posts, reactions, moderation")
+
+# The schema admits a little more than the service so that the service's clearer message wins.
+Body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY_CHARS + 1))
+Mentions = fields.List(
+    fields.Integer(strict=True, validate=validate.Range(min=1)),
+    load_default=list,
+    validate=validate.Length(max=MAX_MENTIONS),
+    metadata={"description": "ids of the members mentioned (each is notified)"},
+)
+
+
+class ThreadIn(Schema):
+    """A new thread with its first post."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE_CHARS))
+    body = Body
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    mentions = Mentions
+
+
+class PostIn(Schema):
+    """A reply, to the thread or (with `parent_id`) to a post of it."""
+
+    body = Body
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    parent_id = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    mentions = Mentions
+
+
+class PostEdit(Schema):
+    """A post's new text."""
+
+    body = Body
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class ThreadOut(Schema):
+    """A thread."""
+
+    id = fields.Integer()
+    space_id = fields.Integer()
+    topic = fields.Method("_topic")
+    title = fields.String()
+    author_id = fields.Integer(allow_none=True)
+    locked = fields.Boolean()
+    pinned = fields.Boolean()
+    post_count = fields.Integer()
+    created_at = UtcTimestamp()
+    last_post_at = UtcTimestamp()
+
+    def _topic(self, thread: Any) -> str:
+        return f"thread.{thread['id'] if isinstance(thread, dict) else thread.id}"
+
+
+class PostOut(Schema):
+    """A post."""
+
+    id = fields.Integer()
+    thread_id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    author = fields.Dict(allow_none=True)
+    language = fields.String()
+    body = fields.String()
+    mentions = fields.List(fields.Integer())
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    created_at = UtcTimestamp()
+    edited_at = UtcTimestamp(allow_none=True)
+
+
+class ThreadCreated(ThreadOut):
+    """A new thread and its first post."""
+
+    first_post = fields.Nested(PostOut)
+
+
+class RevisionOut(Schema):
+    """An earlier version of a post."""
+
+    id = fields.Integer()
+    language = fields.String()
+    body = fields.String()
+    written_at = UtcTimestamp()
+    replaced_at = UtcTimestamp()
+
+
+class PageArgs(Schema):
+    """Offset pagination."""
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class PostPageArgs(Schema):
+    """Cursor pagination: posts after the post id `after`."""
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ThreadPage(Schema):
+    """A page of threads (pinned first, then latest activity)."""
+
+    items = fields.List(fields.Nested(ThreadOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class PostPage(Schema):
+    """A page of posts, oldest first; `next` is the `after` of the next page (null: no more)."""
+
+    items = fields.List(fields.Nested(PostOut))
+    next = fields.Integer(allow_none=True)
+
+
+class ReactionIn(Schema):
+    """A reaction."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(REACTIONS))
+
+
+class ReactionOut(Schema):
+    """A reaction given."""
+
+    id = fields.Integer()
+    post_id = fields.Integer()
+    member_id = fields.Integer()
+    kind = fields.String()
+    created_at = UtcTimestamp()
+
+
+class FlagIn(Schema):
+    """Why the post should be looked at."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class FlagOut(Schema):
+    """A flag raised."""
+
+    id = fields.Integer()
+    post_id = fields.Integer()
+    reason = fields.String()
+    created_at = UtcTimestamp()
+
+
+class HideIn(Schema):
+    """Why a post is hidden."""
+
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class HiddenOut(Schema):
+    """A hidden post."""
+
+    id = fields.Integer()
+    hidden_at = UtcTimestamp()
+    hidden_reason = fields.String(allow_none=True)
+
+
+class LockIn(Schema):
+    """Lock or unlock."""
+
+    locked = fields.Boolean(required=True)
+
+
+class PinIn(Schema):
+    """Pin or unpin."""
+
+    pinned = fields.Boolean(required=True)
+
+
+def _caller_args() -> dict[str, Any]:
+    caller = require_member()
+    return {"actor": caller.actor, "role": caller.principal.role}
+
+
+def _principal(who: dict[str, Any]) -> Principal:
+    return Principal(who["actor"].id, who["role"])
+
+
+@blp.route("/spaces/<slug>/threads")
+class SpaceThreads(MethodView):
+    """The threads of a space."""
+
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ThreadPage)
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+        """Threads of a space you may read: pinned first, then by latest activity."""
+        principal = current_caller().principal
+        with db.read() as session:
+            space = get_space(session, slug)
+            require_read(session, principal, space)
+            items, total = list_threads(session, space, **args)
+            return {"items": items, "total": total, **args}
+
+    @blp.arguments(ThreadIn)
+    @blp.response(201, ThreadCreated)
+    def post(self, body: dict[str, Any], slug: str) -> dict[str, Any]:
+        """Open a thread with its first post (you then follow it)."""
+        who = _caller_args()
+        with db.write() as session:
+            thread, post = create_thread(session, space=get_space(session, slug), **who, **body)
+            columns = {name: getattr(thread, name) for name in ThreadOut().fields if name != "topic"}
+            return {**columns, "first_post": get_post(session, _principal(who), post.id)}
+
+
+@blp.route("/threads/<int:thread_id>")
+class OneThread(MethodView):
+    """One thread."""
+
+    @blp.response(200, ThreadOut)
+    def get(self, thread_id: int) -> Thread:
+        """A thread of a space you may read."""
+        with db.read() as session:
+            return get_thread(session, current_caller().principal, thread_id)[0]
+
+
+@blp.route("/threads/<int:thread_id>/posts")
+class ThreadPosts(MethodView):
+    """The posts of a thread."""
+
+    @blp.arguments(PostPageArgs, location="query")
+    @blp.response(200, PostPage)
+    def get(self, args: dict[str, Any], thread_id: int) -> dict[str, Any]:
+        """Visible posts after the post id `after`, oldest first (hidden posts never appear)."""
+        with db.read() as session:
+            thread, _space = get_thread(session, current_caller().principal, thread_id)
+            items, after = list_posts(session, thread, **args)
+            return {"items": items, "next": after}
+
+    @blp.arguments(PostIn)
+    @blp.response(201, PostOut)
+    def post(self, body: dict[str, Any], thread_id: int) -> PostView:
+        """Reply in a thread (you then follow it)."""
+        who = _caller_args()
+        with db.write() as session:
+            thread, _space = get_thread(session, _principal(who), thread_id)
+            post = create_post(session, thread=thread, **who, **body)
+            return get_post(session, _principal(who), post.id)
+
+
+@blp.route("/threads/<int:thread_id>/lock")
+class ThreadLock(MethodView):
+    """Locking a thread."""
+
+    @blp.arguments(LockIn)
+    @blp.response(200, ThreadOut)
+    def post(self, body: dict[str, Any], thread_id: int) -> Thread:
+        """Lock or unlock a thread (moderators and admins)."""
+        with db.write() as session:
+            return set_locked(session, thread_id=thread_id, **_caller_args(), **body)
+
+
+@blp.route("/threads/<int:thread_id>/pin")
+class ThreadPin(MethodView):
+    """Pinning a thread."""
+
+    @blp.arguments(PinIn)
+    @blp.response(200, ThreadOut)
+    def post(self, body: dict[str, Any], thread_id: int) -> Thread:
+        """Pin or unpin a thread (moderators and admins)."""
+        with db.write() as session:
+            return set_pinned(session, thread_id=thread_id, **_caller_args(), **body)
+
+
+@blp.route("/posts/<int:post_id>")
+class OnePost(MethodView):
+    """One post."""
+
+    @blp.response(200, PostOut)
+    def get(self, post_id: int) -> PostView:
+        """A visible post of a space you may read."""
+        with db.read() as session:
+            return get_post(session, current_caller().principal, post_id)
+
+    @blp.arguments(PostEdit)
+    @blp.response(200, PostOut)
+    def patch(self, body: dict[str, Any], post_id: int) -> PostView:
+        """Edit your post (the earlier text is kept in its history)."""
+        who = _caller_args()
+        with db.write() as session:
+            edit_post(session, post_id=post_id, **who, **body)
+            return get_post(session, _principal(who), post_id)
+
+
+@blp.route("/posts/<int:post_id>/revisions")
+class PostRevisions(MethodView):
+    """A post's edit history."""
+
+    @blp.response(200, RevisionOut(many=True))
+    def get(self, post_id: int) -> list[PostRevision]:
+        """Earlier versions, oldest first (the author and moderators)."""
+        principal = require_member().principal
+        with db.read() as session:
+            return post_revisions(session, principal, post_id)
+
+
+@blp.route("/posts/<int:post_id>/reactions")
+class PostReactions(MethodView):
+    """Reactions to a post."""
+
+    @blp.arguments(ReactionIn)
+    @blp.response(201, ReactionOut)
+    def post(self, body: dict[str, Any], post_id: int) -> Any:
+        """React (once per kind; a second time is 409)."""
+        with db.write() as session:
+            return add_reaction(session, post_id=post_id, **_caller_args(), **body)
+
+
+@blp.route("/posts/<int:post_id>/flags")
+class PostFlags(MethodView):
+    """Flags on a post."""
+
+    @blp.arguments(FlagIn)
+    @blp.response(201, FlagOut)
+    def post(self, body: dict[str, Any], post_id: int) -> Any:
+        """Flag a post for the moderators (once per member)."""
+        with db.write() as session:
+            return flag_post(session, post_id=post_id, **_caller_args(), **body)
+
+
+@blp.route("/posts/<int:post_id>/hide")
+class PostHide(MethodView):
+    """Hiding a post."""
+
+    @blp.arguments(HideIn)
+    @blp.response(200, HiddenOut)
+    def post(self, body: dict[str, Any], post_id: int) -> Any:
+        """Hide a post (moderators and admins): it disappears from reads, `post.hidden` is sent."""
+        with db.write() as session:
+            return hide_post(session, post_id=post_id, **_caller_args(), **body)

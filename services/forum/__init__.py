@@ -1,0 +1,39 @@
+"""Forum: threads and posts in spaces, mentions, reactions, edit history, flags, moderation."""
+
+from services.forum import events  # noqa: F401  (registers event types and the thread topic rule)
+from services.forum.commands import (
+    MAX_BODY_CHARS,
+    add_reaction,
+    create_post,
+    create_thread,
+    edit_post,
+    flag_post,
+    hide_post,
+    set_locked,
+    set_pinned,
+)
+from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
+from services.forum.queries import PostView, get_post, get_thread, list_posts, list_threads, post_revisions
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "Flag",
+    "Post",
+    "PostRevision",
+    "PostView",
+    "Reaction",
+    "Thread",
+    "add_reaction",
+    "create_post",
+    "create_thread",
+    "edit_post",
+    "flag_post",
+    "get_post",
+    "get_thread",
+    "hide_post",
+    "list_posts",
+    "list_threads",
+    "post_revisions",
+    "set_locked",
+    "set_pinned",
+]

@@ -1,0 +1,376 @@
+"""Forum commands: open threads, post, edit, react, flag, and moderate (hide, lock, pin).
+
+Every command checks the space-level permission first, validates fully, and only then changes
+anything, so a refused request leaves no trace; the events it publishes commit with the change.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from events import Actor, Principal, isoformat_z, publish, utcnow
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.forum.events import LANGUAGES, REACTIONS, space_topic, thread_topic
+from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
+from services.html import excerpt, plain_text, sanitise_html
+from services.identity import Member
+from services.spaces import Space, member_can_read, require_moderator, require_read, require_write
+from services.spaces.access import MODERATING_ROLES
+
+MAX_BODY_CHARS = 20_000
+MAX_TITLE_CHARS = 200
+MAX_MENTIONS = 20
+EXCERPT_CHARS = 200
+
+
+def _principal(actor: Actor, role: str | None) -> Principal:
+    return Principal(actor.id, role)
+
+
+def _clean_body(body: str) -> str:
+    if len(body) > MAX_BODY_CHARS:
+        raise InvalidInput("body", f"a post has at most {MAX_BODY_CHARS} characters")
+    clean = sanitise_html(body).strip()
+    if not plain_text(clean):
+        raise InvalidInput("body", "the post has no text (after removing unsafe markup)")
+    return clean
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+
+
+def _check_mentions(session: Session, space: Space, mentions: list[int]) -> list[int]:
+    """Mentions are member ids; each must be an active member who may read the space."""
+    ids = list(dict.fromkeys(mentions))
+    if len(ids) > MAX_MENTIONS:
+        raise InvalidInput("mentions", f"at most {MAX_MENTIONS} members per post")
+    if not ids:
+        return []
+    found = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids), Member.active.is_(True)))}
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise InvalidInput("mentions", f"no member with the id {', '.join(map(str, unknown))}")
+    outsiders = [i for i in ids if not member_can_read(session, i, found[i].role, space)]
+    if outsiders:
+        raise InvalidInput("mentions", f"member {', '.join(map(str, outsiders))} cannot read this space")
+    return ids
+
+
+def _space_of(session: Session, thread: Thread) -> Space:
+    space = session.get(Space, thread.space_id)
+    assert space is not None
+    return space
+
+
+def _topics(space: Space, thread: Thread) -> dict[str, object]:
+    return {"topic": space_topic(space.slug), "extra_topics": (thread_topic(thread.id),)}
+
+
+def _visible_post(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None or post.hidden_at is not None:
+        raise NotFound(f"no post {post_id}")
+    return post
+
+
+def _thread(session: Session, thread_id: int) -> Thread:
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(f"no thread {thread_id}")
+    return thread
+
+
+def create_thread(
+    session: Session,
+    *,
+    actor: Actor,
+    role: str | None,
+    space: Space,
+    title: str,
+    body: str,
+    language: str,
+    mentions: list[int],
+) -> tuple[Thread, Post]:
+    """Open a thread in `space` with its first post; publishes `thread.created`."""
+    require_write(session, _principal(actor, role), space)
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise InvalidInput("title", f"between 1 and {MAX_TITLE_CHARS} characters")
+    _check_language(language)
+    clean = _clean_body(body)
+    mentioned = _check_mentions(session, space, mentions)
+    now = utcnow()
+    thread = Thread(space_id=space.id, title=title, author_id=actor.id, post_count=1, created_at=now, last_post_at=now)
+    session.add(thread)
+    session.flush()
+    post = Post(thread_id=thread.id, author_id=actor.id, language=language, body=clean, created_at=now)
+    session.add(post)
+    session.flush()
+    session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
+    assert actor.id is not None
+    publish(
+        session,
+        "thread.created",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "title": title,
+            "post_id": post.id,
+            "author_id": actor.id,
+            "language": language,
+            "body": clean,
+            "mentions": mentioned,
+            "created_at": isoformat_z(now),
+        },
+        actor=actor,
+        **_topics(space, thread),  # type: ignore[arg-type]
+    )
+    return thread, post
+
+
+def create_post(
+    session: Session,
+    *,
+    actor: Actor,
+    role: str | None,
+    thread: Thread,
+    body: str,
+    language: str,
+    parent_id: int | None = None,
+    mentions: list[int],
+) -> Post:
+    """Reply in `thread` (to the thread, or to the post `parent_id`); publishes `post.created`."""
+    space = _space_of(session, thread)
+    require_write(session, _principal(actor, role), space)
+    if thread.locked and role not in MODERATING_ROLES:
+        raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
+    _check_language(language)
+    reply_to_author: int | None = thread.author_id
+    if parent_id is not None:
+        parent = session.get(Post, parent_id)
+        if parent is None or parent.thread_id != thread.id:
+            raise InvalidInput("parent_id", f"post {parent_id} is not in thread {thread.id}")
+        if parent.hidden_at is not None:
+            raise InvalidInput("parent_id", f"post {parent_id} was hidden by the moderators")
+        reply_to_author = parent.author_id
+    clean = _clean_body(body)
+    mentioned = _check_mentions(session, space, mentions)
+    now = utcnow()
+    post = Post(
+        thread_id=thread.id, parent_id=parent_id, author_id=actor.id, language=language, body=clean, created_at=now
+    )
+    session.add(post)
+    thread.post_count += 1
+    thread.last_post_at = now
+    session.flush()
+    session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
+    assert actor.id is not None
+    publish(
+        session,
+        "post.created",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "post_id": post.id,
+            "parent_id": parent_id,
+            "reply_to_author_id": reply_to_author,
+            "author_id": actor.id,
+            "language": language,
+            "body": clean,
+            "mentions": mentioned,
+            "created_at": isoformat_z(now),
+        },
+        actor=actor,
+        **_topics(space, thread),  # type: ignore[arg-type]
+    )
+    return post
+
+
+def edit_post(
+    session: Session, *, actor: Actor, role: str | None, post_id: int, body: str, language: str | None = None
+) -> Post:
+    """The author rewrites a post; the earlier text is kept as a revision."""
+    post = _visible_post(session, post_id)
+    thread = _thread(session, post.thread_id)
+    space = _space_of(session, thread)
+    require_read(session, _principal(actor, role), space)
+    if post.author_id != actor.id:
+        raise PermissionDenied("only the author may edit a post")
+    require_write(session, _principal(actor, role), space)
+    if thread.locked and role not in MODERATING_ROLES:
+        raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
+    language = language or post.language
+    _check_language(language)
+    clean = _clean_body(body)
+    now = utcnow()
+    session.add(
+        PostRevision(
+            post_id=post.id,
+            language=post.language,
+            body=post.body,
+            written_at=post.edited_at or post.created_at,
+            replaced_at=now,
+        )
+    )
+    post.body, post.language, post.edited_at = clean, language, now
+    session.flush()
+    revisions = session.scalar(select(func.count()).where(PostRevision.post_id == post.id)) or 0
+    publish(
+        session,
+        "post.edited",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "post_id": post.id,
+            "language": language,
+            "body": clean,
+            "revisions": revisions,
+            "edited_at": isoformat_z(now),
+        },
+        actor=actor,
+        **_topics(space, thread),  # type: ignore[arg-type]
+    )
+    return post
+
+
+def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: int, kind: str) -> Reaction:
+    """React to a post (one reaction of each kind per member; a second one is a conflict)."""
+    post = _visible_post(session, post_id)
+    thread = _thread(session, post.thread_id)
+    space = _space_of(session, thread)
+    require_write(session, _principal(actor, role), space)
+    if kind not in REACTIONS:
+        raise InvalidInput("kind", f"must be one of {', '.join(REACTIONS)}")
+    assert actor.id is not None
+    existing = session.scalar(
+        select(Reaction.id).where(Reaction.post_id == post.id, Reaction.member_id == actor.id, Reaction.kind == kind)
+    )
+    if existing is not None:
+        raise Conflict(f"you already reacted with {kind}", code="already_reacted", details={"kind": ["already given"]})
+    reaction = Reaction(post_id=post.id, member_id=actor.id, kind=kind, created_at=utcnow())
+    session.add(reaction)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent double click
+        raise Conflict(f"you already reacted with {kind}", code="already_reacted") from exc
+    count = session.scalar(select(func.count()).where(Reaction.post_id == post.id, Reaction.kind == kind)) or 0
+    publish(
+        session,
+        "reaction.added",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "post_id": post.id,
+            "member_id": actor.id,
+            "kind": kind,
+            "count": count,
+        },
+        actor=actor,
+        **_topics(space, thread),  # type: ignore[arg-type]
+    )
+    return reaction
+
+
+def flag_post(session: Session, *, actor: Actor, role: str | None, post_id: int, reason: str) -> Flag:
+    """Report a post to the moderators (`flag.raised` on `moderation`); once per member."""
+    post = _visible_post(session, post_id)
+    thread = _thread(session, post.thread_id)
+    space = _space_of(session, thread)
+    require_read(session, _principal(actor, role), space)
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 500:
+        raise InvalidInput("reason", "between 1 and 500 characters")
+    assert actor.id is not None
+    if session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.member_id == actor.id)) is not None:
+        raise Conflict(f"you already flagged post {post.id}", code="already_flagged")
+    flag = Flag(post_id=post.id, member_id=actor.id, reason=reason, created_at=utcnow())
+    session.add(flag)
+    session.flush()
+    flags = session.scalar(select(func.count()).where(Flag.post_id == post.id)) or 0
+    publish(
+        session,
+        "flag.raised",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "flag_id": flag.id,
+            "post_id": post.id,
+            "reason": reason,
+            "excerpt": excerpt(post.body, EXCERPT_CHARS),
+            "flags": flags,
+        },
+        topic="moderation",
+        actor=actor,
+    )
+    return flag
+
+
+def hide_post(session: Session, *, actor: Actor, role: str | None, post_id: int, reason: str | None) -> Post:
+    """A moderator hides a post: it disappears from reads, and `post.hidden` tells clients."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id}")
+    thread = _thread(session, post.thread_id)
+    space = _space_of(session, thread)
+    require_moderator(session, _principal(actor, role), space)
+    if reason is not None and len(reason) > 500:
+        raise InvalidInput("reason", "at most 500 characters")
+    if post.hidden_at is not None:
+        raise Conflict(f"post {post.id} is already hidden", code="already_hidden")
+    now = utcnow()
+    post.hidden_at, post.hidden_by, post.hidden_reason = now, actor.id, reason
+    thread.post_count -= 1
+    publish(
+        session,
+        "post.hidden",
+        {
+            "space": space.slug,
+            "thread_id": thread.id,
+            "post_id": post.id,
+            "reason": reason,
+            "hidden_at": isoformat_z(now),
+        },
+        topic=space_topic(space.slug),
+        extra_topics=(thread_topic(thread.id), "moderation"),
+        actor=actor,
+    )
+    return post
+
+
+def set_locked(session: Session, *, actor: Actor, role: str | None, thread_id: int, locked: bool) -> Thread:
+    """A moderator locks or unlocks a thread (no event when nothing changes)."""
+    thread = _thread(session, thread_id)
+    space = _space_of(session, thread)
+    require_moderator(session, _principal(actor, role), space)
+    if thread.locked != locked:
+        thread.locked = locked
+        publish(
+            session,
+            "thread.locked",
+            {"space": space.slug, "thread_id": thread.id, "locked": locked},
+            actor=actor,
+            **_topics(space, thread),  # type: ignore[arg-type]
+        )
+    return thread
+
+
+def set_pinned(session: Session, *, actor: Actor, role: str | None, thread_id: int, pinned: bool) -> Thread:
+    """A moderator pins or unpins a thread (pinned threads list first)."""
+    thread = _thread(session, thread_id)
+    space = _space_of(session, thread)
+    require_moderator(session, _principal(actor, role), space)
+    if thread.pinned != pinned:
+        thread.pinned = pinned
+        publish(
+            session,
+            "thread.pinned",
+            {"space": space.slug, "thread_id": thread.id, "pinned": pinned},
+            actor=actor,
+            **_topics(space, thread),  # type: ignore[arg-type]
+        )
+    return thread

@@ -1,0 +1,121 @@
+"""Forum reads: hidden posts never appear; every read checks the space first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from events import Principal
+from services.errors import NotFound, PermissionDenied
+from services.forum.models import Post, PostMention, PostRevision, Reaction, Thread
+from services.identity import Member
+from services.spaces import Space, require_read
+from services.spaces.access import MODERATING_ROLES
+
+
+@dataclass
+class PostView:
+    """A post as readers see it: author, mentions and reaction counts included."""
+
+    id: int
+    thread_id: int
+    parent_id: int | None
+    author: dict[str, object] | None
+    language: str
+    body: str
+    mentions: list[int]
+    reactions: dict[str, int]
+    created_at: datetime
+    edited_at: datetime | None
+
+
+def get_thread(session: Session, principal: Principal, thread_id: int) -> tuple[Thread, Space]:
+    """A thread and its space, if `principal` may read the space."""
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(f"no thread {thread_id}")
+    space = session.get(Space, thread.space_id)
+    assert space is not None
+    require_read(session, principal, space)
+    return thread, space
+
+
+def list_threads(session: Session, space: Space, *, limit: int, offset: int) -> tuple[list[Thread], int]:
+    """Threads of a space: pinned first, then by latest activity."""
+    query = select(Thread).where(Thread.space_id == space.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    threads = session.scalars(
+        query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()).limit(limit).offset(offset)
+    )
+    return list(threads), total
+
+
+def _views(session: Session, posts: list[Post]) -> list[PostView]:
+    ids = [p.id for p in posts]
+    authors = {p.author_id for p in posts if p.author_id is not None}
+    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(authors))).all())
+    mentions: dict[int, list[int]] = {}
+    for post_id, member_id in session.execute(
+        select(PostMention.post_id, PostMention.member_id).where(PostMention.post_id.in_(ids))
+    ):
+        mentions.setdefault(post_id, []).append(member_id)
+    reactions: dict[int, dict[str, int]] = {}
+    for post_id, kind, count in session.execute(
+        select(Reaction.post_id, Reaction.kind, func.count())
+        .where(Reaction.post_id.in_(ids))
+        .group_by(Reaction.post_id, Reaction.kind)
+    ):
+        reactions.setdefault(post_id, {})[kind] = count
+    return [
+        PostView(
+            id=p.id,
+            thread_id=p.thread_id,
+            parent_id=p.parent_id,
+            author=None if p.author_id is None else {"id": p.author_id, "name": names.get(p.author_id)},
+            language=p.language,
+            body=p.body,
+            mentions=sorted(mentions.get(p.id, [])),
+            reactions=reactions.get(p.id, {}),
+            created_at=p.created_at,
+            edited_at=p.edited_at,
+        )
+        for p in posts
+    ]
+
+
+def list_posts(session: Session, thread: Thread, *, after: int, limit: int) -> tuple[list[PostView], int | None]:
+    """Visible posts of a thread with ids above `after`, oldest first, and the next cursor."""
+    posts = list(
+        session.scalars(
+            select(Post)
+            .where(Post.thread_id == thread.id, Post.id > after, Post.hidden_at.is_(None))
+            .order_by(Post.id)
+            .limit(limit + 1)
+        )
+    )
+    more = len(posts) > limit
+    posts = posts[:limit]
+    return _views(session, posts), (posts[-1].id if more else None)
+
+
+def get_post(session: Session, principal: Principal, post_id: int) -> PostView:
+    """One visible post, if `principal` may read its space."""
+    post = session.get(Post, post_id)
+    if post is None or post.hidden_at is not None:
+        raise NotFound(f"no post {post_id}")
+    get_thread(session, principal, post.thread_id)
+    return _views(session, [post])[0]
+
+
+def post_revisions(session: Session, principal: Principal, post_id: int) -> list[PostRevision]:
+    """The earlier versions of a post, oldest first (for its author and the moderators)."""
+    post = session.get(Post, post_id)
+    if post is None or post.hidden_at is not None:
+        raise NotFound(f"no post {post_id}")
+    get_thread(session, principal, post.thread_id)
+    if post.author_id != principal.member_id and principal.role not in MODERATING_ROLES:
+        raise PermissionDenied("only the author and the moderators see a post's history")
+    return list(session.scalars(select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id)))

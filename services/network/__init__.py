@@ -1,0 +1,29 @@
+"""International network: partner countries and organisations, contacts, invitations."""
+
+from services.network import events  # noqa: F401  (registers event types)
+from services.network.commands import (
+    accept_invitation,
+    add_country,
+    add_organisation,
+    create_invitation,
+    list_contacts,
+    list_countries,
+    list_invitations,
+    list_organisations,
+)
+from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
+
+__all__ = [
+    "Invitation",
+    "PartnerContact",
+    "PartnerCountry",
+    "PartnerOrganisation",
+    "accept_invitation",
+    "add_country",
+    "add_organisation",
+    "create_invitation",
+    "list_contacts",
+    "list_countries",
+    "list_invitations",
+    "list_organisations",
+]

@@ -1,0 +1,201 @@
+"""International network commands: countries, organisations, invitations and accepting them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from events import Actor, isoformat_z, publish, utcnow
+from services.errors import Conflict, Gone, InvalidInput, NotFound
+from services.identity import Member, create_member
+from services.identity.commands import normalise_email
+from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
+from services.spaces import join_network_spaces
+
+INVITATION_PREFIX = "inv_"
+DEFAULT_INVITATION_TTL = timedelta(days=14)
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _hash(token: str) -> str:
+    # 256 random bits: a fast hash suffices, and a database leak reveals no usable token.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_country(session: Session, *, code: str, name: dict[str, str]) -> PartnerCountry:
+    """Add a partner country."""
+    code = code.strip().upper()
+    if not COUNTRY.match(code):
+        raise InvalidInput("code", "an ISO 3166 alpha-2 code like PL")
+    if session.get(PartnerCountry, code) is not None:
+        raise Conflict(f"country {code} is already a partner", details={"code": ["already a partner"]})
+    country = PartnerCountry(code=code, name=name, created_at=utcnow())
+    session.add(country)
+    session.flush()
+    return country
+
+
+def _country(session: Session, code: str | None) -> str | None:
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if session.get(PartnerCountry, code) is None:
+        raise InvalidInput("country", f"{code} is not a partner country")
+    return code
+
+
+def add_organisation(session: Session, *, name: str, country: str, website: str | None = None) -> PartnerOrganisation:
+    """Add an organisation in a partner country."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("name", "must not be blank")
+    code = _country(session, country)
+    assert code is not None
+    organisation = PartnerOrganisation(name=name, country_code=code, website=website, created_at=utcnow())
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def create_invitation(
+    session: Session,
+    *,
+    actor: Actor,
+    email: str,
+    country: str | None = None,
+    organisation_id: int | None = None,
+    ttl: timedelta = DEFAULT_INVITATION_TTL,
+) -> tuple[str, Invitation]:
+    """Invite a partner contact; returns the token (shown once, to be sent to them) and the record."""
+    email = normalise_email(email)
+    if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
+        raise Conflict(f"{email} already has an account", details={"email": ["already registered"]})
+    code = _country(session, country)
+    if organisation_id is not None:
+        organisation = session.get(PartnerOrganisation, organisation_id)
+        if organisation is None:
+            raise InvalidInput("organisation_id", f"no organisation {organisation_id}")
+        if code is not None and organisation.country_code != code:
+            raise InvalidInput("organisation_id", f"organisation {organisation_id} is not in {code}")
+        code = organisation.country_code
+    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = Invitation(
+        email=email,
+        token_hash=_hash(token),
+        country_code=code,
+        organisation_id=organisation_id,
+        invited_by=actor.id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invitation)
+    session.flush()
+    if actor.id is not None:
+        publish(
+            session,
+            "invitation.created",
+            {
+                "invitation_id": invitation.id,
+                "email": email,
+                "country": code,
+                "organisation_id": organisation_id,
+                "expires_at": isoformat_z(invitation.expires_at),
+            },
+            topic=f"user.{actor.id}",
+            actor=actor,
+        )
+    return token, invitation
+
+
+def accept_invitation(session: Session, *, token: str, name: str, password: str, language: str) -> Member:
+    """The invited contact sets name, password and language and becomes a `partner` member."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token.strip())))
+    if invitation is None:
+        raise NotFound("this invitation token is not known", code="invitation_unknown")
+    if invitation.accepted_at is not None:
+        raise Conflict("this invitation was already used", code="invitation_used")
+    if invitation.expires_at <= utcnow():
+        raise Gone("this invitation has expired: ask for a new one", code="invitation_expired")
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("name", "must not be blank")
+    member = create_member(
+        session,
+        email=invitation.email,
+        name=name,
+        password=password,
+        role="partner",
+        country=invitation.country_code,
+        language=language,
+    )
+    now = utcnow()
+    invitation.accepted_at, invitation.member_id = now, member.id
+    session.add(
+        PartnerContact(
+            member_id=member.id,
+            organisation_id=invitation.organisation_id,
+            country_code=invitation.country_code,
+            joined_at=now,
+        )
+    )
+    spaces = join_network_spaces(session, member.id)
+    actor = Actor(member.id, member.name)
+    if invitation.invited_by is not None:
+        publish(
+            session,
+            "invitation.accepted",
+            {"invitation_id": invitation.id, "member_id": member.id, "name": member.name},
+            topic=f"user.{invitation.invited_by}",
+            actor=actor,
+        )
+    organisation = session.get(PartnerOrganisation, invitation.organisation_id) if invitation.organisation_id else None
+    publish(
+        session,
+        "partner.joined",
+        {
+            "member_id": member.id,
+            "name": member.name,
+            "country": invitation.country_code,
+            "organisation_id": invitation.organisation_id,
+            "organisation": organisation.name if organisation else None,
+            "spaces": [s.slug for s in spaces],
+        },
+        topic="moderation",
+        extra_topics=[f"space.{s.slug}" for s in spaces],
+        actor=actor,
+    )
+    return member
+
+
+def list_invitations(session: Session) -> list[Invitation]:
+    """Every invitation, newest first."""
+    return list(session.scalars(select(Invitation).order_by(Invitation.id.desc())))
+
+
+def list_countries(session: Session) -> list[PartnerCountry]:
+    """The partner countries by code."""
+    return list(session.scalars(select(PartnerCountry).order_by(PartnerCountry.code)))
+
+
+def list_organisations(session: Session) -> list[PartnerOrganisation]:
+    """The partner organisations by name."""
+    return list(session.scalars(select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
+
+
+def list_contacts(session: Session, organisation_id: int) -> list[tuple[PartnerContact, Member]]:
+    """The contacts of an organisation."""
+    if session.get(PartnerOrganisation, organisation_id) is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    rows = session.execute(
+        select(PartnerContact, Member)
+        .join(Member, Member.id == PartnerContact.member_id)
+        .where(PartnerContact.organisation_id == organisation_id)
+        .order_by(Member.name)
+    )
+    return [(c, m) for c, m in rows]

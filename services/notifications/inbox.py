@@ -1,0 +1,140 @@
+"""The inbox: turning events into notifications, and reading / marking them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from events import Event, publish, utcnow
+from services.errors import NotFound
+from services.identity import Member
+from services.notifications.events import user_topic
+from services.notifications.models import Notification
+from services.spaces import Space, member_can_read
+
+SUMMARY_CHARS = 300
+
+
+def unread_count(session: Session, member_id: int) -> int:
+    """How many of a member's notifications are unread."""
+    return (
+        session.scalar(select(func.count()).where(Notification.member_id == member_id, Notification.read_at.is_(None)))
+        or 0
+    )
+
+
+def deliver(
+    session: Session,
+    event: Event,
+    recipients: dict[int, str],
+    *,
+    summary: str,
+    subject: dict[str, Any],
+    space: Space | None = None,
+) -> list[Notification]:
+    """One notification per recipient (`member_id -> kind`) for `event`, pushed on `user.<id>`.
+
+    Never the actor, never an inactive member, never someone who cannot read `space`. The
+    unique constraint (event_id, member_id) backs the one-per-event rule in the database.
+    """
+    assert event.id is not None, "notifications are made from appended events"
+    actor_id = event.actor.id if event.actor else None
+    ids = [m for m in recipients if m != actor_id]
+    if not ids:
+        return []
+    members = session.scalars(select(Member).where(Member.id.in_(ids), Member.active.is_(True))).all()
+    already = set(
+        session.scalars(
+            select(Notification.member_id).where(Notification.event_id == event.id, Notification.member_id.in_(ids))
+        )
+    )
+    made: list[Notification] = []
+    now = utcnow()
+    for member in sorted(members, key=lambda m: m.id):
+        if member.id in already:
+            continue
+        if space is not None and not member_can_read(session, member.id, member.role, space):
+            continue
+        note = Notification(
+            member_id=member.id,
+            event_id=event.id,
+            event_type=event.type,
+            kind=recipients[member.id],
+            summary=summary[:SUMMARY_CHARS],
+            subject=subject,
+            actor_name=event.actor.name if event.actor else None,
+            created_at=now,
+        )
+        session.add(note)
+        made.append(note)
+    session.flush()
+    for note in made:
+        publish(
+            session,
+            "notification.created",
+            {
+                "notification_id": note.id,
+                "kind": note.kind,
+                "event_id": note.event_id,
+                "event_type": note.event_type,
+                "summary": note.summary,
+                "subject": note.subject,
+                "unread_count": unread_count(session, note.member_id),
+            },
+            topic=user_topic(note.member_id),
+            actor=event.actor,
+        )
+    return made
+
+
+def list_notifications(
+    session: Session, member_id: int, *, before: int | None, limit: int, unread_only: bool
+) -> tuple[list[Notification], int | None]:
+    """A page of a member's notifications, newest first, and the `before` cursor of the next page."""
+    query = select(Notification).where(Notification.member_id == member_id)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)
+
+
+def _announce_read(session: Session, member_id: int, ids: list[int], up_to: int | None) -> None:
+    publish(
+        session,
+        "notification.read",
+        {"notification_ids": ids, "up_to": up_to, "unread_count": unread_count(session, member_id)},
+        topic=user_topic(member_id),
+    )
+
+
+def mark_read(session: Session, member_id: int, notification_id: int) -> Notification:
+    """Mark one of a member's notifications read (again: no change, no event)."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.member_id != member_id:
+        raise NotFound(f"no notification {notification_id} of yours")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.flush()
+        _announce_read(session, member_id, [note.id], None)
+    return note
+
+
+def mark_all_read(session: Session, member_id: int, up_to: int) -> list[int]:
+    """Mark every unread notification with an id up to `up_to` read; return their ids."""
+    ids = list(
+        session.scalars(
+            select(Notification.id).where(
+                Notification.member_id == member_id, Notification.read_at.is_(None), Notification.id <= up_to
+            )
+        )
+    )
+    if ids:
+        session.execute(update(Notification).where(Notification.id.in_(ids)).values(read_at=utcnow()))
+        _announce_read(session, member_id, ids, up_to)
+    return ids

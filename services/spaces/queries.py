@@ -1,0 +1,43 @@
+"""Spaces reads."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from events.topics import Principal
+from services.errors import NotFound
+from services.spaces.access import can_read
+from services.spaces.models import Space, SpaceMembership
+
+
+def get_space(session: Session, slug: str) -> Space:
+    """The space named `slug` (permission checks are the caller's: see `access`)."""
+    space = session.scalar(select(Space).where(Space.slug == slug))
+    if space is None:
+        raise NotFound(f"no space {slug}")
+    return space
+
+
+def get_space_by_id(session: Session, space_id: int) -> Space:
+    """The space with id `space_id`."""
+    space = session.get(Space, space_id)
+    if space is None:
+        raise NotFound(f"no space {space_id}")
+    return space
+
+
+def visible_spaces(session: Session, principal: Principal) -> list[Space]:
+    """Every space `principal` may read, by id."""
+    return [s for s in session.scalars(select(Space).order_by(Space.id)) if can_read(session, principal, s)]
+
+
+def space_member_ids(session: Session, space: Space) -> list[int]:
+    """Ids of the explicit members of `space`."""
+    return list(
+        session.scalars(
+            select(SpaceMembership.member_id)
+            .where(SpaceMembership.space_id == space.id)
+            .order_by(SpaceMembership.member_id)
+        )
+    )

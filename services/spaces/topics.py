@@ -1,0 +1,22 @@
+"""Topic rule of `space.<slug>`: who may read the space may follow it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from events.topics import Principal, policy
+from services.database import reading
+from services.spaces.access import read_refusal
+from services.spaces.models import Space
+
+
+def space_topic_refusal(principal: Principal, slug: str) -> str | None:
+    """None if `principal` may follow `space.<slug>`; unknown and hidden spaces look alike."""
+    with reading() as session:
+        space = session.scalar(select(Space).where(Space.slug == slug))
+        if space is None:
+            return "unknown topic"
+        return read_refusal(session, principal, space)
+
+
+policy.family("space", space_topic_refusal)
