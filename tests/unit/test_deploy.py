@@ -1,0 +1,63 @@
+"""The deployment files agree with the code (Docker cannot run here; the topology test runs the same
+processes from this machine's binaries)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from dialog.cli import group
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_compose_runs_the_scale_out_topology() -> None:
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "web1", "web2", "scheduler", "nginx"}
+    for name in ("postgres", "redis", "web1", "web2", "nginx"):
+        assert "healthcheck" in SERVICES[name], f"{name} has no healthcheck"
+    for web in ("web1", "web2"):
+        depends = SERVICES[web]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["redis"]["condition"] == "service_healthy"
+        env = SERVICES[web]["environment"]
+        assert env["DIALOG_DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert env["DIALOG_REDIS_URL"].startswith("redis://")
+        assert env["DIALOG_EMBEDDED_SCHEDULER"] == "0", "the scheduler service is the one scheduler"
+        assert "/readyz" in " ".join(SERVICES[web]["healthcheck"]["test"])
+    assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert SERVICES["migrate"]["restart"] == "no"
+    assert {d["condition"] for d in SERVICES["nginx"]["depends_on"].values()} == {"service_healthy"}
+
+
+def test_compose_commands_exist_in_the_cli() -> None:
+    commands = set(group.commands)
+    assert SERVICES["scheduler"]["command"][:3] == ["flask", "dialog", "scheduler"] and "scheduler" in commands
+    migrate = " ".join(SERVICES["migrate"]["command"])
+    for used in re.findall(r"flask dialog ([a-z-]+)", migrate):
+        assert used in commands
+
+
+def test_nginx_template_is_the_one_compose_mounts_and_fills() -> None:
+    mount = next(v for v in SERVICES["nginx"]["volumes"] if "nginx.conf.template" in v)
+    source = mount.split(":")[0]
+    template = (ROOT / source).read_text()
+    substituted = set(re.findall(r"\$\$(\w+)", " ".join(SERVICES["nginx"]["command"])))
+    assert substituted == set(re.findall(r"\$\{(\w+)\}", template)) == set(SERVICES["nginx"]["environment"])
+    assert "ip_hash;" in template, "Socket.IO polling needs sticky sessions"
+    assert "proxy_set_header Upgrade $http_upgrade;" in template
+    assert "proxy_buffering off;" in template
+
+
+def test_dockerfile_copies_what_exists_and_serves_with_the_gunicorn_config() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"' in dockerfile
+    for service in ("migrate", "web1", "web2", "scheduler"):
+        assert SERVICES[service]["build"] == "."
