@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from dialog.auth import NOBODY, Caller, caller_from_token
@@ -39,6 +39,17 @@ def room_of(topic: str) -> str:
 def error_ack(code: str, message: str) -> dict[str, Any]:
     """The ack of a message that could not be carried out."""
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class Rejected(Exception):
+    """Raised by a handler to answer its message with an error ack (the connection stays up)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.ack = error_ack(code, message)
+
+
+UNAVAILABLE = ("unavailable", "the database is not reachable right now; retry shortly")
 
 
 @dataclass
@@ -113,25 +124,43 @@ class LiveNamespace(Namespace):
                 self._stop_viewing(client, topic)
 
     def trigger_event(self, event: str, *args: Any) -> Any:
-        """Dispatch to `on_<event>`; unknown message names get an error ack instead of silence."""
-        if event in ("connect", "disconnect") or hasattr(self, "on_" + event):
+        """Dispatch to `on_<event>`; unknown messages and rejected ones get an error ack."""
+        if event not in ("connect", "disconnect") and not hasattr(self, "on_" + event):
+            return error_ack("unknown_message", f"there is no message {event!r} in {NAMESPACE}")
+        try:
             return super().trigger_event(event, *args)
-        return error_ack("unknown_message", f"there is no message {event!r} in {NAMESPACE}")
+        except Rejected as rejected:
+            return rejected.ack
+        except SQLAlchemyError:
+            if event == "connect":
+                raise
+            return error_ack(*UNAVAILABLE)
+
+    def _accept(self, schema: type[Schema], data: Any) -> tuple[LiveClient, dict[str, Any]]:
+        """The sender's client and its message loaded with `schema`; Rejected otherwise."""
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            raise Rejected("not_connected", "connect first")
+        try:
+            return client, schema().load(_as_object(data))
+        except ValidationError as exc:
+            raise Rejected("invalid_message", first_error(exc.normalized_messages())) from exc
+
+    def _member_who_may_read(self, client: LiveClient, topic: str, doing: str) -> int:
+        """The sender's member id if logged in and allowed to read `topic`; Rejected otherwise."""
+        principal = client.caller.principal
+        if principal.member_id is None:
+            raise Rejected("login_required", f"log in to {doing}")
+        reason = policy.refusal(principal, topic)
+        if reason is not None:
+            raise Rejected("forbidden", f"{topic}: {reason}")
+        return principal.member_id
 
     # -- subscribe / unsubscribe ---------------------------------------------------------------
     def on_subscribe(self, data: Any = None) -> dict[str, Any]:
         """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
-        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
-        if client is None:
-            return error_ack("not_connected", "connect first")
-        try:
-            message = SubscribeMessage().load(_as_object(data))
-        except ValidationError as exc:
-            return error_ack("invalid_message", first_error(exc.normalized_messages()))
-        try:
-            granted, denied = policy.authorize(client.caller.principal, message["topics"])
-        except SQLAlchemyError:  # space rules read memberships
-            return error_ack("unavailable", "the database is not reachable right now; retry shortly")
+        client, message = self._accept(SubscribeMessage, data)
+        granted, denied = policy.authorize(client.caller.principal, message["topics"])  # may read memberships
         client.generation += 1
         generation = client.generation
         with client.busy:  # wait for an older replay of this client to notice and stop
@@ -142,7 +171,7 @@ class LiveNamespace(Namespace):
                 if client.cursor is not None and not client.live:
                     # We stopped this client's replay above: let it carry on where it was.
                     socketio.start_background_task(self._stream, client, generation, None)
-                return error_ack("unavailable", "the database is not reachable right now; retry shortly")
+                raise Rejected(*UNAVAILABLE) from None
             with self.relay.lock:
                 if client.live:
                     # Everything up to the relay's position has been emitted to this client.
@@ -172,13 +201,7 @@ class LiveNamespace(Namespace):
 
     def on_unsubscribe(self, data: Any = None) -> dict[str, Any]:
         """Stop following topics."""
-        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
-        if client is None:
-            return error_ack("not_connected", "connect first")
-        try:
-            message = UnsubscribeMessage().load(_as_object(data))
-        except ValidationError as exc:
-            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        client, message = self._accept(UnsubscribeMessage, data)
         with self.relay.lock:
             dropped = [t for t in message["topics"] if t in client.topics]
             if client.live:
@@ -189,62 +212,36 @@ class LiveNamespace(Namespace):
     # -- ephemeral: typing and presence (never stored, no id) ---------------------------------
     def on_typing(self, data: Any = None) -> dict[str, Any]:
         """`{"thread_id": 7}`: tell the others following thread.7 live that you are typing."""
-        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
-        if client is None:
-            return error_ack("not_connected", "connect first")
-        try:
-            message = TypingMessage().load(_as_object(data))
-        except ValidationError as exc:
-            return error_ack("invalid_message", first_error(exc.normalized_messages()))
-        principal = client.caller.principal
-        if principal.member_id is None:
-            return error_ack("login_required", "log in to type in a thread")
+        client, message = self._accept(TypingMessage, data)
         topic = f"thread.{message['thread_id']}"
-        reason = policy.refusal(principal, topic)
-        if reason is not None:
-            return error_ack("forbidden", f"{topic}: {reason}")
-        payload = {"thread_id": message["thread_id"], "member": {"id": principal.member_id, "name": client.caller.name}}
+        member_id = self._member_who_may_read(client, topic, "type in a thread")
+        payload = {"thread_id": message["thread_id"], "member": {"id": member_id, "name": client.caller.name}}
         # The typist's own tabs do not need to hear it.
-        own = self._sids_of(principal.member_id)
+        own = self._sids_of(member_id)
         socketio.server.emit("typing", payload, to=room_of(topic), skip_sid=own, namespace=NAMESPACE)
         return {"ok": True}
 
     def on_view(self, data: Any = None) -> dict[str, Any]:
         """`{"topic": "thread.7"}`: you are viewing it; the ack lists who else is (members, once each)."""
-        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
-        if client is None:
-            return error_ack("not_connected", "connect first")
-        try:
-            topic = PresenceMessage().load(_as_object(data))["topic"]
-        except ValidationError as exc:
-            return error_ack("invalid_message", first_error(exc.normalized_messages()))
-        principal = client.caller.principal
-        if principal.member_id is None:
-            return error_ack("login_required", "log in to be seen viewing")
-        reason = policy.refusal(principal, topic)
-        if reason is not None:
-            return error_ack("forbidden", f"{topic}: {reason}")
+        client, message = self._accept(PresenceMessage, data)
+        topic = message["topic"]
+        member_id = self._member_who_may_read(client, topic, "be seen viewing")
         with self.presence_lock:
             members = self.viewers.setdefault(topic, {})
-            sids = members.setdefault(principal.member_id, set())
+            sids = members.setdefault(member_id, set())
             first = not sids
             sids.add(client.sid)
             client.viewing.add(topic)
-            self.viewer_names[principal.member_id] = client.caller.name or ""
+            self.viewer_names[member_id] = client.caller.name or ""
             viewers = self._viewer_list(topic)
         if first:
-            self._announce(topic, "join", principal.member_id, client.caller.name)
+            self._announce(topic, "join", member_id, client.caller.name)
         return {"ok": True, "topic": topic, "viewers": viewers}
 
     def on_leave(self, data: Any = None) -> dict[str, Any]:
         """`{"topic": "thread.7"}`: you stopped viewing it."""
-        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
-        if client is None:
-            return error_ack("not_connected", "connect first")
-        try:
-            topic = PresenceMessage().load(_as_object(data))["topic"]
-        except ValidationError as exc:
-            return error_ack("invalid_message", first_error(exc.normalized_messages()))
+        client, message = self._accept(PresenceMessage, data)
+        topic = message["topic"]
         if topic not in client.viewing:
             return error_ack("not_viewing", f"you are not viewing {topic}")
         self._stop_viewing(client, topic)
