@@ -10,7 +10,19 @@ from flask_cors import CORS
 
 import services
 from dialog import cli, errors, logs, metrics, ops
-from dialog.api import announcements, calls, forum, identity, network, news, notifications, projects, spaces, stream
+from dialog.api import (
+    announcements,
+    calls,
+    forum,
+    identity,
+    network,
+    news,
+    notifications,
+    projects,
+    spaces,
+    stream,
+    webhooks,
+)
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
@@ -40,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         forum.blp,
         network.blp,
         notifications.blp,
+        webhooks.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)

@@ -49,6 +49,13 @@ def from_env() -> dict[str, Any]:
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),
         "LOG_LEVEL": os.environ.get("DIALOG_LOG_LEVEL", "INFO"),
+        # Webhooks: delivery attempts, the first retry delay (doubling up to an hour), request
+        # timeout, and whether endpoints may be loopback/private addresses (off: no SSRF by default).
+        "WEBHOOK_MAX_ATTEMPTS": _int("DIALOG_WEBHOOK_MAX_ATTEMPTS", 8),
+        "WEBHOOK_FIRST_RETRY_SECONDS": _float("DIALOG_WEBHOOK_FIRST_RETRY_SECONDS", 10.0),
+        "WEBHOOK_TIMEOUT_SECONDS": _float("DIALOG_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        "WEBHOOK_POLL_SECONDS": _float("DIALOG_WEBHOOK_POLL_SECONDS", 1.0),
+        "WEBHOOK_ALLOW_PRIVATE": _bool("DIALOG_WEBHOOK_ALLOW_PRIVATE", False),
         # The scheduler: embedded in the web process (gunicorn worker, `flask dialog serve`) unless
         # this is false, and as its own process with `flask dialog scheduler`. Any number may run.
         "EMBEDDED_SCHEDULER": _bool("DIALOG_EMBEDDED_SCHEDULER", True),

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 
+from dialog.extensions import db
 from events import Event, on_commit
+from services.webhooks import backlog
 
 CONNECTIONS = Gauge("dialog_connected_clients", "Connected Socket.IO clients", ["namespace"])
 SUBSCRIPTIONS = Gauge("dialog_subscriptions", "Topics followed by connected Socket.IO clients")
@@ -25,6 +28,7 @@ REPLAYED = Histogram(
     "Events replayed to one subscription before it went live",
     buckets=(0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000),
 )
+WEBHOOK_BACKLOG = Gauge("dialog_webhook_backlog", "Webhook deliveries waiting to be sent (all processes)")
 REQUEST_LATENCY = Histogram(
     "dialog_http_request_duration_seconds", "HTTP request latency", ["method", "endpoint", "status"]
 )
@@ -45,9 +49,18 @@ def _count_committed(events: list[Event]) -> None:
     COMMITTED.inc(len(events))
 
 
+def _webhook_backlog() -> float:
+    try:
+        with db.read() as session:
+            return float(backlog(session))
+    except SQLAlchemyError:  # the database is away: /readyz says so; the gauge says "unknown"
+        return float("nan")
+
+
 def init_app(app: Flask) -> None:
     """Time every request and serve /metrics."""
     on_commit(_count_committed)
+    WEBHOOK_BACKLOG.set_function(_webhook_backlog)
 
     @app.before_request
     def _start_timer() -> None:

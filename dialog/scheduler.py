@@ -22,6 +22,7 @@ from dialog.extensions import db
 from dialog.scheduler_lock import SchedulerLock
 from events import utcnow
 from services.scheduling import TickReport, tick
+from services.webhooks import DeliveryPolicy, deliver_due
 
 log = logging.getLogger("dialog.scheduler")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -54,16 +55,46 @@ def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> B
     scheduler: BaseScheduler
     options: dict[str, Any] = {"job_defaults": JOB_DEFAULTS, "timezone": UTC}
     scheduler = BlockingScheduler(**options) if blocking else BackgroundScheduler(daemon=True, **options)
+    lock = scheduler_lock(app)  # one lock object for both jobs: the process holds it or does not
     scheduler.add_job(
         run_tick,
         "interval",
         seconds=seconds,
-        args=[window, None, scheduler_lock(app)],
+        args=[window, None, lock],
         id="dialog-tick",
         next_run_time=datetime.now(UTC),  # catch up on anything that fell due while we were down
         replace_existing=True,
     )
+    scheduler.add_job(
+        run_webhook_deliveries,
+        "interval",
+        seconds=app.config["WEBHOOK_POLL_SECONDS"],
+        args=[delivery_policy(app), lock],
+        id="dialog-webhooks",
+        next_run_time=datetime.now(UTC),
+        replace_existing=True,
+    )
     return scheduler
+
+
+def delivery_policy(app: Flask) -> DeliveryPolicy:
+    """How the webhook worker retries, from the app's settings."""
+    config = app.config
+    return DeliveryPolicy(
+        max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
+        first_delay=timedelta(seconds=config["WEBHOOK_FIRST_RETRY_SECONDS"]),
+        timeout=config["WEBHOOK_TIMEOUT_SECONDS"],
+        allow_private=config["WEBHOOK_ALLOW_PRIVATE"],
+    )
+
+
+def run_webhook_deliveries(policy: DeliveryPolicy, lock: SchedulerLock | None = None) -> None:
+    """Attempt the due webhook deliveries, unless another scheduler holds `lock`."""
+    if lock is not None and not lock.held():
+        return
+    report = deliver_due(db, utcnow(), policy)
+    for delivery_id, outcome in report.outcomes:
+        log.info("webhook delivery %s: %s", delivery_id, outcome)
 
 
 def start_embedded(app: Flask) -> BaseScheduler | None:

@@ -9,4 +9,15 @@ __all__ = ["bind_database", "load_all"]
 
 def load_all() -> None:
     """Import every service so its tables, event types, handlers and topic rules are registered."""
-    from services import announcements, calls, forum, identity, network, news, notifications, projects, spaces  # noqa: F401
+    from services import (  # noqa: F401
+        announcements,
+        calls,
+        forum,
+        identity,
+        network,
+        news,
+        notifications,
+        projects,
+        spaces,
+        webhooks,
+    )

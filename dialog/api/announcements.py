@@ -65,7 +65,7 @@ class AnnouncementReachOut(Schema):
     event_id = fields.Integer(allow_none=True)
     live_sessions = fields.Integer(metadata={"description": "Socket.IO sessions it was pushed to"})
     stream_clients = fields.Integer(metadata={"description": "SSE stream clients it was pushed to"})
-    webhooks = fields.Integer(metadata={"description": "webhook deliveries (0 until webhooks exist)"})
+    webhooks = fields.Integer(metadata={"description": "webhooks that received it (a 2xx answer)"})
     inboxes = fields.Integer(metadata={"description": "inbox entries (0 until inboxes exist)"})
     processes = fields.Integer(metadata={"description": "web processes that reported their pushes"})
     reads = fields.Integer(metadata={"description": "members who marked it read"})

@@ -42,7 +42,6 @@ def _open_reach_row(session: Session, event: Event) -> None:
             created_at=event.occurred_at,
             live_sessions=0,
             stream_clients=0,
-            webhooks=0,
             inboxes=0,
             processes=0,
         )

@@ -39,7 +39,8 @@ class BroadcastReach(Base):
 
     The row is created in the transaction that publishes the event; every web process's relay
     adds how many live Socket.IO sessions and SSE stream clients it pushed the event to.
-    Webhooks and inboxes stay 0 until those services exist and report deliveries here.
+    Webhook deliveries are counted by the webhooks service (see queries.py); inboxes stay 0 until
+    announcements reach member inboxes.
     """
 
     __tablename__ = "broadcast_reach"
@@ -52,6 +53,5 @@ class BroadcastReach(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     live_sessions: Mapped[int] = mapped_column(Integer, default=0)
     stream_clients: Mapped[int] = mapped_column(Integer, default=0)
-    webhooks: Mapped[int] = mapped_column(Integer, default=0)
     inboxes: Mapped[int] = mapped_column(Integer, default=0)
     processes: Mapped[int] = mapped_column(Integer, default=0)

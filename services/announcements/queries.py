@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.announcements.models import Announcement, AnnouncementRead, BroadcastReach
 from services.errors import NotFound
+from services.webhooks import delivered_count
 
 
 def list_announcements(session: Session, *, limit: int, offset: int) -> tuple[list[Announcement], int]:
@@ -26,14 +27,15 @@ def get_announcement(session: Session, announcement_id: int) -> Announcement:
     return item
 
 
-def _reach(row: BroadcastReach | None) -> dict[str, Any]:
+def _reach(session: Session, row: BroadcastReach | None) -> dict[str, Any]:
     if row is None:  # published but no relay has pushed it yet (or it is still committing)
         return {"event_id": None, "live_sessions": 0, "stream_clients": 0, "webhooks": 0, "inboxes": 0, "processes": 0}
     return {
         "event_id": row.event_id,
         "live_sessions": row.live_sessions,
         "stream_clients": row.stream_clients,
-        "webhooks": row.webhooks,
+        # Webhooks report through their own service's public query, not by writing here.
+        "webhooks": delivered_count(session, row.event_id),
         "inboxes": row.inboxes,
         "processes": row.processes,
         "broadcast_at": row.created_at,
@@ -58,11 +60,11 @@ def announcement_reach(session: Session, announcement_id: int) -> dict[str, Any]
     )
     return {
         "announcement_id": announcement_id,
-        **_reach(latest_reach(session, "announcement", announcement_id)),
+        **_reach(session, latest_reach(session, "announcement", announcement_id)),
         "reads": reads or 0,
     }
 
 
 def call_opening_reach(session: Session, call_id: int) -> dict[str, Any]:
     """Proof of reach of a call's (latest) opening broadcast."""
-    return {"call_id": call_id, **_reach(latest_reach(session, "call", call_id))}
+    return {"call_id": call_id, **_reach(session, latest_reach(session, "call", call_id))}

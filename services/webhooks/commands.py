@@ -1,0 +1,94 @@
+"""Webhook subscriptions: create (topics checked like any subscriber's), deactivate, retry a delivery."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import socket
+from urllib.parse import urlsplit
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from events import Principal, policy, utcnow
+from services.errors import Conflict, InvalidInput, NotFound
+from services.webhooks.models import CANCELLED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
+
+MIN_SECRET_LENGTH = 16
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """An http(s) URL; loopback and private addresses only where the installation allows them."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("url", "must be an http:// or https:// URL with a host")
+    if not allow_private and not public_host(parts.hostname):
+        raise InvalidInput("url", "points to a private or loopback address (DIALOG_WEBHOOK_ALLOW_PRIVATE=1 allows it)")
+    return url
+
+
+def public_host(hostname: str) -> bool:
+    """True if every address `hostname` resolves to is public (no SSRF into the installation's network)."""
+    try:
+        infos = socket.getaddrinfo(hostname, None)
+    except OSError:
+        return False
+    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    return bool(addresses) and all(a.is_global for a in addresses)
+
+
+def create_subscription(
+    session: Session,
+    *,
+    owner: Principal,
+    url: str,
+    topics: list[str],
+    secret: str | None,
+    description: str | None,
+    allow_private: bool,
+) -> WebhookSubscription:
+    """Register an endpoint for `topics` (each one the owner may follow); a secret is made if none is given."""
+    granted, denied = policy.authorize(owner, topics)
+    if denied:
+        refused = ", ".join(f"{d['topic']} ({d['reason']})" for d in denied)
+        raise InvalidInput("topics", f"cannot be followed: {refused}")
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise InvalidInput("secret", f"must have at least {MIN_SECRET_LENGTH} characters")
+    subscription = WebhookSubscription(
+        url=check_url(url, allow_private=allow_private),
+        topics=granted,
+        secret=secret or secrets.token_urlsafe(32),
+        description=description,
+        active=True,
+        owner_id=owner.member_id,
+        created_at=utcnow(),
+    )
+    session.add(subscription)
+    session.flush()
+    session.info.pop("webhooks.active", None)  # events later in this transaction see it
+    return subscription
+
+
+def deactivate_subscription(session: Session, subscription: WebhookSubscription) -> None:
+    """Stop deliveries to `subscription`; what is still queued is cancelled."""
+    subscription.active = False
+    session.info.pop("webhooks.active", None)
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription.id, WebhookDelivery.status == PENDING)
+        .values(status=CANCELLED, finished_at=utcnow())
+    )
+
+
+def retry_delivery(session: Session, subscription: WebhookSubscription, delivery_id: int) -> WebhookDelivery:
+    """Queue a failed delivery again (after the partner fixed its endpoint)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription.id:
+        raise NotFound(f"no delivery {delivery_id} of webhook {subscription.id}")
+    if delivery.status != FAILED:
+        raise Conflict(f"delivery {delivery_id} is {delivery.status}; only a failed one can be retried")
+    if not subscription.active:
+        raise Conflict(f"webhook {subscription.id} is deactivated")
+    delivery.status, delivery.attempts, delivery.next_attempt_at = PENDING, 0, utcnow()
+    delivery.finished_at = None
+    return delivery

@@ -1,0 +1,158 @@
+"""The delivery worker: signed POSTs, each subscription's deliveries in event order, with backoff.
+
+Every pending delivery is claimed by a conditional UPDATE (a lease, so a crashed worker's claim
+expires) before its HTTP request, which runs outside any transaction. A subscription's next
+delivery waits until the one before it is delivered or finally failed, so a receiver sees its
+events in id order. After `max_attempts` the delivery is marked failed; every attempt is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import requests
+from sqlalchemy import func, or_, select, update
+
+from events import Database
+from services.webhooks.commands import public_host
+from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+USER_AGENT = "SmartCityDialog-Webhooks/1"
+# send(url, body, headers, timeout) -> HTTP status code (raises on a network error)
+Sender = Callable[[str, bytes, dict[str, str], float], int]
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The `X-Dialog-Signature` value: `sha256=` and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_with_requests(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """Send one delivery over HTTP (no redirects: a receiver answers itself or fails)."""
+    return requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False).status_code
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard to try: attempts, exponential backoff bounds, request timeout, claim lease."""
+
+    max_attempts: int = 8
+    first_delay: timedelta = timedelta(seconds=10)
+    max_delay: timedelta = timedelta(hours=1)
+    timeout: float = 10.0
+    lease: timedelta = timedelta(seconds=60)
+    allow_private: bool = False
+
+    def delay_after(self, attempts: int) -> timedelta:
+        """Wait before the next attempt: first_delay doubled per failed attempt, at most max_delay."""
+        return min(self.first_delay * (2 ** (attempts - 1)), self.max_delay)
+
+
+@dataclass
+class DeliveryReport:
+    """What one run did: (delivery id, outcome) per attempt."""
+
+    outcomes: list[tuple[int, str]] = field(default_factory=list)
+
+
+def due_deliveries(db: Database, now: datetime) -> list[int]:
+    """The oldest pending delivery of each subscription, where it is due and not claimed."""
+    with db.read() as session:
+        heads = (
+            select(func.min(WebhookDelivery.id).label("head"))
+            .where(WebhookDelivery.status == PENDING)
+            .group_by(WebhookDelivery.subscription_id)
+            .subquery()
+        )
+        query = (
+            select(WebhookDelivery.id)
+            .join(heads, WebhookDelivery.id == heads.c.head)
+            .where(
+                WebhookDelivery.next_attempt_at <= now,
+                or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+            )
+            .order_by(WebhookDelivery.id)
+        )
+        return list(session.scalars(query))
+
+
+def deliver_due(
+    db: Database, now: datetime, policy: DeliveryPolicy, send: Sender = post_with_requests
+) -> DeliveryReport:
+    """Attempt every due delivery once (a subscription's next one waits for the next run)."""
+    report = DeliveryReport()
+    for delivery_id in due_deliveries(db, now):
+        outcome = deliver_one(db, delivery_id, now, policy, send)
+        if outcome is not None:
+            report.outcomes.append((delivery_id, outcome))
+    return report
+
+
+def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryPolicy, send: Sender) -> str | None:
+    """Claim, send and record one delivery; None if another worker has it."""
+    with db.write() as session:
+        claimed = session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == PENDING,
+                or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+            )
+            .values(claimed_until=now + policy.lease, attempts=WebhookDelivery.attempts + 1)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
+        subscription = session.get(WebhookSubscription, delivery.subscription_id)
+        assert subscription is not None
+        url, secret, body, attempts = subscription.url, subscription.secret, delivery.body.encode(), delivery.attempts
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Dialog-Event-Id": str(delivery.event_id),
+            "X-Dialog-Delivery-Id": str(delivery.id),
+            "X-Dialog-Attempt": str(attempts),
+            "X-Dialog-Signature": sign(secret, body),
+        }
+    started = time.monotonic()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        host = urlsplit(url).hostname or ""
+        if not policy.allow_private and not public_host(host):
+            raise PermissionError(f"{host} resolves to a private or loopback address")
+        status_code = send(url, body, headers, policy.timeout)
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except Exception as exc:  # any failure of the receiver's side is one failed attempt
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration_ms = int((time.monotonic() - started) * 1000)
+    with db.write() as session:
+        session.add(
+            WebhookAttempt(
+                delivery_id=delivery_id,
+                attempted_at=now,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+            )
+        )
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
+        delivery.claimed_until = None
+        if delivery.status != PENDING:  # cancelled while we were sending
+            return str(delivery.status)
+        if error is None:
+            delivery.status, delivery.finished_at = DELIVERED, now
+        elif attempts >= policy.max_attempts:
+            delivery.status, delivery.finished_at = FAILED, now
+        else:
+            delivery.next_attempt_at = now + policy.delay_after(attempts)
+        return "retry" if delivery.status == PENDING else delivery.status

@@ -1,0 +1,51 @@
+"""Queue a delivery for every active subscription that follows one of an event's topics.
+
+Runs in the publishing transaction, so a committed event always has its deliveries queued and a
+rolled-back one never does; the delivery worker sends them later, outside any request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from events import Event
+from events.registry import ANY_TYPE, registry
+from services.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
+
+CACHE = "webhooks.active"
+
+
+def _active(session: Session) -> list[tuple[int, frozenset[str]]]:
+    # Read once per transaction: a batch of events must not query the subscriptions per event.
+    if CACHE not in session.info:
+        rows = session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.topics).where(WebhookSubscription.active.is_(True))
+        )
+        session.info[CACHE] = [(sub_id, frozenset(topics)) for sub_id, topics in rows]
+    cached: list[tuple[int, frozenset[str]]] = session.info[CACHE]
+    return cached
+
+
+@registry.handler(ANY_TYPE)
+def queue_deliveries(session: Session, event: Event) -> None:
+    """One pending delivery per matching subscription, carrying the envelope as it is now."""
+    subscriptions = _active(session)
+    topics = set(event.topics)
+    matching = [sub_id for sub_id, followed in subscriptions if topics & followed]
+    if not matching:
+        return
+    body = event.envelope_json()
+    for subscription_id in matching:
+        session.add(
+            WebhookDelivery(
+                subscription_id=subscription_id,
+                event_id=event.id,
+                event_type=event.type,
+                body=body,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=event.occurred_at,
+                created_at=event.occurred_at,
+            )
+        )

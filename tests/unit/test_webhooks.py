@@ -1,0 +1,167 @@
+"""Webhooks with the real bus, a real database and a real HTTP receiver on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from events import ANONYMOUS, Actor, Database, Principal
+from services.announcements import announcement_reach, broadcast_announcement
+from services.errors import InvalidInput
+from services.news import create_news
+from services.webhooks import (
+    DeliveryPolicy,
+    WebhookAttempt,
+    WebhookDelivery,
+    create_subscription,
+    deactivate_subscription,
+    deliver_due,
+    list_deliveries,
+)
+from tests.support.programme import T0
+from tests.support.receiver import receiver
+
+ADMIN = Principal(None, "admin")
+EDITOR = Actor(None, "Redaktion")
+POLICY = DeliveryPolicy(max_attempts=3, first_delay=timedelta(seconds=10), timeout=5, allow_private=True)
+
+
+def subscribe(db: Database, url: str, topics: list[str], secret: str = "a-long-enough-secret") -> int:
+    with db.write() as session:
+        return create_subscription(
+            session, owner=ADMIN, url=url, topics=topics, secret=secret, description=None, allow_private=True
+        ).id
+
+
+def news(db: Database, title: str) -> int:
+    with db.write() as session:
+        return create_news(session, actor=EDITOR, title={"de": title}, body={"de": "x"}, tags=[], publish_now=True).id
+
+
+def deliveries(db: Database) -> list[WebhookDelivery]:
+    with db.read() as session:
+        return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def test_committed_events_on_followed_topics_are_queued_and_rolled_back_ones_are_not(database: Database) -> None:
+    subscribe(database, "http://127.0.0.1:9/hook", ["news"])
+    subscribe(database, "http://127.0.0.1:9/other", ["calls"])
+    news(database, "eins")
+    with pytest.raises(RuntimeError), database.write() as session:
+        create_news(session, actor=EDITOR, title={"de": "nie"}, body={"de": "x"}, tags=[], publish_now=True)
+        raise RuntimeError("rolled back")
+    queued = deliveries(database)
+    assert [(d.subscription_id, d.event_type, d.status) for d in queued] == [(1, "news.published", "pending")]
+    assert json.loads(queued[0].body)["data"]["title"] == {"de": "eins"}
+
+
+def test_delivery_is_a_signed_post_of_the_envelope(database: Database) -> None:
+    with receiver() as endpoint:
+        subscribe(database, endpoint.url, ["news"], secret="s3cret-s3cret-s3cret")
+        news(database, "signiert")
+        report = deliver_due(database, T0 + timedelta(days=9999), POLICY)
+        assert report.outcomes == [(1, "delivered")]
+        request = endpoint.received[0]
+    envelope = json.loads(request.body)
+    expected = "sha256=" + hmac.new(b"s3cret-s3cret-s3cret", request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-Dialog-Signature"] == expected
+    assert request.headers["X-Dialog-Event-Id"] == str(envelope["id"])
+    assert request.headers["Content-Type"] == "application/json"
+    assert envelope["type"] == "news.published" and envelope["data"]["title"] == {"de": "signiert"}
+
+
+def test_failures_are_retried_with_backoff_and_every_attempt_is_logged(database: Database) -> None:
+    with receiver(script=[500, 503]) as endpoint:
+        subscribe(database, endpoint.url, ["news"])
+        news(database, "beharrlich")
+        now = deliveries(database)[0].next_attempt_at
+        assert deliver_due(database, now, POLICY).outcomes == [(1, "retry")]
+        assert deliver_due(database, now + timedelta(seconds=5), POLICY).outcomes == [], "backoff: not yet"
+        assert deliver_due(database, now + timedelta(seconds=10), POLICY).outcomes == [(1, "retry")]
+        assert deliver_due(database, now + timedelta(seconds=29), POLICY).outcomes == [], "the delay doubled"
+        assert deliver_due(database, now + timedelta(seconds=30), POLICY).outcomes == [(1, "delivered")]
+    with database.read() as session:
+        [(delivery, attempts)] = list_deliveries(session, 1, status=None, limit=10, before=None)
+    assert delivery.status == "delivered" and delivery.attempts == 3
+    assert [(a.status_code, a.error) for a in attempts] == [(500, "HTTP 500"), (503, "HTTP 503"), (200, None)]
+
+
+def test_a_subscriptions_events_arrive_in_order_and_a_dead_one_is_marked_failed(database: Database) -> None:
+    with receiver(script=[500, 500, 500]) as endpoint:
+        subscribe(database, endpoint.url, ["news"])
+        for title in ("erste", "zweite", "dritte"):
+            news(database, title)
+        now = T0 + timedelta(days=9999)
+        for step in range(6):
+            deliver_due(database, now + timedelta(hours=step), POLICY)
+        titles = [json.loads(r.body)["data"]["title"]["de"] for r in endpoint.received]
+    assert titles == ["erste", "erste", "erste", "zweite", "dritte"], "later events wait for the earlier one"
+    assert [d.status for d in deliveries(database)] == ["failed", "delivered", "delivered"]
+
+
+def test_two_workers_never_send_one_delivery_twice(database: Database) -> None:
+    with receiver() as endpoint:
+        subscribe(database, endpoint.url, ["news"])
+        subscribe(database, endpoint.url + "2", ["news"])
+        for n in range(10):
+            news(database, f"n{n}")
+        now = T0 + timedelta(days=9999)
+
+        def work() -> None:
+            for _ in range(12):
+                deliver_due(database, now, POLICY)
+
+        workers = [threading.Thread(target=work) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        sent = [(r.headers["X-Dialog-Delivery-Id"]) for r in endpoint.received]
+    assert len(sent) == 20 and len(set(sent)) == 20
+    with database.read() as session:
+        assert len(session.scalars(select(WebhookAttempt)).all()) == 20
+
+
+def test_private_endpoints_are_refused_unless_allowed(database: Database) -> None:
+    with pytest.raises(InvalidInput) as info, database.write() as session:
+        create_subscription(
+            session, owner=ADMIN, url="http://127.0.0.1/x", topics=["news"], secret=None, description=None,
+            allow_private=False,
+        )  # fmt: skip
+    assert info.value.field == "url"
+    with pytest.raises(InvalidInput) as topics, database.write() as session:
+        create_subscription(
+            session, owner=ANONYMOUS, url="https://example.org/x", topics=["news", "moderation"], secret=None,
+            description=None, allow_private=True,
+        )  # fmt: skip
+    assert topics.value.field == "topics"
+    subscribe(database, "http://127.0.0.1:9/hook", ["news"])
+    news(database, "privat")
+    strict = DeliveryPolicy(max_attempts=1, allow_private=False)
+    assert deliver_due(database, T0 + timedelta(days=9999), strict).outcomes == [(1, "failed")]
+    with database.read() as session:
+        attempt = session.scalars(select(WebhookAttempt)).one()
+    assert attempt.status_code is None and "private or loopback" in (attempt.error or "")
+
+
+def test_deactivating_cancels_what_is_queued_and_reach_counts_deliveries(database: Database) -> None:
+    with receiver() as endpoint:
+        first = subscribe(database, endpoint.url, ["announcements"])
+        second = subscribe(database, endpoint.url + "2", ["announcements"])
+        with database.write() as session:
+            item = broadcast_announcement(session, actor=EDITOR, title={"de": "Hinweis"}, body={"de": "x"})
+        with database.write() as session:
+            from services.webhooks import get_subscription
+
+            deactivate_subscription(session, get_subscription(session, second))
+        deliver_due(database, T0 + timedelta(days=9999), POLICY)
+        assert endpoint.wait_for(1)
+    assert {d.subscription_id: d.status for d in deliveries(database)} == {first: "delivered", second: "cancelled"}
+    with database.read() as session:
+        assert announcement_reach(session, item.id)["webhooks"] == 1
