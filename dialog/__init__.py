@@ -13,6 +13,7 @@ from dialog import cli, errors, logs, metrics, ops
 from dialog.api import (
     announcements,
     calls,
+    feeds,
     forum,
     identity,
     network,
@@ -53,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         network.blp,
         notifications.blp,
         webhooks.blp,
+        feeds.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)
