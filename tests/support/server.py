@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -80,13 +81,20 @@ class LiveServer:
     def start(self) -> LiveServer:
         """Start the process and wait until it answers."""
         log = open(self.instance / "server.log", "a")  # noqa: SIM115  (closed with the process)
+        if self.gunicorn:
+            bind = f"127.0.0.1:{self.port}"
+            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "wsgi:app"]
+        else:
+            command = [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)]
+        # Its own session, so kill() takes gunicorn's workers down with their master.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)],
+            command,
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -95,9 +103,10 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or gunicorn's worker still booting
                 time.sleep(0.1)
-        raise RuntimeError("server did not start in 30 s")
+        self.kill()  # never leave a half-started server behind
+        raise RuntimeError(f"server did not start in 30 s: {(self.instance / 'server.log').read_text()[-2000:]}")
 
     def start_scheduler(self, *args: str) -> subprocess.Popen[str]:
         """A `flask dialog scheduler` process against this server's database (stop it with .terminate())."""
@@ -112,9 +121,10 @@ class LiveServer:
         )
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as in a crash."""
+        """SIGKILL to the server and its workers: no shutdown code runs, as in a crash."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
     def stop(self) -> None:
