@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 
 import services
-from dialog import cli, errors, logs, metrics, ops
+from dialog import cli, errors, logs, metrics, ops, web
 from dialog.api import (
     announcements,
     calls,
@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     errors.register(app)
     app.register_blueprint(ops.blp)
+    app.register_blueprint(web.blp)
     metrics.init_app(app)
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     socketio.init_app(
