@@ -122,9 +122,13 @@ def _after_rollback(session: Session) -> None:
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    """Attach the outbox to every session made by `factory`."""
-    if sa_event.contains(factory, "before_commit", _append):
+    """Attach the outbox to every session made by `factory` (once per factory)."""
+    # A marker on the factory itself, not `event.contains()`: SQLAlchemy's event registry keys by
+    # id(), and a new factory that reuses a garbage-collected one's address could be taken as
+    # already installed, silently publishing nothing (seen as rare flaky test failures).
+    if getattr(factory, "_dialog_outbox_installed", False):
         return
+    factory._dialog_outbox_installed = True  # type: ignore[attr-defined]
     sa_event.listen(factory, "before_commit", _append)
     sa_event.listen(factory, "after_commit", _after_commit)
     sa_event.listen(factory, "after_rollback", _after_rollback)

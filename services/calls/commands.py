@@ -24,6 +24,7 @@ from services.calls.models import (
     DeadlineChange,
     FundingCall,
 )
+from services.claims import claim
 from services.clock import local_iso
 from services.errors import Conflict, InvalidInput
 
@@ -306,15 +307,9 @@ def open_call_now(
         raise InvalidInput("deadline", "the deadline has already passed")
     was_draft = call.status == DRAFT
     # Conditional, like the scheduler's claim: if the scheduler opened it meanwhile, we do not.
-    claimed = session.execute(
-        update(FundingCall)
-        .where(FundingCall.id == call.id, FundingCall.status.in_((DRAFT, ANNOUNCED)))
-        .values(status=OPEN, opens_at=now, opened_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    opening = {"status": OPEN, "opens_at": now, "opened_at": now, "updated_at": now}
+    if claim(session, FundingCall, call.id, FundingCall.status.in_((DRAFT, ANNOUNCED)), **opening) is None:
         raise Conflict(f"call {call.id} was opened meanwhile", details={"status": [OPEN]})
-    session.refresh(call)
     if was_draft:
         call.announced_at = now
         plan_reminders(session, call, now=now)
@@ -360,34 +355,20 @@ def _publish_opened(session: Session, call: FundingCall, *, actor: Actor | None,
 # -- scheduler steps (each runs in its own transaction; the conditional UPDATE is the claim) ----
 def open_due_call(session: Session, call_id: int, *, now: datetime) -> bool:
     """Open an announced call whose `opens_at` has come; False if it is not (or no longer) due."""
-    claimed = session.execute(
-        update(FundingCall)
-        .where(FundingCall.id == call_id, FundingCall.status == ANNOUNCED, FundingCall.opens_at <= now)
-        .values(status=OPEN, opened_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    due = (FundingCall.status == ANNOUNCED, FundingCall.opens_at <= now)
+    call = claim(session, FundingCall, call_id, *due, status=OPEN, opened_at=now, updated_at=now)
+    if call is None:
         return False
-    call = session.get(FundingCall, call_id)
-    assert call is not None
-    session.refresh(call)
     _publish_opened(session, call, actor=SCHEDULER, broadcast=False)
     return True
 
 
 def close_due_call(session: Session, call_id: int, *, now: datetime) -> bool:
     """Close an open call whose deadline has passed; pending reminders are cancelled."""
-    claimed = session.execute(
-        update(FundingCall)
-        .where(FundingCall.id == call_id, FundingCall.status == OPEN, FundingCall.deadline <= now)
-        .values(status=CLOSED, closed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    due = (FundingCall.status == OPEN, FundingCall.deadline <= now)
+    call = claim(session, FundingCall, call_id, *due, status=CLOSED, closed_at=now, updated_at=now)
+    if call is None:
         return False
-    call = session.get(FundingCall, call_id)
-    assert call is not None
-    session.refresh(call)
     cancel_reminders(session, call_id, now=now)
     publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=SCHEDULER)
     return True
@@ -405,13 +386,7 @@ def handle_due_reminder(session: Session, reminder_id: int, *, now: datetime, wi
         outcome = SKIPPED
     else:
         outcome = SENT
-    claimed = session.execute(
-        update(CallReminder)
-        .where(CallReminder.id == reminder_id, CallReminder.done_at.is_(None))
-        .values(done_at=now, outcome=outcome)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claim(session, CallReminder, reminder_id, CallReminder.done_at.is_(None), done_at=now, outcome=outcome) is None:
         return None
     if outcome == SENT:
         assert call is not None

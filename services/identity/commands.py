@@ -20,7 +20,8 @@ TOKEN_PREFIX = "scd_"
 MIN_PASSWORD_LENGTH = 10
 
 
-def _token_hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """SHA-256 hex of an opaque random token (bearer tokens, invitation tokens) for storage."""
     # Tokens carry 256 random bits, so a fast hash is enough (no need for argon2 here).
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -77,7 +78,7 @@ def issue_token(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     record = AccessToken(
-        member_id=member.id, token_hash=_token_hash(token), label=label, created_at=now, expires_at=now + ttl
+        member_id=member.id, token_hash=hash_token(token), label=label, created_at=now, expires_at=now + ttl
     )
     session.add(record)
     session.flush()
@@ -86,7 +87,7 @@ def issue_token(
 
 def authenticate(session: Session, token: str) -> tuple[Member, AccessToken]:
     """The member a bearer token belongs to; says why when the token is not good."""
-    record = session.scalar(select(AccessToken).where(AccessToken.token_hash == _token_hash(token)))
+    record = session.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
     if record is None:
         raise AuthenticationFailed("the token is not known", code="invalid_token")
     if record.revoked_at is not None:

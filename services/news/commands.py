@@ -6,10 +6,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from events import Actor, isoformat_z, publish, utcnow
+from services.claims import claim
 from services.errors import Conflict, InvalidInput
 from services.html import excerpt, sanitise_html
 from services.news.events import TOPIC
@@ -198,17 +198,10 @@ def publish_due_news(session: Session, news_id: int, *, now: datetime) -> bool:
     The conditional UPDATE is the claim: of two schedulers racing for the same item, only the
     one whose UPDATE matched a row publishes the event, in the same transaction.
     """
-    claimed = session.execute(
-        update(NewsItem)
-        .where(NewsItem.id == news_id, NewsItem.status == SCHEDULED, NewsItem.publish_at <= now)
-        .values(status=PUBLISHED, published_at=now, publish_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    due = (NewsItem.status == SCHEDULED, NewsItem.publish_at <= now)
+    item = claim(session, NewsItem, news_id, *due, status=PUBLISHED, published_at=now, publish_at=None)
+    if item is None:
         return False
-    item = session.get(NewsItem, news_id)
-    assert item is not None
-    session.refresh(item)
     publish(
         session,
         "news.published",

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from events import Database
+from services.claims import claim
 from services.webhooks.commands import public_host
 from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -97,19 +98,11 @@ def deliver_due(
 def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryPolicy, send: Sender) -> str | None:
     """Claim, send and record one delivery; None if another worker has it."""
     with db.write() as session:
-        claimed = session.execute(
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.id == delivery_id,
-                WebhookDelivery.status == PENDING,
-                or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-            )
-            .values(claimed_until=now + policy.lease, attempts=WebhookDelivery.attempts + 1)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        free = or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now)
+        lease = {"claimed_until": now + policy.lease, "attempts": WebhookDelivery.attempts + 1}
+        delivery = claim(session, WebhookDelivery, delivery_id, WebhookDelivery.status == PENDING, free, **lease)
+        if delivery is None:
             return None
-        delivery = session.get(WebhookDelivery, delivery_id)
-        assert delivery is not None
         subscription = session.get(WebhookSubscription, delivery.subscription_id)
         assert subscription is not None
         url, secret, body, attempts = subscription.url, subscription.secret, delivery.body.encode(), delivery.attempts

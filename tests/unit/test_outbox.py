@@ -129,3 +129,27 @@ def test_ids_follow_commit_order_under_concurrent_writers(database: Database) ->
     assert len(flat) == 200
     assert flat == sorted(flat), "an event committed later got a smaller id"
     assert len(set(flat)) == 200
+
+
+def test_every_new_database_gets_its_outbox_even_when_old_ones_were_collected() -> None:
+    """Regression: `event.contains()` keys by id(); a new session factory that reused a collected
+    one's address was taken as already installed and silently published nothing (~1 in 40)."""
+    import gc
+
+    from events import init_log
+
+    lost = 0
+    for _ in range(120):
+        db = Database()
+        db.configure("sqlite://")
+        db.create_all()
+        with db.write() as session:
+            init_log(session)
+        with db.write() as session:
+            _news(session)
+        with db.read() as session:
+            lost += session.scalar(select(func.count()).select_from(EventRecord)) != 1
+        db.dispose()
+        del db
+        gc.collect()
+    assert lost == 0
