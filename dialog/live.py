@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dialog.auth import NOBODY, Caller, caller_from_token
 from dialog.extensions import db, socketio
+from dialog.fastpath import FanOut
 from dialog.metrics import REPLAYED
 from dialog.schemas import PresenceMessage, SubscribeMessage, TypingMessage, UnsubscribeMessage, first_error
 from events import Event, Relay, check_cursor, policy, read_page
@@ -63,23 +64,44 @@ class SocketIOSink:
     Every web process runs its own relay over the shared log, so events are emitted locally
     (`ignore_queue`): they never depend on the Redis message queue, and a Redis outage cannot
     drop them. Redis still carries what has no log (typing, presence) between processes.
+
+    With the fast path on, runs of events on the same topics are encoded once and written as
+    one frame string to every WebSocket in their rooms (see dialog/fastpath.py).
     """
 
+    def __init__(self, fanout: FanOut | None = None) -> None:
+        self.fanout = fanout
+
     def push(self, events: list[Event]) -> None:
-        """Emit `events` in order (python-socketio encodes each packet once per emit)."""
+        """Emit `events` in order."""
+        fanout = self.fanout
+        if fanout is not None and fanout.enabled:
+            runs: list[tuple[tuple[str, ...], list[tuple[int, Any]]]] = []
+            for event in events:
+                rooms = tuple(room_of(t) for t in event.topics)
+                if runs and runs[-1][0] == rooms:
+                    runs[-1][1].append((event.id or 0, event.envelope()))
+                else:
+                    runs.append((rooms, [(event.id or 0, event.envelope())]))
+            fanout.broadcast(runs)
+            return
         server = socketio.server
         for event in events:
-            rooms = [room_of(t) for t in event.topics]
-            server.emit("event", event.envelope(), to=rooms, namespace=NAMESPACE, ignore_queue=True)
+            server.emit(
+                "event", event.envelope(), to=[room_of(t) for t in event.topics], namespace=NAMESPACE, ignore_queue=True
+            )
 
 
 class LiveNamespace(Namespace):
     """Handlers of the `/live` namespace."""
 
-    def __init__(self, relay: Relay, *, max_queued: int) -> None:
+    def __init__(self, relay: Relay, *, max_queued: int, fanout: FanOut | None = None) -> None:
         super().__init__(NAMESPACE)
         self.relay = relay
         self.max_queued = max_queued
+        self.fanout = fanout
+        if fanout is not None:
+            fanout.on_overflow = self._demote
         self.clients: dict[str, LiveClient] = {}
         # Presence, in this process only: topic -> member id -> the sids viewing it (tabs count once).
         self.viewers: dict[str, dict[int, set[str]]] = {}
@@ -109,6 +131,8 @@ class LiveNamespace(Namespace):
             client.generation += 1
             with self.relay.lock:
                 client.live = False
+                if self.fanout is not None:
+                    self.fanout.forget(client.sid)
             for topic in list(client.viewing):
                 self._stop_viewing(client, topic)
 
@@ -314,18 +338,42 @@ class LiveNamespace(Namespace):
         client.live = True
         for topic in client.topics:
             socketio.server.enter_room(client.sid, room_of(topic), namespace=NAMESPACE)
+        if self.fanout is not None:
+            self.fanout.join(client.sid, [room_of(t) for t in client.topics])
 
     def _leave_rooms(self, client: LiveClient, topics: Iterable[str]) -> None:
+        topics = list(topics)
         for topic in topics:
             socketio.server.leave_room(client.sid, room_of(topic), namespace=NAMESPACE)
+        if self.fanout is not None:
+            self.fanout.leave(client.sid, [room_of(t) for t in topics])
+
+    def _demote(self, sid: str, cursor: int) -> None:
+        # Called by the fast path, under the relay lock, when a live client's socket backs up
+        # past its limit: everything up to `cursor` was handed to its socket; it catches up from
+        # the log at its own pace (with back-pressure) and goes live again when it has.
+        client = self.clients.get(sid)
+        if client is None or not client.live:
+            return
+        self._leave_rooms(client, client.topics)
+        client.live = False
+        client.cursor = cursor
+        client.generation += 1
+        socketio.start_background_task(self._stream, client, client.generation, None)
 
     def _send(self, client: LiveClient, event: Event, cancelled: Any) -> None:
         # Back-pressure: a client that reads slowly is not sent the next page until it drains,
         # so a client far behind never holds more than about `max_queued` packets in memory.
         while self._queued(client.sid) > self.max_queued and not cancelled():
             socketio.sleep(0.02)
-        if not cancelled():
-            socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE, ignore_queue=True)
+        if cancelled():
+            return
+        # A WebSocket client of the fast path gets replay through the same ordered outbox as
+        # live broadcasts; everyone else through Engine.IO's queue, as before.
+        fanout = self.fanout
+        if fanout is not None and fanout.enabled and fanout.send_one(client.sid, "event", event.envelope()):
+            return
+        socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE, ignore_queue=True)
 
     def _queued(self, sid: str) -> int:
         server = socketio.server
@@ -334,7 +382,8 @@ class LiveNamespace(Namespace):
             sock = server.eio.sockets.get(eio_sid)
         except KeyError:
             return 0
-        return sock.queue.qsize() if sock is not None else 0
+        backlog = self.fanout.backlog(sid) if self.fanout is not None else 0
+        return backlog + (sock.queue.qsize() if sock is not None else 0)
 
     def connected_clients(self) -> int:
         """How many connections this process holds on `/live`."""
