@@ -86,6 +86,10 @@ class Relay:
                 self.pushed += len(batch)
                 self._advanced.notify_all()
             total += len(batch)
+            if len(batch) < self.page_size:
+                # A short page is the end of the log as of this read; a later commit wakes us
+                # again (or the poll finds it), so a second, empty read would only cost time.
+                return total
 
     def run(self) -> None:
         """Push until `stop()`; meant to be a background task of the web process."""

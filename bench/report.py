@@ -1,0 +1,2 @@
+def write_report(results, out, stamp):
+    return None
