@@ -25,6 +25,7 @@ two channels; it receives broadcasts through the normal path, from a packet enco
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -262,6 +263,7 @@ class FanOut:
     ) -> None:
         self.server = server  # the python-socketio Server
         self.namespace = namespace
+        self.prefix = f"4{sio_packet.EVENT}{namespace}," if namespace != "/" else f"4{sio_packet.EVENT}"
         self.enabled = enabled
         self.max_bytes = max_bytes
         self.sndbuf = sndbuf
@@ -323,10 +325,15 @@ class FanOut:
     # -- encoding ---------------------------------------------------------------------------------
     def encode(self, event: str, data: Any) -> tuple[str, bytes]:
         """The Engine.IO text of a Socket.IO EVENT packet, and the WebSocket frame carrying it."""
-        text = self.server.packet_class(sio_packet.EVENT, namespace=self.namespace, data=[event, data]).encode()
-        assert isinstance(text, str)  # no binary attachments in events
-        eio_text = "4" + text
+        # What python-socketio's Packet.encode() makes of an EVENT without binary attachments or
+        # ack id ("2" + namespace + "," + JSON), with the stdlib encoder (the envelope is plain
+        # JSON already; Flask's provider costs ~20 µs more per event).
+        eio_text = self.prefix + json.dumps([event, data], ensure_ascii=False, separators=(",", ":"))
         return eio_text, ws_text_frame(eio_text.encode())
+
+    def frame_of_json(self, event: str, data_json: str) -> bytes:
+        """The WebSocket frame of an EVENT whose argument is already JSON text."""
+        return ws_text_frame(f'{self.prefix}["{event}",{data_json}]'.encode())
 
     def send_one(self, sid: str, event: str, data: Any) -> bool:
         """Send one packet to one session in its stream order; False if it has no outbox (use emit)."""

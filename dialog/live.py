@@ -26,9 +26,12 @@ from dialog.fastpath import FanOut
 from dialog.metrics import REPLAYED
 from dialog.schemas import PresenceMessage, SubscribeMessage, TypingMessage, UnsubscribeMessage, first_error
 from events import Event, Relay, check_cursor, policy, read_page
+from events.log import read_page_json
 from services.errors import AuthenticationFailed
 
 NAMESPACE = "/live"
+# Replayed frames written to a fast-path socket at once.
+FAST_REPLAY_CHUNK = 100
 log = logging.getLogger(__name__)
 
 
@@ -311,6 +314,19 @@ class LiveNamespace(Namespace):
         with client.busy:
             if cancelled() or client.cursor is None:
                 return
+            fast = self._fast_outbox(client.sid)
+            pending: list[bytes] = []
+
+            def flush() -> None:
+                # Replay frames of a fast-path client go out in chunks, in order, before it goes live.
+                if pending and fast is not None:
+                    fast.write(b"".join(pending), len(pending))
+                    pending.clear()
+
+            def go_live(_cursor: int) -> None:
+                flush()
+                self._go_live(client)
+
             try:
                 if backfill is not None:
                     after, upto, topics = backfill
@@ -320,18 +336,33 @@ class LiveNamespace(Namespace):
                         for event in page:
                             self._send(client, event, cancelled)
                         after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto
-                catch_up = self.relay.follow(
-                    client.cursor, lambda: tuple(client.topics), lambda _c: self._go_live(client), cancelled
-                )
+                reader = read_page_json if fast is not None else None
+                catch_up = self.relay.follow(client.cursor, lambda: tuple(client.topics), go_live, cancelled, reader)
                 try:
                     for event in catch_up:
-                        self._send(client, event, cancelled)
+                        if fast is None:
+                            self._send(client, event, cancelled)
+                            continue
+                        pending.append(self.fanout.frame_of_json("event", event.json))  # type: ignore[union-attr]
+                        if len(pending) >= FAST_REPLAY_CHUNK:
+                            flush()
+                            # Back-pressure: a slow reader is not given the next chunk until it drains.
+                            while fast.backlog_frames() > self.max_queued and not cancelled():
+                                socketio.sleep(0.02)
                 finally:
+                    flush()  # what the cursor below claims was sent, is sent
                     client.cursor = catch_up.cursor
                     REPLAYED.observe(catch_up.replayed)
             except Exception:
                 log.exception("replay for %s failed", client.sid)
                 socketio.server.disconnect(client.sid, namespace=NAMESPACE)
+
+    def _fast_outbox(self, sid: str) -> Any:
+        fanout = self.fanout
+        if fanout is None or not fanout.enabled:
+            return None
+        target = fanout.target(sid)
+        return target.outbox if target is not None else None
 
     def _go_live(self, client: LiveClient) -> None:
         # Called under the relay lock when the client's cursor equals the relay's position.

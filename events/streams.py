@@ -12,7 +12,7 @@ from functools import partial
 
 from events.db import Database
 from events.envelope import Event
-from events.log import CursorCheck, check_cursor, log_state, read_page
+from events.log import CursorCheck, EncodedEvent, check_cursor, log_state, read_page, read_page_json
 from events.relay import Relay
 
 DEFAULT_QUEUE_SIZE = 5000
@@ -95,8 +95,10 @@ class StreamHub:
 
 def follow_stream(
     relay: Relay, hub: StreamHub, cursor: int, topics: Iterable[str], *, heartbeat: float
-) -> Iterator[Event | None]:
+) -> Iterator[Event | EncodedEvent | None]:
     """Yield every event on `topics` after `cursor`, in order, forever; None as a heartbeat.
+
+    Replayed events come pre-serialised (`EncodedEvent`, from `read_page_json`), live ones as `Event`.
 
     Replays from the log, then goes live through `hub`; a reader that falls too far behind is
     moved back to replay and resumes exactly after the last event it was given.
@@ -110,7 +112,7 @@ def follow_stream(
             hub.add(listener)
             holder.append(listener)
 
-        catch_up = relay.follow(cursor, lambda: topic_set, go_live)
+        catch_up = relay.follow(cursor, lambda: topic_set, go_live, reader=read_page_json)
         yield from catch_up
         cursor = catch_up.cursor
         if not holder:

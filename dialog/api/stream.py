@@ -16,6 +16,7 @@ from dialog.extensions import db
 from dialog.realtime import realtime_of
 from dialog.schemas import CursorFields, TopicList
 from events import CursorCheck, check_cursor, follow_stream, log_state, policy, pull
+from events.log import EncodedEvent
 from services.errors import InvalidInput, PermissionDenied
 
 blp = Blueprint("stream", __name__, url_prefix="/api/v1", description="The event stream: pull, long-poll, SSE")
@@ -153,7 +154,12 @@ class EventStream(MethodView):
             if not check.recovered:
                 yield _frame("reset", _cursor_fields(check))
             for event in follow_stream(realtime.relay, realtime.hub, check.start, granted, heartbeat=heartbeat):
-                yield ": heartbeat\n\n" if event is None else _frame(event.type, event.envelope(), event.id)
+                if event is None:
+                    yield ": heartbeat\n\n"
+                elif isinstance(event, EncodedEvent):
+                    yield f"id: {event.id}\nevent: {event.type}\ndata: {event.json}\n\n"
+                else:
+                    yield _frame(event.type, event.envelope(), event.id)
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return Response(frames(), mimetype="text/event-stream", headers=headers)
