@@ -77,6 +77,13 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
+
+    def _start(self) -> Server:
         self.port = free_port()
         self.workdir = Path(tempfile.mkdtemp(prefix=f"bench-{self.kind}-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("DIALOG_")}
