@@ -92,7 +92,7 @@ def _plots(results: dict[str, Any], out: Path, stamp: str) -> list[str]:
                 ax.plot(xs, ys, label=f"{LABELS[variant]} @ {_k(step['deliveries_per_s'])}/s")
             ax.set_xscale("log")
             ax.axvline(100, color="grey", linestyle=":", linewidth=1)
-            ax.set_title(f"{clients} clients, {topics} topic(s): best clean step")
+            ax.set_title(f"{clients} clients, {topics} topic(s): best clean step (else the first)", fontsize=9)
             ax.set_xlabel("latency (ms, log)")
             ax.set_ylabel("fraction of deliveries")
             ax.legend(fontsize=7, loc="lower right")
@@ -183,7 +183,9 @@ def write_report(results: dict[str, Any], out: Path, stamp: str) -> Path:
             f"{'' if not s['lost'] else ' lost ' + str(s['lost'])} cpu {s['server_cpu_share']:.2f} gen {s['gen_core_share']:.2f}"
             for s in r["steps"]
         )
-        lines.append(f"- {r['clients']}×{r['topics']} {LABELS[r['variant']]}: {steps}")
+        load = r.get("load_at_start")
+        at = f" (load {load[0]:.2f} at start)" if load else ""
+        lines.append(f"- {r['clients']}×{r['topics']} {LABELS[r['variant']]}{at}: {steps}")
     for name in plots:
         lines += ["", f"![{name}]({name})"]
 

@@ -200,7 +200,10 @@ class LoadGen:
 # -- scenarios -------------------------------------------------------------------------------------
 def fanout(variant: str, clients: int, topics: int, args: argparse.Namespace) -> dict[str, Any]:
     server = make_server(variant).start()
-    result: dict[str, Any] = {"variant": variant, "server": server.name, "clients": clients, "topics": topics, "steps": []}
+    result: dict[str, Any] = {
+        "variant": variant, "server": server.name, "clients": clients, "topics": topics, "steps": [],
+        "load_at_start": os.getloadavg(),  # a neighbour's work shows here (the machine has 2 cores)
+    }
     gen: LoadGen | None = None
     try:
         pid = server.worker_pid
