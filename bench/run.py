@@ -433,7 +433,13 @@ def main() -> None:
     from bench.report import write_report
 
     md = write_report(results, out, stamp)
-    log("wrote", md)
+    log("wrote", md, "and docs/benchmarks.md")
+    # The figures, as the issue asked: the peers' table with our rows, and where the targets stand.
+    text = md.read_text()
+    for title in ("## Fan-out", "## Targets"):
+        section = text[text.index(title):]
+        end = section.find("\n\n", section.index("| ---"))
+        print("\n" + section[: end if end > 0 else None], flush=True)
 
 
 if __name__ == "__main__":
