@@ -428,7 +428,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"{stamp}.json"
-    json_path.write_text(json.dumps(results, indent=1))
+    json_path.write_text(json.dumps(results, separators=(",", ":")))
     log("wrote", json_path)
     from bench.report import write_report
 
