@@ -13,6 +13,7 @@ the same order for free. The lock is taken as late as possible (at commit) to ke
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -33,6 +34,12 @@ COMMIT_ORDER_LOCK = 0x5C1D1A10
 
 CommitListener = Callable[[list[Event]], None]
 _commit_listeners: list[CommitListener] = []
+# Held by an appending transaction from its append until its commit listeners have run, so the
+# listeners of one process see commits in commit (= id) order: without it, a later transaction
+# could commit and notify while an earlier one is between its COMMIT and its listeners.
+# Appending transactions are serialised by the database until they commit anyway.
+_notify_order = threading.RLock()
+HOLDS_ORDER = "events.holds_order"
 
 
 def publish(
@@ -74,6 +81,9 @@ def read_epoch(session: Session) -> str:
 
 def take_commit_order_lock(session: Session) -> None:
     """Serialise appending transactions until they commit (PostgreSQL; SQLite is serial already)."""
+    if not session.info.get(HOLDS_ORDER):  # this process: until the commit's listeners have run
+        _notify_order.acquire()
+        session.info[HOLDS_ORDER] = True
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
 
@@ -115,14 +125,23 @@ def _append(session: Session) -> None:
 
 def _after_commit(session: Session) -> None:
     committed: list[Event] = session.info.pop(COMMITTED, [])
-    if committed:
-        for listener in list(_commit_listeners):
-            listener(committed)
+    try:
+        if committed:
+            for listener in list(_commit_listeners):
+                listener(committed)
+    finally:
+        _release_order(session)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(OUTBOX, None)
     session.info.pop(COMMITTED, None)
+    _release_order(session)
+
+
+def _release_order(session: Session) -> None:
+    if session.info.pop(HOLDS_ORDER, False):
+        _notify_order.release()
 
 
 def install(factory: sessionmaker[Session]) -> None:
