@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint typecheck clean
+.PHONY: run test lint typecheck clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: lint
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check dialog events services tests wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@
+
+# Benchmarks (never part of `make test`): ours vs Node socket.io vs plain Flask-SocketIO; see bench/README.md.
+bench: $(VENV)/.installed-bench
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

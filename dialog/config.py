@@ -45,6 +45,13 @@ def from_env() -> dict[str, Any]:
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),
         # A Socket.IO client with more packets than this waiting is not fed more replay yet.
         "REPLAY_MAX_QUEUED": _int("DIALOG_REPLAY_MAX_QUEUED", 1000),
+        # Broadcast fast path (dialog/fastpath.py): encode each event once, write the same frame
+        # to every WebSocket. A live client with more than FANOUT_MAX_BUFFER_BYTES unwritten is
+        # dropped back to replay-from-log mode (it resumes by cursor at its own pace).
+        "FANOUT_FASTPATH": _bool("DIALOG_FANOUT_FASTPATH", True),
+        "FANOUT_MAX_BUFFER_BYTES": _int("DIALOG_FANOUT_MAX_BUFFER_BYTES", 1024 * 1024),
+        # SO_SNDBUF of fast-path WebSockets; 0 keeps the kernel's autotuning (up to tcp_wmem max).
+        "FANOUT_SOCKET_SNDBUF": _int("DIALOG_FANOUT_SOCKET_SNDBUF", 0),
         "SSE_HEARTBEAT_SECONDS": _float("DIALOG_SSE_HEARTBEAT_SECONDS", 15.0),
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),

@@ -22,12 +22,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dialog.auth import NOBODY, Caller, caller_from_token
 from dialog.extensions import db, socketio
+from dialog.fastpath import FanOut
 from dialog.metrics import REPLAYED
 from dialog.schemas import PresenceMessage, SubscribeMessage, TypingMessage, UnsubscribeMessage, first_error
 from events import Event, Relay, check_cursor, policy, read_page
+from events.log import read_page_json
 from services.errors import AuthenticationFailed
 
 NAMESPACE = "/live"
+# Replayed frames written to a fast-path socket at once.
+FAST_REPLAY_CHUNK = 100
 log = logging.getLogger(__name__)
 
 
@@ -74,23 +78,44 @@ class SocketIOSink:
     Every web process runs its own relay over the shared log, so events are emitted locally
     (`ignore_queue`): they never depend on the Redis message queue, and a Redis outage cannot
     drop them. Redis still carries what has no log (typing, presence) between processes.
+
+    With the fast path on, runs of events on the same topics are encoded once and written as
+    one frame string to every WebSocket in their rooms (see dialog/fastpath.py).
     """
 
+    def __init__(self, fanout: FanOut | None = None) -> None:
+        self.fanout = fanout
+
     def push(self, events: list[Event]) -> None:
-        """Emit `events` in order (python-socketio encodes each packet once per emit)."""
+        """Emit `events` in order."""
+        fanout = self.fanout
+        if fanout is not None and fanout.enabled:
+            runs: list[tuple[tuple[str, ...], list[tuple[int, Any]]]] = []
+            for event in events:
+                rooms = tuple(room_of(t) for t in event.topics)
+                if runs and runs[-1][0] == rooms:
+                    runs[-1][1].append((event.id or 0, event.envelope()))
+                else:
+                    runs.append((rooms, [(event.id or 0, event.envelope())]))
+            fanout.broadcast(runs)
+            return
         server = socketio.server
         for event in events:
-            rooms = [room_of(t) for t in event.topics]
-            server.emit("event", event.envelope(), to=rooms, namespace=NAMESPACE, ignore_queue=True)
+            server.emit(
+                "event", event.envelope(), to=[room_of(t) for t in event.topics], namespace=NAMESPACE, ignore_queue=True
+            )
 
 
 class LiveNamespace(Namespace):
     """Handlers of the `/live` namespace."""
 
-    def __init__(self, relay: Relay, *, max_queued: int) -> None:
+    def __init__(self, relay: Relay, *, max_queued: int, fanout: FanOut | None = None) -> None:
         super().__init__(NAMESPACE)
         self.relay = relay
         self.max_queued = max_queued
+        self.fanout = fanout
+        if fanout is not None:
+            fanout.on_overflow = self._demote
         self.clients: dict[str, LiveClient] = {}
         # Presence, in this process only: topic -> member id -> the sids viewing it (tabs count once).
         self.viewers: dict[str, dict[int, set[str]]] = {}
@@ -120,6 +145,8 @@ class LiveNamespace(Namespace):
             client.generation += 1
             with self.relay.lock:
                 client.live = False
+                if self.fanout is not None:
+                    self.fanout.forget(client.sid)
             for topic in list(client.viewing):
                 self._stop_viewing(client, topic)
 
@@ -284,6 +311,19 @@ class LiveNamespace(Namespace):
         with client.busy:
             if cancelled() or client.cursor is None:
                 return
+            fast = self._fast_outbox(client.sid)
+            pending: list[bytes] = []
+
+            def flush() -> None:
+                # Replay frames of a fast-path client go out in chunks, in order, before it goes live.
+                if pending and fast is not None:
+                    fast.write(b"".join(pending), len(pending))
+                    pending.clear()
+
+            def go_live(_cursor: int) -> None:
+                flush()
+                self._go_live(client)
+
             try:
                 if backfill is not None:
                     after, upto, topics = backfill
@@ -293,36 +333,75 @@ class LiveNamespace(Namespace):
                         for event in page:
                             self._send(client, event, cancelled)
                         after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto
-                catch_up = self.relay.follow(
-                    client.cursor, lambda: tuple(client.topics), lambda _c: self._go_live(client), cancelled
-                )
+                reader = read_page_json if fast is not None else None
+                catch_up = self.relay.follow(client.cursor, lambda: tuple(client.topics), go_live, cancelled, reader)
                 try:
                     for event in catch_up:
-                        self._send(client, event, cancelled)
+                        if fast is None:
+                            self._send(client, event, cancelled)
+                            continue
+                        pending.append(self.fanout.frame_of_json("event", event.json))  # type: ignore[union-attr]
+                        if len(pending) >= FAST_REPLAY_CHUNK:
+                            flush()
+                            # Back-pressure: a slow reader is not given the next chunk until it drains.
+                            while fast.backlog_frames() > self.max_queued and not cancelled():
+                                socketio.sleep(0.02)
                 finally:
+                    flush()  # what the cursor below claims was sent, is sent
                     client.cursor = catch_up.cursor
                     REPLAYED.observe(catch_up.replayed)
             except Exception:
                 log.exception("replay for %s failed", client.sid)
                 socketio.server.disconnect(client.sid, namespace=NAMESPACE)
 
+    def _fast_outbox(self, sid: str) -> Any:
+        fanout = self.fanout
+        if fanout is None or not fanout.enabled:
+            return None
+        target = fanout.target(sid)
+        return target.outbox if target is not None else None
+
     def _go_live(self, client: LiveClient) -> None:
         # Called under the relay lock when the client's cursor equals the relay's position.
         client.live = True
         for topic in client.topics:
             socketio.server.enter_room(client.sid, room_of(topic), namespace=NAMESPACE)
+        if self.fanout is not None:
+            self.fanout.join(client.sid, [room_of(t) for t in client.topics])
 
     def _leave_rooms(self, client: LiveClient, topics: Iterable[str]) -> None:
+        topics = list(topics)
         for topic in topics:
             socketio.server.leave_room(client.sid, room_of(topic), namespace=NAMESPACE)
+        if self.fanout is not None:
+            self.fanout.leave(client.sid, [room_of(t) for t in topics])
+
+    def _demote(self, sid: str, cursor: int) -> None:
+        # Called by the fast path, under the relay lock, when a live client's socket backs up
+        # past its limit: everything up to `cursor` was handed to its socket; it catches up from
+        # the log at its own pace (with back-pressure) and goes live again when it has.
+        client = self.clients.get(sid)
+        if client is None or not client.live:
+            return
+        self._leave_rooms(client, client.topics)
+        client.live = False
+        client.cursor = cursor
+        client.generation += 1
+        socketio.start_background_task(self._stream, client, client.generation, None)
 
     def _send(self, client: LiveClient, event: Event, cancelled: Any) -> None:
         # Back-pressure: a client that reads slowly is not sent the next page until it drains,
         # so a client far behind never holds more than about `max_queued` packets in memory.
         while self._queued(client.sid) > self.max_queued and not cancelled():
             socketio.sleep(0.02)
-        if not cancelled():
-            socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE, ignore_queue=True)
+        if cancelled():
+            return
+        # A WebSocket client of the fast path gets replay through the same ordered outbox as
+        # live broadcasts; everyone else through Engine.IO's queue, as before.
+        fanout = self.fanout
+        if fanout is not None and fanout.enabled and fanout.send_one(client.sid, "event", event.envelope()):
+            return
+        socketio.server.emit("event", event.envelope(), to=client.sid, namespace=NAMESPACE, ignore_queue=True)
 
     def _queued(self, sid: str) -> int:
         server = socketio.server
@@ -331,7 +410,8 @@ class LiveNamespace(Namespace):
             sock = server.eio.sockets.get(eio_sid)
         except KeyError:
             return 0
-        return sock.queue.qsize() if sock is not None else 0
+        backlog = self.fanout.backlog(sid) if self.fanout is not None else 0
+        return backlog + (sock.queue.qsize() if sock is not None else 0)
 
     def connected_clients(self) -> int:
         """How many connections this process holds on `/live`."""

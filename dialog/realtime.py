@@ -9,7 +9,8 @@ from flask import Flask
 
 from dialog import metrics
 from dialog.extensions import db, socketio
-from dialog.live import LiveNamespace, SocketIOSink
+from dialog.fastpath import FanOut
+from dialog.live import NAMESPACE, LiveNamespace, SocketIOSink
 from dialog.reach import ReachRecorder
 from dialog.wakeup import RedisWakeup
 from events import Relay, StreamHub, on_commit, prune, utcnow
@@ -24,8 +25,15 @@ class Realtime:
         config = app.config
         self.relay = Relay(db, page_size=config["REPLAY_PAGE_SIZE"], poll_interval=config["RELAY_POLL_SECONDS"])
         self.hub = StreamHub()
-        self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"])
-        self.relay.add_sink(SocketIOSink())
+        self.fanout = FanOut(
+            socketio.server,
+            NAMESPACE,
+            enabled=config["FANOUT_FASTPATH"],
+            max_bytes=config["FANOUT_MAX_BUFFER_BYTES"],
+            sndbuf=config["FANOUT_SOCKET_SNDBUF"],
+        )
+        self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"], fanout=self.fanout)
+        self.relay.add_sink(SocketIOSink(self.fanout))
         self.relay.add_sink(self.hub)
         self.relay.add_sink(metrics.MetricsSink())
         metrics.CONNECTIONS.labels("/live").set_function(self.live.connected_clients)

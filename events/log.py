@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, union, update
+from sqlalchemy import Text, cast, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
-from events.envelope import Actor, Event, utcnow
+from events.envelope import Actor, Event, isoformat_z, utcnow
 from events.models import EventRecord, EventTopic, LogMeta
 from events.outbox import read_epoch
 
@@ -87,6 +88,27 @@ def _to_event(record: EventRecord, epoch: str, extra: Sequence[str] = ()) -> Eve
     )
 
 
+def _page_ids(session: Session, after: int, topics: Iterable[str] | None, limit: int, upto: int | None) -> list[int]:
+    if topics is None:
+        query = select(EventRecord.id).where(EventRecord.id > after)
+        if upto is not None:
+            query = query.where(EventRecord.id <= upto)
+        return list(session.scalars(query.order_by(EventRecord.id).limit(limit)))
+    topic_list = sorted(set(topics))
+    if not topic_list:
+        return []
+    # One index range scan per topic, each already limited, merged by the database: the cost
+    # of a page stays proportional to the page, however far behind the client is.
+    per_topic = []
+    for topic in topic_list:
+        query = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
+        if upto is not None:
+            query = query.where(EventTopic.event_id <= upto)
+        per_topic.append(select(query.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
+    merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
+    return list(session.scalars(select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)))
+
+
 def read_page(
     session: Session,
     after: int,
@@ -98,35 +120,31 @@ def read_page(
 ) -> list[Event]:
     """Events with `after < id <= upto` on any of `topics` (all if None), oldest first, at most `limit`."""
     epoch = read_epoch(session)
-    if topics is None:
-        query = select(EventRecord.id).where(EventRecord.id > after)
-        if upto is not None:
-            query = query.where(EventRecord.id <= upto)
-        ids = list(session.scalars(query.order_by(EventRecord.id).limit(limit)))
-    else:
-        topic_list = sorted(set(topics))
-        if not topic_list:
-            return []
-        # One index range scan per topic, each already limited, merged by the database: the cost
-        # of a page stays proportional to the page, however far behind the client is.
-        per_topic = []
-        for topic in topic_list:
-            query = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
-            if upto is not None:
-                query = query.where(EventTopic.event_id <= upto)
-            per_topic.append(select(query.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
-        merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
-        ids = list(session.scalars(select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)))
+    ids = _page_ids(session, after, topics, limit, upto)
     if not ids:
         return []
-    records = session.scalars(select(EventRecord).where(EventRecord.id.in_(ids)).order_by(EventRecord.id))
+    # Plain rows, not ORM objects: replay reads many pages, and identity-map bookkeeping was most
+    # of the cost of a page.
+    records = session.execute(
+        select(
+            EventRecord.id,
+            EventRecord.topic,
+            EventRecord.type,
+            EventRecord.occurred_at,
+            EventRecord.actor_id,
+            EventRecord.actor_name,
+            EventRecord.data,
+        )
+        .where(EventRecord.id.in_(ids))
+        .order_by(EventRecord.id)
+    )
     routing: dict[int, list[str]] = {}
     if with_topics:
         for event_id, topic in session.execute(
             select(EventTopic.event_id, EventTopic.topic).where(EventTopic.event_id.in_(ids))
         ):
             routing.setdefault(event_id, []).append(topic)
-    return [_to_event(r, epoch, sorted(routing.get(r.id, ()))) for r in records]
+    return [_to_event(r, epoch, sorted(routing.get(r.id, ()))) for r in records]  # type: ignore[arg-type]
 
 
 def prune(session: Session, older_than: datetime) -> int:
@@ -140,3 +158,74 @@ def prune(session: Session, older_than: datetime) -> int:
     session.execute(delete(EventRecord).where(EventRecord.id <= cutoff))
     session.execute(update(LogMeta).where(LogMeta.id == 1).values(pruned_through=cutoff))
     return cutoff
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """A replayed event as its envelope's JSON text (what `Event.envelope()` holds, serialised)."""
+
+    id: int
+    type: str
+    json: str
+
+
+def read_page_json(
+    session: Session, after: int, topics: Iterable[str] | None, *, limit: int, upto: int | None = None
+) -> list[EncodedEvent]:
+    """Like `read_page`, but each event already serialised: the stored `data` JSON is passed through.
+
+    Replay to a far-behind client is dominated by building and re-serialising events; this keeps
+    the same envelope (same keys, in the same order) without decoding `data` at all.
+    """
+    epoch = json.dumps(read_epoch(session))
+    if topics is None:
+        ids = select(EventRecord.id.label("event_id")).where(EventRecord.id > after)
+        if upto is not None:
+            ids = ids.where(EventRecord.id <= upto)
+        page = ids.order_by(EventRecord.id).limit(limit).subquery()
+    else:
+        topic_list = sorted(set(topics))
+        if not topic_list:
+            return []
+        per_topic = []
+        for topic in topic_list:
+            query = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
+            if upto is not None:
+                query = query.where(EventTopic.event_id <= upto)
+            per_topic.append(select(query.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
+        merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
+        page = select(merged.c.event_id).order_by(merged.c.event_id).limit(limit).subquery()
+    # One query: the page's ids joined to their rows (no second round trip with hundreds of ids).
+    rows = session.execute(
+        select(
+            EventRecord.id,
+            EventRecord.topic,
+            EventRecord.type,
+            cast(EventRecord.occurred_at, Text),
+            EventRecord.actor_id,
+            EventRecord.actor_name,
+            cast(EventRecord.data, Text),
+        )
+        .join(page, page.c.event_id == EventRecord.id)
+        .order_by(EventRecord.id)
+    )
+    dumps = json.dumps
+    out = []
+    for event_id, topic, event_type, occurred, actor_id, actor_name, data in rows:
+        actor = "null" if actor_name is None else dumps({"id": actor_id, "name": actor_name}, ensure_ascii=False)
+        out.append(
+            EncodedEvent(
+                event_id,
+                event_type,
+                f'{{"id":{event_id},"epoch":{epoch},"topic":{dumps(topic, ensure_ascii=False)},'
+                f'"type":{dumps(event_type)},"occurred_at":"{_stored_time_z(occurred)}","actor":{actor},"data":{data}}}',
+            )
+        )
+    return out
+
+
+def _stored_time_z(text: str) -> str:
+    """`isoformat_z` of a stored naive-UTC timestamp given as text ('YYYY-MM-DD HH:MM:SS[.ffffff]')."""
+    if len(text) >= 19 and text[10] in " T" and text[4] == "-" and text[13] == ":":
+        return text[:10] + "T" + text[11:19] + "Z"
+    return isoformat_z(datetime.fromisoformat(text))

@@ -13,17 +13,20 @@ the same order for free. The lock is taken as late as possible (at commit) to ke
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from events.envelope import Actor, Event
 from events.models import EventRecord, EventTopic, LogMeta
 from events.registry import registry
 
+EVENT_LOG = cast(Table, EventRecord.__table__)
+EVENT_TOPIC = cast(Table, EventTopic.__table__)
 OUTBOX = "events.outbox"
 COMMITTED = "events.committed"
 # Any constant works; it only has to be the same in every process appending to the log.
@@ -31,6 +34,12 @@ COMMIT_ORDER_LOCK = 0x5C1D1A10
 
 CommitListener = Callable[[list[Event]], None]
 _commit_listeners: list[CommitListener] = []
+# Held by an appending transaction from its append until its commit listeners have run, so the
+# listeners of one process see commits in commit (= id) order: without it, a later transaction
+# could commit and notify while an earlier one is between its COMMIT and its listeners.
+# Appending transactions are serialised by the database until they commit anyway.
+_notify_order = threading.RLock()
+HOLDS_ORDER = "events.holds_order"
 
 
 def publish(
@@ -72,6 +81,9 @@ def read_epoch(session: Session) -> str:
 
 def take_commit_order_lock(session: Session) -> None:
     """Serialise appending transactions until they commit (PostgreSQL; SQLite is serial already)."""
+    if not session.info.get(HOLDS_ORDER):  # this process: until the commit's listeners have run
+        _notify_order.acquire()
+        session.info[HOLDS_ORDER] = True
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
 
@@ -95,12 +107,14 @@ def _append(session: Session) -> None:
             }
             for ev in pending
         ]
-        ids = session.scalars(insert(EventRecord).returning(EventRecord.id, sort_by_parameter_order=True), rows).all()
+        # Core statements on the tables (not ORM bulk inserts): the same SQL, without the ORM's
+        # per-row bookkeeping, which cost more than the database work.
+        ids = session.scalars(insert(EVENT_LOG).returning(EVENT_LOG.c.id, sort_by_parameter_order=True), rows).all()
         topic_rows: list[dict[str, Any]] = []
         for ev, new_id in zip(pending, ids, strict=True):
             ev.id, ev.epoch = new_id, epoch
             topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics)
-        session.execute(insert(EventTopic), topic_rows)
+        session.execute(insert(EVENT_TOPIC), topic_rows)
         committed.extend(pending)
         # Handlers run in this same transaction: a reaction commits with its cause or not at all.
         for ev in pending:
@@ -111,14 +125,23 @@ def _append(session: Session) -> None:
 
 def _after_commit(session: Session) -> None:
     committed: list[Event] = session.info.pop(COMMITTED, [])
-    if committed:
-        for listener in list(_commit_listeners):
-            listener(committed)
+    try:
+        if committed:
+            for listener in list(_commit_listeners):
+                listener(committed)
+    finally:
+        _release_order(session)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(OUTBOX, None)
     session.info.pop(COMMITTED, None)
+    _release_order(session)
+
+
+def _release_order(session: Session) -> None:
+    if session.info.pop(HOLDS_ORDER, False):
+        _notify_order.release()
 
 
 def install(factory: sessionmaker[Session]) -> None:

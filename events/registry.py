@@ -44,6 +44,8 @@ class Registry:
 
     types: dict[str, EventType] = field(default_factory=dict)
     handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    # One schema instance per type: building a marshmallow Schema costs more than validating.
+    _schemas: dict[str, Schema] = field(default_factory=dict)
 
     def event_type(self, name: str, schema: type[Schema], description: str = "") -> None:
         """Declare an event type and its data schema (each type declared once)."""
@@ -79,7 +81,10 @@ class Registry:
         spec = self.types.get(event_type)
         if spec is None:
             raise UnknownEventType(event_type)
-        errors = spec.schema().validate(data)
+        schema = self._schemas.get(event_type)
+        if schema is None or not isinstance(schema, spec.schema):
+            schema = self._schemas[event_type] = spec.schema()
+        errors = schema.validate(data)
         if errors:
             raise InvalidEventData(event_type, errors)
         return data

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from events.db import Database
 from events.envelope import Event
@@ -86,6 +86,10 @@ class Relay:
                 self.pushed += len(batch)
                 self._advanced.notify_all()
             total += len(batch)
+            if len(batch) < self.page_size:
+                # A short page is the end of the log as of this read; a later commit wakes us
+                # again (or the poll finds it), so a second, empty read would only cost time.
+                return total
 
     def run(self) -> None:
         """Push until `stop()`; meant to be a background task of the web process."""
@@ -117,9 +121,13 @@ class Relay:
         topics: Callable[[], Iterable[str]],
         go_live: Callable[[int], None],
         cancelled: Callable[[], bool] = lambda: False,
+        reader: Callable[..., list[Any]] | None = None,
     ) -> CatchUp:
-        """Replay events after `cursor` on `topics`, then call `go_live` under the relay lock."""
-        return CatchUp(self, cursor, topics, go_live, cancelled)
+        """Replay events after `cursor` on `topics`, then call `go_live` under the relay lock.
+
+        `reader` reads a page (default `read_page`; `read_page_json` yields pre-serialised events).
+        """
+        return CatchUp(self, cursor, topics, go_live, cancelled, reader or read_page)
 
 
 class CatchUp:
@@ -137,8 +145,10 @@ class CatchUp:
         topics: Callable[[], Iterable[str]],
         go_live: Callable[[int], None],
         cancelled: Callable[[], bool],
+        reader: Callable[..., list[Any]] = read_page,
     ) -> None:
         self.relay = relay
+        self.reader = reader
         self.cursor = cursor
         self.topics = topics
         self.go_live = go_live
@@ -146,13 +156,13 @@ class CatchUp:
         self.live = False
         self.replayed = 0
 
-    def __iter__(self) -> Iterator[Event]:
+    def __iter__(self) -> Iterator[Any]:
         relay = self.relay
         while not self.cancelled():
             target = relay.position
             if self.cursor < target:
                 with relay.db.read() as session:
-                    page = read_page(session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target)
+                    page = self.reader(session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target)
                 for event in page:
                     if self.cancelled():
                         return

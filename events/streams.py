@@ -9,10 +9,11 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from events.db import Database
 from events.envelope import Event
-from events.log import CursorCheck, check_cursor, log_state, read_page
+from events.log import CursorCheck, check_cursor, log_state, read_page, read_page_json
 from events.relay import Relay
 
 DEFAULT_QUEUE_SIZE = 5000
@@ -93,10 +94,24 @@ class StreamHub:
                     self.remove(listener)
 
 
+# Yielded by `follow_stream(..., mark_replayed=True)` when a catch-up from the log has ended.
+REPLAYED = object()
+
+
 def follow_stream(
-    relay: Relay, hub: StreamHub, cursor: int, topics: Iterable[str], *, heartbeat: float
-) -> Iterator[Event | None]:
+    relay: Relay,
+    hub: StreamHub,
+    cursor: int,
+    topics: Iterable[str],
+    *,
+    heartbeat: float,
+    mark_replayed: bool = False,
+) -> Iterator[Any]:
     """Yield every event on `topics` after `cursor`, in order, forever; None as a heartbeat.
+
+    Replayed events come pre-serialised (`EncodedEvent`, from `read_page_json`), live ones as `Event`.
+    With `mark_replayed`, `REPLAYED` follows each catch-up (a writer that batches replayed frames
+    flushes there instead of waiting for the next live event).
 
     Replays from the log, then goes live through `hub`; a reader that falls too far behind is
     moved back to replay and resumes exactly after the last event it was given.
@@ -110,9 +125,11 @@ def follow_stream(
             hub.add(listener)
             holder.append(listener)
 
-        catch_up = relay.follow(cursor, lambda: topic_set, go_live)
+        catch_up = relay.follow(cursor, lambda: topic_set, go_live, reader=read_page_json)
         yield from catch_up
         cursor = catch_up.cursor
+        if mark_replayed:
+            yield REPLAYED
         if not holder:
             continue
         listener = holder[0]

@@ -16,6 +16,8 @@ from dialog.extensions import db
 from dialog.realtime import realtime_of
 from dialog.schemas import CursorFields, TopicList
 from events import CursorCheck, check_cursor, follow_stream, log_state, policy, pull
+from events.log import EncodedEvent
+from events.streams import REPLAYED
 from services.errors import InvalidInput, PermissionDenied
 
 blp = Blueprint("stream", __name__, url_prefix="/api/v1", description="The event stream: pull, long-poll, SSE")
@@ -152,8 +154,24 @@ class EventStream(MethodView):
             yield _frame("subscribed", {"topics": granted, "denied": denied, **_cursor_fields(check)})
             if not check.recovered:
                 yield _frame("reset", _cursor_fields(check))
-            for event in follow_stream(realtime.relay, realtime.hub, check.start, granted, heartbeat=heartbeat):
-                yield ": heartbeat\n\n" if event is None else _frame(event.type, event.envelope(), event.id)
+            # Replayed frames go out in chunks (one write for up to 200 events); live ones at once.
+            chunk: list[str] = []
+            stream = follow_stream(
+                realtime.relay, realtime.hub, check.start, granted, heartbeat=heartbeat, mark_replayed=True
+            )
+            for event in stream:
+                if isinstance(event, EncodedEvent):
+                    chunk.append(f"id: {event.id}\nevent: {event.type}\ndata: {event.json}\n\n")
+                    if len(chunk) < 200:
+                        continue
+                    event = REPLAYED
+                if chunk:
+                    yield "".join(chunk)
+                    chunk.clear()
+                if event is None:
+                    yield ": heartbeat\n\n"
+                elif event is not REPLAYED:
+                    yield _frame(event.type, event.envelope(), event.id)
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return Response(frames(), mimetype="text/event-stream", headers=headers)

@@ -84,3 +84,30 @@ def test_read_page_merges_topics_in_id_order_without_duplicates(database: Databa
         assert [e.id for e in bounded] == ids[:3]
         routed = read_page(session, ids[3], None, limit=10, with_topics=True)
         assert routed[0].topics == ("calls", "project.1")
+
+
+def test_pre_serialised_pages_carry_the_same_envelopes_as_events(database: Database) -> None:
+    import json
+
+    from events.log import read_page_json
+
+    publish_many(database, [("news", ()), ("calls", ("news",)), ("news", ()), ("projects", ())] * 3)
+    with database.write() as session:
+        publish(
+            session,
+            "news.published",
+            {
+                "news_id": 99,
+                "title": {"de": 'ä "q"'},
+                "summary": {"de": "s"},
+                "tags": ["x"],
+                "published_at": "2021-01-15T08:00:00Z",
+            },
+            topic="news",
+        )
+    with database.read() as session:
+        for topics, after, upto in ((["news"], 0, None), (["news", "projects"], 2, 11), (None, 1, None)):
+            events = read_page(session, after, topics, limit=5, upto=upto)
+            encoded = read_page_json(session, after, topics, limit=5, upto=upto)
+            assert [e.id for e in encoded] == [e.id for e in events]
+            assert [json.loads(e.json) for e in encoded] == [e.envelope() for e in events]

@@ -1,0 +1,396 @@
+"""Broadcast fast path: encode an event once, hand the same WebSocket frame bytes to every socket.
+
+The normal python-socketio path costs, per recipient: a queue put, a wake-up of that
+connection's writer greenlet, Engine.IO encoding, wsproto framing and one `send`. Here a
+broadcast builds the Socket.IO packet and the WebSocket frame once per event (one joined byte
+string per run of events on the same topics) and, for every WebSocket connection in the rooms,
+does one non-blocking `send` of those shared bytes.
+
+Order: every byte written to such a connection — our broadcasts and replay pages, and whatever
+Engine.IO's own writer sends (acks, pings, typing, close frames), which reaches the socket
+through `FastSocket` — goes through the connection's `Outbox`, which keeps one ordered byte
+stream. A write goes straight to the kernel only when nothing is waiting; otherwise it queues
+behind what is waiting, and a flusher task drains the queue when the socket becomes writable.
+
+Back-pressure: a live broadcast that would push a connection's backlog past `max_bytes` is not
+queued; the connection is handed to `on_overflow` (the `/live` namespace drops it back to
+replay-from-log mode at the event before, so it resumes by cursor at its own pace, with no gap).
+A slow socket therefore never blocks the others and never holds more than about `max_bytes`.
+
+Only connections that opened as WebSocket get an outbox. A connection that started on long-poll
+(and maybe upgraded later) keeps Engine.IO's queue for everything, so its order never depends on
+two channels; it receives broadcasts through the normal path, from a packet encoded once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from engineio import packet as eio_packet
+from engineio import socket as eio_socket
+from socketio import packet as sio_packet
+
+log = logging.getLogger(__name__)
+
+_installed = False
+
+
+def ws_text_frame(payload: bytes) -> bytes:
+    """A final, unmasked WebSocket text frame (server to client) carrying `payload`."""
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 1 << 16:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
+
+
+class Outbox:
+    """One connection's ordered outgoing byte stream, written without blocking the writer."""
+
+    __slots__ = (
+        "sock",
+        "raw",
+        "lock",
+        "spawn",
+        "pending",
+        "pending_bytes",
+        "pending_frames",
+        "inflight",
+        "flushing",
+        "closed",
+        "close_after",
+    )
+
+    def __init__(self, sock: Any, *, cooperative: bool, spawn: Callable[..., Any], sndbuf: int = 0) -> None:
+        self.sock = sock
+        if sndbuf:
+            # A fixed kernel send buffer (no autotuning up to megabytes per socket), so a slow
+            # reader's backlog shows in `backlog_bytes` and meets `max_bytes` early.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+        if sock.gettimeout() is None:
+            # A peer that stops reading must not hold the flusher (and the socket) forever.
+            sock.settimeout(60.0)
+        # With gevent the real socket is non-blocking underneath: try the kernel first. Greenlets
+        # switch only where they block, and nothing here blocks, so no lock is needed either.
+        raw = getattr(sock, "_sock", None) if cooperative else None
+        self.raw = raw if raw is not None and raw.gettimeout() == 0.0 else None
+        self.lock: threading.Lock | None = None if cooperative else threading.Lock()
+        self.spawn = spawn
+        self.pending: deque[bytes] = deque()
+        self.pending_bytes = 0
+        self.pending_frames = 0
+        self.inflight = 0
+        self.flushing = False
+        self.closed = False
+        self.close_after = False
+
+    def backlog_frames(self) -> int:
+        """About how many frames wait to be written (for replay back-pressure)."""
+        return self.pending_frames + (1 if self.inflight else 0)
+
+    def backlog_bytes(self) -> int:
+        """Bytes accepted but not yet handed to the kernel."""
+        return self.pending_bytes + self.inflight
+
+    def write(self, data: bytes, frames: int = 1, limit: int = 0) -> bool:
+        """Queue `data` (whole frames) after everything written before; False if over `limit`."""
+        lock = self.lock
+        if lock is None:
+            return self._write(data, frames, limit)
+        with lock:
+            return self._write(data, frames, limit)
+
+    def _write(self, data: bytes, frames: int, limit: int) -> bool:
+        if self.closed:
+            return True  # the connection is going away; its reader ends the session
+        if self.flushing or self.pending:
+            if limit and self.pending_bytes + self.inflight + len(data) > limit:
+                return False
+        elif self.raw is not None:
+            try:
+                sent = self.raw.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self._broken()
+                return True
+            if sent == len(data):
+                return True
+            data = data[sent:]
+        self.pending.append(data)
+        self.pending_bytes += len(data)
+        self.pending_frames += frames
+        if not self.flushing:
+            self.flushing = True
+            self.spawn(self._flush)
+        return True
+
+    def _flush(self) -> None:
+        lock = self.lock or _NO_LOCK
+        while True:
+            with lock:
+                if self.closed or not self.pending:
+                    self.flushing = False
+                    self.inflight = 0
+                    self.pending.clear()
+                    self.pending_bytes = self.pending_frames = 0
+                    close = self.close_after
+                    break
+                chunk = b"".join(self.pending) if len(self.pending) > 1 else self.pending[0]
+                self.pending.clear()
+                self.pending_bytes = self.pending_frames = 0
+                self.inflight = len(chunk)
+            try:
+                self.sock.sendall(chunk)  # blocks this flusher only (a greenlet, or a thread)
+            except OSError:
+                with lock:
+                    self._broken()
+        if close:
+            self._close_socket()
+
+    def _broken(self) -> None:
+        self.closed = True
+        self.pending.clear()
+        self.pending_bytes = self.pending_frames = self.inflight = 0
+        with contextlib.suppress(OSError):  # wake the reader so that Engine.IO ends the session
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        """Close the socket once everything queued is written."""
+        lock = self.lock or _NO_LOCK
+        with lock:
+            if self.flushing and not self.closed:
+                self.close_after = True
+                return
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+class FastSocket:
+    """Stands in for the socket of a simple-websocket connection: every send goes via the outbox."""
+
+    def __init__(self, sock: Any, outbox: Outbox) -> None:
+        self._fast_sock = sock
+        self._fast_outbox = outbox
+
+    def send(self, data: bytes, *_flags: Any) -> int:
+        self._fast_outbox.write(bytes(data))
+        return len(data)
+
+    def sendall(self, data: bytes, *_flags: Any) -> None:
+        self._fast_outbox.write(bytes(data))
+
+    def close(self) -> None:
+        self._fast_outbox.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fast_sock, name)
+
+
+def install() -> None:
+    """Wrap Engine.IO's WebSocket handler so that WebSocket connections of a fast-path server get an outbox.
+
+    Only Engine.IO servers carrying a `dialog_fanout` attribute are affected.
+    """
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    original = eio_socket.Socket._websocket_handler
+
+    def _websocket_handler(self: Any, ws: Any) -> Any:
+        fanout: FanOut | None = getattr(self.server, "dialog_fanout", None)
+        conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
+        if fanout is not None and fanout.enabled and not self.connected and conn is not None and hasattr(conn, "sock"):
+            outbox = Outbox(
+                conn.sock, cooperative=fanout.cooperative, spawn=self.server.start_background_task, sndbuf=fanout.sndbuf
+            )
+            conn.sock = FastSocket(conn.sock, outbox)
+            self.dialog_outbox = outbox
+        return original(self, ws)
+
+    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+
+
+class Target:
+    """Where one Socket.IO session's events go: its outbox, or Engine.IO's queue (long-poll)."""
+
+    __slots__ = ("sid", "eio_sid", "outbox", "demoted")
+
+    def __init__(self, sid: str, eio_sid: str, outbox: Outbox | None) -> None:
+        self.sid = sid
+        self.eio_sid = eio_sid
+        self.outbox = outbox
+        self.demoted = False
+
+
+class FanOut:
+    """Room membership of the live sessions, and broadcasts that encode each event once."""
+
+    def __init__(
+        self,
+        server: Any,
+        namespace: str,
+        *,
+        enabled: bool,
+        max_bytes: int,
+        sndbuf: int = 0,
+        on_overflow: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.server = server  # the python-socketio Server
+        self.namespace = namespace
+        self.prefix = f"4{sio_packet.EVENT}{namespace}," if namespace != "/" else f"4{sio_packet.EVENT}"
+        self.enabled = enabled
+        self.max_bytes = max_bytes
+        self.sndbuf = sndbuf
+        self.on_overflow = on_overflow
+        self.cooperative = getattr(server, "async_mode", "threading") in ("gevent", "gevent_uwsgi", "eventlet")
+        self.rooms: dict[str, dict[str, Target]] = {}
+        self.targets: dict[str, Target] = {}
+        self.lock = threading.RLock()
+        self.overflows = 0
+        if enabled:
+            install()
+            server.eio.dialog_fanout = self
+
+    # -- membership (the caller holds the relay lock) -------------------------------------------
+    def target(self, sid: str) -> Target | None:
+        """The target of session `sid` (resolved once), or None if it is gone."""
+        target = self.targets.get(sid)
+        if target is None:
+            try:
+                eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+            except KeyError:
+                return None
+            if eio_sid is None:
+                return None
+            sock = self.server.eio.sockets.get(eio_sid)
+            if sock is None:
+                return None
+            target = Target(sid, eio_sid, getattr(sock, "dialog_outbox", None))
+            self.targets[sid] = target
+        return target
+
+    def join(self, sid: str, rooms: Iterable[str]) -> None:
+        """Session `sid` receives broadcasts to `rooms` from now on."""
+        target = self.target(sid)
+        if target is None:
+            return
+        target.demoted = False
+        with self.lock:
+            for room in rooms:
+                self.rooms.setdefault(room, {})[sid] = target
+
+    def leave(self, sid: str, rooms: Iterable[str]) -> None:
+        """Session `sid` no longer receives broadcasts to `rooms`."""
+        with self.lock:
+            for room in rooms:
+                members = self.rooms.get(room)
+                if members is not None:
+                    members.pop(sid, None)
+                    if not members:
+                        del self.rooms[room]
+
+    def forget(self, sid: str) -> None:
+        """Session `sid` disconnected."""
+        with self.lock:
+            self.targets.pop(sid, None)
+            for room in [r for r, members in self.rooms.items() if sid in members]:
+                self.leave(sid, [room])
+
+    # -- encoding ---------------------------------------------------------------------------------
+    def encode(self, event: str, data: Any) -> tuple[str, bytes]:
+        """The Engine.IO text of a Socket.IO EVENT packet, and the WebSocket frame carrying it."""
+        # What python-socketio's Packet.encode() makes of an EVENT without binary attachments or
+        # ack id ("2" + namespace + "," + JSON), with the stdlib encoder (the envelope is plain
+        # JSON already; Flask's provider costs ~20 µs more per event).
+        eio_text = self.prefix + json.dumps([event, data], ensure_ascii=False, separators=(",", ":"))
+        return eio_text, ws_text_frame(eio_text.encode())
+
+    def frame_of_json(self, event: str, data_json: str) -> bytes:
+        """The WebSocket frame of an EVENT whose argument is already JSON text."""
+        return ws_text_frame(f'{self.prefix}["{event}",{data_json}]'.encode())
+
+    def send_one(self, sid: str, event: str, data: Any) -> bool:
+        """Send one packet to one session in its stream order; False if it has no outbox (use emit)."""
+        target = self.target(sid)
+        if target is None or target.outbox is None:
+            return False
+        target.outbox.write(self.encode(event, data)[1])
+        return True
+
+    def backlog(self, sid: str) -> int:
+        """Frames waiting in the outbox of `sid` (0 if it has none)."""
+        target = self.targets.get(sid)
+        return target.outbox.backlog_frames() if target is not None and target.outbox is not None else 0
+
+    # -- broadcast --------------------------------------------------------------------------------
+    def broadcast(self, batches: list[tuple[tuple[str, ...], list[tuple[int, Any]]]], event: str = "event") -> int:
+        """Deliver runs of `(rooms, [(event id, payload), ...])` in order; return deliveries made.
+
+        Each run is encoded once; every WebSocket recipient gets the run's frames in one write.
+        """
+        delivered = 0
+        overflowed: list[tuple[str, int]] = []
+        rooms_map = self.rooms
+        limit = self.max_bytes
+        for rooms, items in batches:
+            if len(rooms) == 1:
+                recipients: Iterable[Target] = list(rooms_map.get(rooms[0], {}).values())
+            else:
+                merged: dict[str, Target] = {}
+                for room in rooms:
+                    merged.update(rooms_map.get(room, {}))
+                recipients = list(merged.values())
+            if not recipients:
+                continue
+            encoded = [self.encode(event, payload) for _id, payload in items]
+            frames = b"".join(f for _t, f in encoded) if len(encoded) > 1 else encoded[0][1]
+            count = len(encoded)
+            eio_packets: list[Any] | None = None
+            for target in recipients:
+                if target.demoted:
+                    continue
+                outbox = target.outbox
+                if outbox is not None:
+                    if outbox.write(frames, count, limit):
+                        delivered += count
+                    else:
+                        target.demoted = True
+                        overflowed.append((target.sid, items[0][0] - 1))
+                else:
+                    if eio_packets is None:
+                        eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, t[1:]) for t, _f in encoded]
+                    for pkt in eio_packets:
+                        self.server._send_eio_packet(target.eio_sid, pkt)
+                    delivered += count
+        for sid, cursor in overflowed:
+            self.overflows += 1
+            log.info("fan-out: %s reads too slowly; back to replay from event %s", sid, cursor)
+            if self.on_overflow is not None:
+                self.on_overflow(sid, cursor)
+        return delivered
