@@ -342,35 +342,30 @@ def hide_post(session: Session, *, actor: Actor, role: str | None, post_id: int,
     return post
 
 
-def set_locked(session: Session, *, actor: Actor, role: str | None, thread_id: int, locked: bool) -> Thread:
-    """A moderator locks or unlocks a thread (no event when nothing changes)."""
+def _set_thread_flag(
+    session: Session, *, actor: Actor, role: str | None, thread_id: int, flag: str, value: bool
+) -> Thread:
+    # Locking and pinning are the same moderation step on a different flag (no event when unchanged).
     thread = _thread(session, thread_id)
     space = _space_of(session, thread)
     require_moderator(session, _principal(actor, role), space)
-    if thread.locked != locked:
-        thread.locked = locked
+    if getattr(thread, flag) != value:
+        setattr(thread, flag, value)
         publish(
             session,
-            "thread.locked",
-            {"space": space.slug, "thread_id": thread.id, "locked": locked},
+            f"thread.{flag}",
+            {"space": space.slug, "thread_id": thread.id, flag: value},
             actor=actor,
             **_topics(space, thread),  # type: ignore[arg-type]
         )
     return thread
+
+
+def set_locked(session: Session, *, actor: Actor, role: str | None, thread_id: int, locked: bool) -> Thread:
+    """A moderator locks or unlocks a thread (no event when nothing changes)."""
+    return _set_thread_flag(session, actor=actor, role=role, thread_id=thread_id, flag="locked", value=locked)
 
 
 def set_pinned(session: Session, *, actor: Actor, role: str | None, thread_id: int, pinned: bool) -> Thread:
     """A moderator pins or unpins a thread (pinned threads list first)."""
-    thread = _thread(session, thread_id)
-    space = _space_of(session, thread)
-    require_moderator(session, _principal(actor, role), space)
-    if thread.pinned != pinned:
-        thread.pinned = pinned
-        publish(
-            session,
-            "thread.pinned",
-            {"space": space.slug, "thread_id": thread.id, "pinned": pinned},
-            actor=actor,
-            **_topics(space, thread),  # type: ignore[arg-type]
-        )
-    return thread
+    return _set_thread_flag(session, actor=actor, role=role, thread_id=thread_id, flag="pinned", value=pinned)
