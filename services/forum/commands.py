@@ -6,6 +6,8 @@ anything, so a refused request leaves no trace; the events it publishes commit w
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -66,8 +68,13 @@ def _space_of(session: Session, thread: Thread) -> Space:
     return space
 
 
-def _topics(space: Space, thread: Thread) -> dict[str, object]:
-    return {"topic": space_topic(space.slug), "extra_topics": (thread_topic(thread.id),)}
+def _publish_in_thread(
+    session: Session, event_type: str, data: dict[str, Any], *, actor: Actor, space: Space, thread: Thread
+) -> None:
+    """Publish a forum event on its space's topic and its thread's topic."""
+    publish(
+        session, event_type, data, topic=space_topic(space.slug), extra_topics=(thread_topic(thread.id),), actor=actor
+    )
 
 
 def _visible_post(session: Session, post_id: int) -> Post:
@@ -75,6 +82,13 @@ def _visible_post(session: Session, post_id: int) -> Post:
     if post is None or post.hidden_at is not None:
         raise NotFound(f"no post {post_id}")
     return post
+
+
+def _visible_post_in_space(session: Session, post_id: int) -> tuple[Post, Thread, Space]:
+    """A visible post with its thread and space (NotFound for hidden or unknown posts)."""
+    post = _visible_post(session, post_id)
+    thread = _thread(session, post.thread_id)
+    return post, thread, _space_of(session, thread)
 
 
 def _thread(session: Session, thread_id: int) -> Thread:
@@ -112,7 +126,7 @@ def create_thread(
     session.flush()
     session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
     assert actor.id is not None
-    publish(
+    _publish_in_thread(
         session,
         "thread.created",
         {
@@ -127,7 +141,8 @@ def create_thread(
             "created_at": isoformat_z(now),
         },
         actor=actor,
-        **_topics(space, thread),  # type: ignore[arg-type]
+        space=space,
+        thread=thread,
     )
     return thread, post
 
@@ -169,7 +184,7 @@ def create_post(
     session.flush()
     session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
     assert actor.id is not None
-    publish(
+    _publish_in_thread(
         session,
         "post.created",
         {
@@ -185,7 +200,8 @@ def create_post(
             "created_at": isoformat_z(now),
         },
         actor=actor,
-        **_topics(space, thread),  # type: ignore[arg-type]
+        space=space,
+        thread=thread,
     )
     return post
 
@@ -194,9 +210,7 @@ def edit_post(
     session: Session, *, actor: Actor, role: str | None, post_id: int, body: str, language: str | None = None
 ) -> Post:
     """The author rewrites a post; the earlier text is kept as a revision."""
-    post = _visible_post(session, post_id)
-    thread = _thread(session, post.thread_id)
-    space = _space_of(session, thread)
+    post, thread, space = _visible_post_in_space(session, post_id)
     require_read(session, _principal(actor, role), space)
     if post.author_id != actor.id:
         raise PermissionDenied("only the author may edit a post")
@@ -219,7 +233,7 @@ def edit_post(
     post.body, post.language, post.edited_at = clean, language, now
     session.flush()
     revisions = session.scalar(select(func.count()).where(PostRevision.post_id == post.id)) or 0
-    publish(
+    _publish_in_thread(
         session,
         "post.edited",
         {
@@ -232,16 +246,15 @@ def edit_post(
             "edited_at": isoformat_z(now),
         },
         actor=actor,
-        **_topics(space, thread),  # type: ignore[arg-type]
+        space=space,
+        thread=thread,
     )
     return post
 
 
 def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: int, kind: str) -> Reaction:
     """React to a post (one reaction of each kind per member; a second one is a conflict)."""
-    post = _visible_post(session, post_id)
-    thread = _thread(session, post.thread_id)
-    space = _space_of(session, thread)
+    post, thread, space = _visible_post_in_space(session, post_id)
     require_write(session, _principal(actor, role), space)
     if kind not in REACTIONS:
         raise InvalidInput("kind", f"must be one of {', '.join(REACTIONS)}")
@@ -259,7 +272,7 @@ def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: i
     except IntegrityError as exc:  # a concurrent double click
         raise Conflict(f"you already reacted with {kind}", code="already_reacted") from exc
     count = session.scalar(select(func.count()).where(Reaction.post_id == post.id, Reaction.kind == kind)) or 0
-    publish(
+    _publish_in_thread(
         session,
         "reaction.added",
         {
@@ -271,16 +284,15 @@ def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: i
             "count": count,
         },
         actor=actor,
-        **_topics(space, thread),  # type: ignore[arg-type]
+        space=space,
+        thread=thread,
     )
     return reaction
 
 
 def flag_post(session: Session, *, actor: Actor, role: str | None, post_id: int, reason: str) -> Flag:
     """Report a post to the moderators (`flag.raised` on `moderation`); once per member."""
-    post = _visible_post(session, post_id)
-    thread = _thread(session, post.thread_id)
-    space = _space_of(session, thread)
+    post, thread, space = _visible_post_in_space(session, post_id)
     require_read(session, _principal(actor, role), space)
     reason = " ".join(reason.split())
     if not reason or len(reason) > 500:
@@ -351,12 +363,13 @@ def _set_thread_flag(
     require_moderator(session, _principal(actor, role), space)
     if getattr(thread, flag) != value:
         setattr(thread, flag, value)
-        publish(
+        _publish_in_thread(
             session,
             f"thread.{flag}",
             {"space": space.slug, "thread_id": thread.id, flag: value},
             actor=actor,
-            **_topics(space, thread),  # type: ignore[arg-type]
+            space=space,
+            thread=thread,
         )
     return thread
 
