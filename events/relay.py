@@ -38,7 +38,6 @@ class Relay:
         self.poll_interval = poll_interval
         # -1 until the relay knows the log's head: nobody goes live before that (see CatchUp).
         self.position = -1
-        self.pushed = 0
         # Re-entrant so a sink (or a go-live callback) may call back into the relay.
         self.lock = threading.RLock()
         self._advanced = threading.Condition(self.lock)
@@ -83,7 +82,6 @@ class Relay:
                     except Exception:  # one broken transport must not stop the others
                         log.exception("relay sink %r failed", sink)
                 self.position = batch[-1].id or self.position
-                self.pushed += len(batch)
                 self._advanced.notify_all()
             total += len(batch)
             if len(batch) < self.page_size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 LANGUAGES = ("de", "en")
 
@@ -43,9 +43,3 @@ class UtcTimestamp(fields.Field):
         except ValueError as exc:
             raise self.make_error("invalid") from exc
         return value
-
-
-def require_one_of(value: dict[str, Any], *keys: str) -> None:
-    """Raise unless `value` has at least one of `keys`."""
-    if not any(k in value for k in keys):
-        raise ValidationError(f"one of {', '.join(keys)} is required")

@@ -95,9 +95,6 @@ def test_stream_listener_that_overflows_resumes_from_the_log(database: Database)
     relay.start_at_head()
     stream = follow_stream(relay, hub, relay.position, ["news"], heartbeat=0.05)
     assert next(stream) is None  # live and idle: a heartbeat
-    import events.streams as streams
-
-    original = streams.DEFAULT_QUEUE_SIZE
     ids = [publish_one(database) for _ in range(30)]
     try:
         # Shrink the live listener's queue so the burst overflows it.
@@ -107,6 +104,5 @@ def test_stream_listener_that_overflows_resumes_from_the_log(database: Database)
         assert hub.count() == 0, "the overflowing listener left live delivery"
         got = [next(stream) for _ in range(30)]
     finally:
-        streams.DEFAULT_QUEUE_SIZE = original
         stream.close()
     assert [e.id for e in got if e is not None] == ids
