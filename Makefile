@@ -31,6 +31,7 @@ test: lint
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check dialog events services tests wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[bench]'

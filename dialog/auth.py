@@ -1,33 +1,16 @@
-"""Bearer-token authentication for HTTP requests and Socket.IO connections."""
+"""Bearer-token authentication for HTTP requests and Socket.IO connections.
+
+Authentication only: who the caller is. What they may do is decided by the services.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask import g, request
 
 from dialog.extensions import db
-from events import ANONYMOUS, Actor, Principal
-from services.errors import AuthenticationFailed, PermissionDenied
-from services.identity import authenticate
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated member behind a request (or nobody)."""
-
-    principal: Principal
-    name: str | None = None
-    token_id: int | None = None
-
-    @property
-    def actor(self) -> Actor:
-        """The caller as the actor of the events it causes."""
-        assert self.principal.member_id is not None and self.name is not None
-        return Actor(self.principal.member_id, self.name)
-
-
-NOBODY = Caller(ANONYMOUS)
+from events import ANONYMOUS, Caller
+from services.errors import AuthenticationFailed
+from services.identity import authenticate, caller_for_token_id
 
 
 def caller_from_token(token: str) -> Caller:
@@ -35,8 +18,19 @@ def caller_from_token(token: str) -> Caller:
     if not isinstance(token, str) or not token.strip():
         raise AuthenticationFailed("the token is empty", code="invalid_token")
     with db.read() as session:
-        member, record = authenticate(session, token.strip())
-        return Caller(Principal(member.id, member.role), member.name, record.id)
+        return authenticate(session, token.strip())
+
+
+def refresh_caller(caller: Caller) -> Caller:
+    """`caller` as they stand now (current role); AuthenticationFailed if their session ended.
+
+    Long-lived connections hold the caller they connected as; an access change makes them ask
+    again (a revoked token, a deactivated account or a changed role take effect at once).
+    """
+    if caller.token_id is None:
+        return caller
+    with db.read() as session:
+        return caller_for_token_id(session, caller.token_id)
 
 
 def current_caller() -> Caller:
@@ -44,7 +38,7 @@ def current_caller() -> Caller:
     if "caller" not in g:
         header = request.headers.get("Authorization")
         if header is None:
-            g.caller = NOBODY
+            g.caller = ANONYMOUS
         else:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
@@ -57,14 +51,6 @@ def current_caller() -> Caller:
 def require_member() -> Caller:
     """The calling member; 401 for anonymous requests."""
     caller = current_caller()
-    if caller.principal.anonymous:
+    if caller.anonymous:
         raise AuthenticationFailed("log in first: this needs a bearer token", code="login_required")
-    return caller
-
-
-def require_role(*roles: str) -> Caller:
-    """The calling member if they have one of `roles`; 401 or 403 otherwise."""
-    caller = require_member()
-    if caller.principal.role not in roles:
-        raise PermissionDenied(f"this needs the role {' or '.join(roles)}")
     return caller

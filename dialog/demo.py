@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Actor
+from events import Caller
 from services.calls import (
     FundingCall,
     announce_call,
@@ -25,7 +25,7 @@ from services.calls import (
 )
 from services.clock import berlin
 from services.forum import create_post, create_thread
-from services.identity import Member, create_member
+from services.identity import Member, caller_of, create_member
 from services.network import PartnerContact, add_country, add_organisation
 from services.news import NewsItem, create_news
 from services.projects import Project, create_project
@@ -169,23 +169,23 @@ def _remind(session: Session, reminder_id: int, window: timedelta, now: datetime
     return handle_due_reminder(session, reminder_id, now=now, window=window)
 
 
-def _live_through(session: Session, call: FundingCall, actor: Actor) -> None:
+def _live_through(session: Session, call: FundingCall, actor: Caller) -> None:
     """Announce a past call and run the scheduler's steps at their own (past) times, in order."""
     assert call.opens_at is not None and call.deadline is not None
-    announce_call(session, call, actor=actor, now=call.opens_at)
+    announce_call(session, call, caller=actor, now=call.opens_at)
     steps: list[tuple[datetime, int, Callable[[datetime], object]]] = [
         (call.opens_at, 0, lambda t: open_due_call(session, call.id, now=t)),
         (call.deadline, 2, lambda t: close_due_call(session, call.id, now=t)),
     ]
     window = timedelta(hours=1)
-    for reminder in reminders_of(session, call.id):
+    for reminder in reminders_of(session, actor, call.id):
         if reminder.done_at is None:
             steps.append((reminder.due_at, 1, partial(_remind, session, reminder.id, window)))
     for at, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
         step(at)
 
 
-def seed_calls(session: Session, actor: Actor) -> int:
+def seed_calls(session: Session, actor: Caller) -> int:
     """The three rounds' calls (missing ones only); return how many were created."""
     created = 0
     for spec in DEMO_CALLS:
@@ -194,16 +194,16 @@ def seed_calls(session: Session, actor: Actor) -> int:
         )
         if exists is not None:
             continue
-        call = create_call(session, actor=actor, programme=PROGRAMME, now=spec.get("opens_at"), **spec)
+        call = create_call(session, caller=actor, programme=PROGRAMME, now=spec.get("opens_at"), **spec)
         if call.opens_at is None:
-            archive_call(session, call, actor=actor)
+            archive_call(session, call, caller=actor)
         else:
             _live_through(session, call, actor)
         created += 1
     return created
 
 
-def seed_projects(session: Session, actor: Actor) -> int:
+def seed_projects(session: Session, actor: Caller) -> int:
     """The 32 model projects of round 2 from demo_projects.json (missing ones only)."""
     data = json.loads(PROJECTS_FILE.read_text(encoding="utf-8"))
     created = 0
@@ -212,7 +212,7 @@ def seed_projects(session: Session, actor: Actor) -> int:
         if exists is None:
             create_project(
                 session,
-                actor=actor,
+                caller=actor,
                 round=data["round"],
                 topics=data["topics"],
                 description=data["description"],
@@ -235,12 +235,12 @@ def seed(session: Session) -> dict[str, int]:
             session, email=email, name=name, password=DEMO_PASSWORD, role=role, country=country, language=language
         )
     editor = members["editor"]
-    actor = Actor(editor.id, editor.name)
+    actor = caller_of(editor)
     news = 0
     for title, body, tags in DEMO_NEWS:
         if session.scalar(select(NewsItem.id).where(NewsItem.title["de"].as_string() == title["de"]).limit(1)):
             continue
-        create_news(session, actor=actor, title=title, body=body, tags=tags, publish_now=True)
+        create_news(session, caller=actor, title=title, body=body, tags=tags, publish_now=True)
         news += 1
     calls = seed_calls(session, actor)
     projects = seed_projects(session, actor)
@@ -253,15 +253,16 @@ def seed_dialog(session: Session, members: dict[str, Member]) -> dict[str, int]:
     if session.scalar(select(Space.id).where(Space.slug == DEMO_SPACES[0][0])) is not None:
         return {"spaces": 0, "threads": 0}
     editor = members["editor"]
+    admin = caller_of(members["admin"])
     spaces = {
-        slug: create_space(session, slug=slug, name=name, kind=kind, visibility=vis)
+        slug: create_space(session, admin, slug=slug, name=name, kind=kind, visibility=vis)
         for slug, name, kind, vis in DEMO_SPACES
     }
     network = spaces["international-network"]
     for role in ("admin", "moderator"):
-        add_membership(session, network, members[role].id)
-    add_country(session, code="PL", name={"de": "Polen", "en": "Poland"})
-    organisation = add_organisation(session, name="Partner City Office", country="PL")
+        add_membership(session, admin, network, members[role].id)
+    add_country(session, admin, code="PL", name={"de": "Polen", "en": "Poland"})
+    organisation = add_organisation(session, admin, name="Partner City Office", country="PL")
     partner = members["partner"]
     session.add(
         PartnerContact(
@@ -272,19 +273,16 @@ def seed_dialog(session: Session, members: dict[str, Member]) -> dict[str, int]:
     member = members["member"]
     thread, first = create_thread(
         session,
-        actor=Actor(member.id, member.name),
-        role="member",
+        caller=caller_of(member),
         space=spaces["nationale-dialogplattform"],
         title="Open-Source-Lösungen aus den Modellprojekten",
         body="<p>Welche Software aus der zweiten Staffel nutzt ihr schon in eurer Kommune?</p>",
         language="de",
         mentions=[],
     )
-    editor_actor = Actor(editor.id, editor.name)
     create_post(
         session,
-        actor=editor_actor,
-        role="editor",
+        caller=caller_of(editor),
         thread=thread,
         parent_id=first.id,
         language="de",

@@ -20,12 +20,12 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from dialog.auth import NOBODY, Caller, caller_from_token
+from dialog.auth import caller_from_token
 from dialog.extensions import db, socketio
 from dialog.fastpath import FanOut
 from dialog.metrics import REPLAYED
 from dialog.schemas import PresenceMessage, SubscribeMessage, TypingMessage, UnsubscribeMessage, first_error
-from events import Event, Relay, check_cursor, policy, read_page
+from events import ANONYMOUS, Caller, Event, Relay, check_cursor, policy, read_page
 from events.log import read_page_json
 from services.errors import AuthenticationFailed
 
@@ -125,7 +125,7 @@ class LiveNamespace(Namespace):
     # -- connection ----------------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
         """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
-        caller = NOBODY
+        caller = ANONYMOUS
         if auth is not None:
             token = auth.get("token") if isinstance(auth, dict) else None
             if token is not None or not isinstance(auth, dict):
@@ -175,19 +175,19 @@ class LiveNamespace(Namespace):
 
     def _member_who_may_read(self, client: LiveClient, topic: str, doing: str) -> int:
         """The sender's member id if logged in and allowed to read `topic`; Rejected otherwise."""
-        principal = client.caller.principal
-        if principal.member_id is None:
+        caller = client.caller
+        if caller.id is None:
             raise Rejected("login_required", f"log in to {doing}")
-        reason = policy.refusal(principal, topic)
+        reason = policy.refusal(caller, topic)
         if reason is not None:
             raise Rejected("forbidden", f"{topic}: {reason}")
-        return principal.member_id
+        return caller.id
 
     # -- subscribe / unsubscribe ---------------------------------------------------------------
     def on_subscribe(self, data: Any = None) -> dict[str, Any]:
         """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
         client, message = self._accept(SubscribeMessage, data)
-        granted, denied = policy.authorize(client.caller.principal, message["topics"])  # may read memberships
+        granted, denied = policy.authorize(client.caller, message["topics"])  # may read memberships
         client.generation += 1
         generation = client.generation
         with client.busy:  # wait for an older replay of this client to notice and stop
@@ -275,7 +275,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "topic": topic}
 
     def _stop_viewing(self, client: LiveClient, topic: str) -> None:
-        member_id = client.caller.principal.member_id
+        member_id = client.caller.id
         with self.presence_lock:
             client.viewing.discard(topic)
             members = self.viewers.get(topic, {})
@@ -293,7 +293,7 @@ class LiveNamespace(Namespace):
         return [{"id": m, "name": self.viewer_names.get(m)} for m in sorted(self.viewers.get(topic, {}))]
 
     def _sids_of(self, member_id: int | None) -> list[str]:
-        return [c.sid for c in list(self.clients.values()) if c.caller.principal.member_id == member_id]
+        return [c.sid for c in list(self.clients.values()) if c.caller.id == member_id]
 
     def _announce(self, topic: str, action: str, member_id: int | None, name: str | None) -> None:
         # Told to the topic's live followers, except the member's own connections.

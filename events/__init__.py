@@ -1,18 +1,19 @@
 """The event bus: the event log (transactional outbox), commit-order cursors, handlers, relay."""
 
+from events.caller import ANONYMOUS, Caller, system
 from events.db import Base, Database
-from events.envelope import Actor, Event, isoformat_z, utcnow
+from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
 from events.outbox import on_commit, publish
 from events.registry import InvalidEventData, UnknownEventType, registry
 from events.relay import CatchUp, Relay
 from events.streams import Listener, PullResult, StreamHub, follow_stream, pull
-from events.topics import ANONYMOUS, Principal, policy
+from events.topics import policy
 
 __all__ = [
     "ANONYMOUS",
-    "Actor",
     "Base",
+    "Caller",
     "CatchUp",
     "CursorCheck",
     "Database",
@@ -20,7 +21,6 @@ __all__ = [
     "InvalidEventData",
     "Listener",
     "LogState",
-    "Principal",
     "PullResult",
     "Relay",
     "StreamHub",
@@ -36,6 +36,7 @@ __all__ = [
     "publish",
     "pull",
     "read_page",
+    "system",
     "registry",
     "utcnow",
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from events.caller import Caller
+
 
 def isoformat_z(moment: datetime) -> str:
     """UTC ISO 8601 with a `Z`, as the contract writes every time."""
@@ -20,14 +22,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who caused an event (a member, or a system process with no id)."""
-
-    id: int | None
-    name: str
-
-
 @dataclass
 class Event:
     """A domain event: pending until its transaction commits, then it has an id."""
@@ -35,7 +29,7 @@ class Event:
     type: str
     topic: str
     data: dict[str, Any]
-    actor: Actor | None = None
+    actor: Caller | None = None
     extra_topics: tuple[str, ...] = ()
     occurred_at: datetime = field(default_factory=utcnow)
     id: int | None = None

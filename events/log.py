@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import Text, cast, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
-from events.envelope import Actor, Event, isoformat_z, utcnow
+from events.caller import Caller
+from events.envelope import Event, isoformat_z, utcnow
 from events.models import EventRecord, EventTopic, LogMeta
 from events.outbox import read_epoch
 
@@ -75,7 +76,7 @@ def check_cursor(session: Session, since: int | None, epoch: str | None) -> Curs
 
 
 def _to_event(record: EventRecord, epoch: str, extra: Sequence[str] = ()) -> Event:
-    actor = None if record.actor_name is None else Actor(record.actor_id, record.actor_name)
+    actor = None if record.actor_name is None else Caller(record.actor_id, record.actor_name)
     return Event(
         type=record.type,
         topic=record.topic,

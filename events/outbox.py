@@ -21,7 +21,8 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
-from events.envelope import Actor, Event
+from events.caller import Caller
+from events.envelope import Event
 from events.models import EventRecord, EventTopic, LogMeta
 from events.registry import registry
 
@@ -49,7 +50,7 @@ def publish(
     *,
     topic: str,
     extra_topics: Iterable[str] = (),
-    actor: Actor | None = None,
+    actor: Caller | None = None,
 ) -> Event:
     """Record an event to be appended when `session` commits; validated against its schema now."""
     clean = registry.validate(event_type, data)

@@ -36,6 +36,9 @@ class EventType:
     name: str
     schema: type[Schema]
     description: str = ""
+    # An access change (a membership ended, a role changed, a token revoked ...): every process's
+    # relay re-checks the open subscriptions it affects before delivering anything after it.
+    access_change: bool = False
 
 
 @dataclass
@@ -47,7 +50,9 @@ class Registry:
     # One schema instance per type: building a marshmallow Schema costs more than validating.
     _schemas: dict[str, Schema] = field(default_factory=dict)
 
-    def event_type(self, name: str, schema: type[Schema], description: str = "") -> None:
+    def event_type(
+        self, name: str, schema: type[Schema], description: str = "", *, access_change: bool = False
+    ) -> None:
         """Declare an event type and its data schema (each type declared once)."""
         noun, _, verb = name.partition(".")
         if not noun or not verb:
@@ -55,7 +60,7 @@ class Registry:
         existing = self.types.get(name)
         if existing is not None and existing.schema is not schema:
             raise ValueError(f"event type {name!r} declared twice")
-        self.types[name] = EventType(name, schema, description)
+        self.types[name] = EventType(name, schema, description, access_change)
 
     def handler(self, event_type: str) -> Callable[[Handler], Handler]:
         """Decorator: run `fn(session, event)` in the publishing transaction for `event_type`.
@@ -71,6 +76,11 @@ class Registry:
             return fn
 
         return register
+
+    def is_access_change(self, event_type: str) -> bool:
+        """True if events of `event_type` change who may read what (see EventType.access_change)."""
+        spec = self.types.get(event_type)
+        return spec is not None and spec.access_change
 
     def handlers_for(self, event_type: str) -> list[Handler]:
         """The handlers of `event_type`, then those of every type."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from events import system
+
 PROGRAMME_ZONE_NAME = "Europe/Berlin"
 PROGRAMME_ZONE = ZoneInfo(PROGRAMME_ZONE_NAME)
+# The actor of what happens on time rather than on request (calls opening, news going out).
+SCHEDULER = system("Scheduler")
 
 
 def to_utc(moment: datetime) -> datetime:

@@ -1,7 +1,7 @@
 """The one database handle services may open sessions on by themselves.
 
 Almost every service function is handed the caller's session. Topic rules are the exception:
-the bus calls them as `rule(principal, arg)` with no session, yet rules such as "who may read
+the bus calls them as `rule(caller, arg)` with no session, yet rules such as "who may read
 `space.<slug>`" must look at memberships in the database. Rather than have services import the
 Flask side (`dialog.extensions.db`, which would reverse the dependency direction), the app binds
 its `Database` here once at start-up (`services.bind_database(db)`) and the rules open a short

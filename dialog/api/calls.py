@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dialog.auth import current_caller, require_role
+from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.schemas import PageArgs, TimeInput, page
 from services.announcements import call_opening_reach
@@ -31,8 +31,6 @@ from services.clock import PROGRAMME_ZONE_NAME, local_iso
 from services.fields import UtcTimestamp, localized_text
 
 blp = Blueprint("calls", __name__, url_prefix="/api/v1/calls", description="Funding calls (Förderaufrufe)")
-WRITERS = ("editor", "admin")
-ADMINS = ("admin",)
 
 
 def _reminder_days(**kwargs: Any) -> fields.List:
@@ -173,21 +171,20 @@ class Calls(MethodView):
     @blp.response(200, CallPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List calls, newest round first (drafts only for editors and admins)."""
-        include_drafts = current_caller().principal.role in WRITERS
         with db.read() as session:
-            items, total = list_calls(session, include_drafts=include_drafts, **args)
+            items, total = list_calls(session, current_caller(), **args)
             return page(items, total, args)
 
     @blp.arguments(CallIn)
     @blp.response(201, CallOut)
     def post(self, body: dict[str, Any]) -> FundingCall:
         """Prepare a call (editors and admins); `announce: true` announces it at once."""
-        caller = require_role(*WRITERS)
+        caller = current_caller()
         announce = body.pop("announce")
         with db.write() as session:
-            call = create_call(session, actor=caller.actor, **body)
+            call = create_call(session, caller=caller, **body)
             if announce:
-                announce_call(session, call, actor=caller.actor)
+                announce_call(session, call, caller=caller)
             return call
 
 
@@ -198,18 +195,17 @@ class CallResource(MethodView):
     @blp.response(200, CallDetail)
     def get(self, call_id: int) -> FundingCall:
         """Read a call with its deadline history."""
-        include_drafts = current_caller().principal.role in WRITERS
         with db.read() as session:
-            return _detail(session, get_call(session, call_id, include_drafts=include_drafts))
+            return _detail(session, get_call(session, current_caller(), call_id))
 
     @blp.arguments(CallFields)
     @blp.response(200, CallOut)
     def patch(self, changes: dict[str, Any], call_id: int) -> FundingCall:
         """Change a call that is not closed (an announced call's deadline: use `POST .../deadline`)."""
-        caller = require_role(*WRITERS)
+        caller = current_caller()
         with db.write() as session:
-            call = get_call(session, call_id, include_drafts=True)
-            return update_call(session, call, actor=caller.actor, changes=changes)
+            call = get_call(session, caller, call_id)
+            return update_call(session, call, caller=caller, changes=changes)
 
 
 @blp.route("/<int:call_id>/announce")
@@ -219,9 +215,9 @@ class CallAnnouncement(MethodView):
     @blp.response(200, CallOut)
     def post(self, call_id: int) -> FundingCall:
         """Announce: `call.announced`; the scheduler opens it at `opens_at` and sends reminders."""
-        caller = require_role(*WRITERS)
+        caller = current_caller()
         with db.write() as session:
-            return announce_call(session, get_call(session, call_id, include_drafts=True), actor=caller.actor)
+            return announce_call(session, get_call(session, caller, call_id), caller=caller)
 
 
 @blp.route("/<int:call_id>/deadline")
@@ -232,10 +228,10 @@ class CallDeadline(MethodView):
     @blp.response(200, CallOut)
     def post(self, body: dict[str, Any], call_id: int) -> FundingCall:
         """Move the deadline with a reason: `call.deadline_changed`; reminders move with it."""
-        caller = require_role(*WRITERS)
+        caller = current_caller()
         with db.write() as session:
-            call = get_call(session, call_id, include_drafts=True)
-            return change_deadline(session, call, actor=caller.actor, **body)
+            call = get_call(session, caller, call_id)
+            return change_deadline(session, call, caller=caller, **body)
 
 
 @blp.route("/<int:call_id>/broadcast-opening")
@@ -245,9 +241,9 @@ class CallOpeningBroadcast(MethodView):
     @blp.response(200, CallOut)
     def post(self, call_id: int) -> FundingCall:
         """Open now and broadcast `call.opened` (admins); see `GET .../reach` for who it reached."""
-        caller = require_role(*ADMINS)
+        caller = current_caller()
         with db.write() as session:
-            return open_call_now(session, get_call(session, call_id, include_drafts=True), actor=caller.actor)
+            return open_call_now(session, get_call(session, caller, call_id), caller=caller)
 
 
 @blp.route("/<int:call_id>/reach")
@@ -257,10 +253,10 @@ class CallReach(MethodView):
     @blp.response(200, ReachOut)
     def get(self, call_id: int) -> dict[str, Any]:
         """How many live sessions and stream clients the (latest) opening was pushed to (admins)."""
-        require_role(*ADMINS)
+        caller = current_caller()
         with db.read() as session:
-            get_call(session, call_id, include_drafts=True)
-            return call_opening_reach(session, call_id)
+            get_call(session, caller, call_id)
+            return call_opening_reach(session, caller, call_id)
 
 
 @blp.route("/<int:call_id>/reminders")
@@ -270,7 +266,5 @@ class CallReminders(MethodView):
     @blp.response(200, ReminderOut(many=True))
     def get(self, call_id: int) -> list[Any]:
         """Every reminder planned for the call and its outcome (editors and admins)."""
-        require_role(*WRITERS)
         with db.read() as session:
-            get_call(session, call_id, include_drafts=True)
-            return reminders_of(session, call_id)
+            return reminders_of(session, current_caller(), call_id)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from dialog.extensions import db
 from dialog.feeds import FEED_TITLES, calls_atom, calls_calendar, news_atom
+from events import ANONYMOUS
 from services.calls import deadline_changes_of, list_calls
 from services.fields import LANGUAGES
 from services.news import published_news
@@ -52,7 +53,7 @@ class NewsFeed(MethodView):
         """Atom feed of the newest published news."""
         self_url, api = _urls()
         with db.read() as session:
-            items, _total = published_news(session, limit=args["limit"], offset=0)
+            items, _total = published_news(session, ANONYMOUS, limit=args["limit"], offset=0)
         title = FEED_TITLES["news"][args["lang"]]
         return _answer(news_atom(items, title=title, self_url=self_url, api_url=api, language=args["lang"]), ATOM)
 
@@ -68,7 +69,7 @@ class ProjectFeed(MethodView):
         self_url, api = _urls()
         with db.read() as session:
             project = get_project(session, project_id)
-            items, _total = published_news(session, limit=args["limit"], offset=0, project_id=project_id)
+            items, _total = published_news(session, ANONYMOUS, limit=args["limit"], offset=0, project_id=project_id)
             name = project.name
         body = news_atom(
             items, title=f"{name} – Smart City Dialog", self_url=self_url, api_url=api, language=args["lang"]
@@ -86,7 +87,7 @@ class CallsFeed(MethodView):
         """Atom feed of announced, open and closed calls."""
         self_url, api = _urls()
         with db.read() as session:
-            calls, _total = list_calls(session, limit=args["limit"], offset=0)
+            calls, _total = list_calls(session, ANONYMOUS, limit=args["limit"], offset=0)
         return _answer(calls_atom(calls, self_url=self_url, api_url=api, language=args["lang"]), ATOM)
 
 
@@ -100,6 +101,6 @@ class CallsCalendar(MethodView):
         """iCalendar with each call's opening and application deadline."""
         _self_url, api = _urls()
         with db.read() as session:
-            calls, _total = list_calls(session, limit=args["limit"], offset=0)
+            calls, _total = list_calls(session, ANONYMOUS, limit=args["limit"], offset=0)
             sequence = {call.id: len(deadline_changes_of(session, call.id)) for call in calls}
         return _answer(calls_calendar(calls, api_url=api, language=args["lang"], sequence=sequence), ICAL)

@@ -8,12 +8,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dialog.auth import current_caller, require_member
+from dialog.auth import current_caller
 from dialog.extensions import db
-from events import Principal
 from services.fields import UtcTimestamp
 from services.forum import (
+    LANGUAGES,
     MAX_BODY_CHARS,
+    MAX_MENTIONS,
+    MAX_TITLE_CHARS,
+    REACTIONS,
     PostRevision,
     PostView,
     Thread,
@@ -31,8 +34,6 @@ from services.forum import (
     set_locked,
     set_pinned,
 )
-from services.forum.commands import MAX_MENTIONS, MAX_TITLE_CHARS
-from services.forum.events import LANGUAGES, REACTIONS
 from services.spaces import get_space, require_read
 
 blp = Blueprint("forum", __name__, url_prefix="/api/v1", description="Threads, posts, reactions, moderation")
@@ -208,15 +209,6 @@ class PinIn(Schema):
     pinned = fields.Boolean(required=True)
 
 
-def _caller_args() -> dict[str, Any]:
-    caller = require_member()
-    return {"actor": caller.actor, "role": caller.principal.role}
-
-
-def _principal(who: dict[str, Any]) -> Principal:
-    return Principal(who["actor"].id, who["role"])
-
-
 @blp.route("/spaces/<slug>/threads")
 class SpaceThreads(MethodView):
     """The threads of a space."""
@@ -225,10 +217,10 @@ class SpaceThreads(MethodView):
     @blp.response(200, ThreadPage)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
         """Threads of a space you may read: pinned first, then by latest activity."""
-        principal = current_caller().principal
+        caller = current_caller()
         with db.read() as session:
             space = get_space(session, slug)
-            require_read(session, principal, space)
+            require_read(session, caller, space)
             items, total = list_threads(session, space, **args)
             return {"items": items, "total": total, **args}
 
@@ -236,11 +228,11 @@ class SpaceThreads(MethodView):
     @blp.response(201, ThreadCreated)
     def post(self, body: dict[str, Any], slug: str) -> dict[str, Any]:
         """Open a thread with its first post (you then follow it)."""
-        who = _caller_args()
+        caller = current_caller()
         with db.write() as session:
-            thread, post = create_thread(session, space=get_space(session, slug), **who, **body)
+            thread, post = create_thread(session, space=get_space(session, slug), caller=caller, **body)
             columns = {name: getattr(thread, name) for name in ThreadOut().fields if name != "topic"}
-            return {**columns, "first_post": get_post(session, _principal(who), post.id)}
+            return {**columns, "first_post": get_post(session, caller, post.id)}
 
 
 @blp.route("/threads/<int:thread_id>")
@@ -251,7 +243,7 @@ class OneThread(MethodView):
     def get(self, thread_id: int) -> Thread:
         """A thread of a space you may read."""
         with db.read() as session:
-            return get_thread(session, current_caller().principal, thread_id)[0]
+            return get_thread(session, current_caller(), thread_id)[0]
 
 
 @blp.route("/threads/<int:thread_id>/posts")
@@ -263,7 +255,7 @@ class ThreadPosts(MethodView):
     def get(self, args: dict[str, Any], thread_id: int) -> dict[str, Any]:
         """Visible posts after the post id `after`, oldest first (hidden posts never appear)."""
         with db.read() as session:
-            thread, _space = get_thread(session, current_caller().principal, thread_id)
+            thread, _space = get_thread(session, current_caller(), thread_id)
             items, after = list_posts(session, thread, **args)
             return {"items": items, "next": after}
 
@@ -271,11 +263,11 @@ class ThreadPosts(MethodView):
     @blp.response(201, PostOut)
     def post(self, body: dict[str, Any], thread_id: int) -> PostView:
         """Reply in a thread (you then follow it)."""
-        who = _caller_args()
+        caller = current_caller()
         with db.write() as session:
-            thread, _space = get_thread(session, _principal(who), thread_id)
-            post = create_post(session, thread=thread, **who, **body)
-            return get_post(session, _principal(who), post.id)
+            thread, _space = get_thread(session, caller, thread_id)
+            post = create_post(session, thread=thread, caller=caller, **body)
+            return get_post(session, caller, post.id)
 
 
 @blp.route("/threads/<int:thread_id>/lock")
@@ -287,7 +279,7 @@ class ThreadLock(MethodView):
     def post(self, body: dict[str, Any], thread_id: int) -> Thread:
         """Lock or unlock a thread (moderators and admins)."""
         with db.write() as session:
-            return set_locked(session, thread_id=thread_id, **_caller_args(), **body)
+            return set_locked(session, thread_id=thread_id, caller=current_caller(), **body)
 
 
 @blp.route("/threads/<int:thread_id>/pin")
@@ -299,7 +291,7 @@ class ThreadPin(MethodView):
     def post(self, body: dict[str, Any], thread_id: int) -> Thread:
         """Pin or unpin a thread (moderators and admins)."""
         with db.write() as session:
-            return set_pinned(session, thread_id=thread_id, **_caller_args(), **body)
+            return set_pinned(session, thread_id=thread_id, caller=current_caller(), **body)
 
 
 @blp.route("/posts/<int:post_id>")
@@ -310,16 +302,16 @@ class OnePost(MethodView):
     def get(self, post_id: int) -> PostView:
         """A visible post of a space you may read."""
         with db.read() as session:
-            return get_post(session, current_caller().principal, post_id)
+            return get_post(session, current_caller(), post_id)
 
     @blp.arguments(PostEdit)
     @blp.response(200, PostOut)
     def patch(self, body: dict[str, Any], post_id: int) -> PostView:
         """Edit your post (the earlier text is kept in its history)."""
-        who = _caller_args()
+        caller = current_caller()
         with db.write() as session:
-            edit_post(session, post_id=post_id, **who, **body)
-            return get_post(session, _principal(who), post_id)
+            edit_post(session, post_id=post_id, caller=caller, **body)
+            return get_post(session, caller, post_id)
 
 
 @blp.route("/posts/<int:post_id>/revisions")
@@ -329,9 +321,9 @@ class PostRevisions(MethodView):
     @blp.response(200, RevisionOut(many=True))
     def get(self, post_id: int) -> list[PostRevision]:
         """Earlier versions, oldest first (the author and moderators)."""
-        principal = require_member().principal
+        caller = current_caller()
         with db.read() as session:
-            return post_revisions(session, principal, post_id)
+            return post_revisions(session, caller, post_id)
 
 
 @blp.route("/posts/<int:post_id>/reactions")
@@ -343,7 +335,7 @@ class PostReactions(MethodView):
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """React (once per kind; a second time is 409)."""
         with db.write() as session:
-            return add_reaction(session, post_id=post_id, **_caller_args(), **body)
+            return add_reaction(session, post_id=post_id, caller=current_caller(), **body)
 
 
 @blp.route("/posts/<int:post_id>/flags")
@@ -355,7 +347,7 @@ class PostFlags(MethodView):
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """Flag a post for the moderators (once per member)."""
         with db.write() as session:
-            return flag_post(session, post_id=post_id, **_caller_args(), **body)
+            return flag_post(session, post_id=post_id, caller=current_caller(), **body)
 
 
 @blp.route("/posts/<int:post_id>/hide")
@@ -367,4 +359,4 @@ class PostHide(MethodView):
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """Hide a post (moderators and admins): it disappears from reads, `post.hidden` is sent."""
         with db.write() as session:
-            return hide_post(session, post_id=post_id, **_caller_args(), **body)
+            return hide_post(session, post_id=post_id, caller=current_caller(), **body)

@@ -10,10 +10,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dialog.auth import require_member
+from dialog.auth import current_caller, require_member
 from dialog.extensions import db
 from services.fields import UtcTimestamp
-from services.identity import Member, issue_token, list_tokens, revoke_token
+from services.identity import ROLES, Member, get_member, issue_token, list_tokens, revoke_token, update_account
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Members and bearer tokens")
 
@@ -27,6 +27,14 @@ class MemberOut(Schema):
     role = fields.String()
     country = fields.String(allow_none=True)
     language = fields.String()
+    active = fields.Boolean()
+
+
+class AccountPatch(Schema):
+    """What an admin may change on an account."""
+
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean(metadata={"description": "false deactivates: the member's sessions end at once"})
 
 
 class TokenRequest(Schema):
@@ -69,9 +77,8 @@ class Tokens(MethodView):
     @blp.response(200, TokenOut(many=True))
     def get(self) -> list[Any]:
         """The caller's tokens that still work."""
-        caller = require_member()
         with db.read() as session:
-            return list_tokens(session, caller.principal.member_id or 0)
+            return list_tokens(session, current_caller())
 
 
 @blp.route("/auth/tokens/current")
@@ -83,7 +90,7 @@ class CurrentToken(MethodView):
         """Log out: revoke the token of this request."""
         caller = require_member()
         with db.write() as session:
-            revoke_token(session, member_id=caller.principal.member_id or 0, token_id=caller.token_id or 0)
+            revoke_token(session, caller, caller.token_id or 0)
 
 
 @blp.route("/auth/tokens/<int:token_id>")
@@ -93,9 +100,8 @@ class OneToken(MethodView):
     @blp.response(204)
     def delete(self, token_id: int) -> None:
         """Revoke one of your tokens (for example a lost device's)."""
-        caller = require_member()
         with db.write() as session:
-            revoke_token(session, member_id=caller.principal.member_id or 0, token_id=token_id)
+            revoke_token(session, current_caller(), token_id)
 
 
 @blp.route("/me")
@@ -107,6 +113,16 @@ class Me(MethodView):
         """Who the bearer token belongs to."""
         caller = require_member()
         with db.read() as session:
-            member = session.get(Member, caller.principal.member_id)
-            assert member is not None
-            return member
+            return get_member(session, caller.id or 0)
+
+
+@blp.route("/members/<int:member_id>")
+class Account(MethodView):
+    """A member's account, as admins manage it."""
+
+    @blp.arguments(AccountPatch)
+    @blp.response(200, MemberOut)
+    def patch(self, changes: dict[str, Any], member_id: int) -> Member:
+        """Change a member's role or deactivate / reactivate the account (admins); open connections follow at once."""
+        with db.write() as session:
+            return update_account(session, current_caller(), member_id, **changes)

@@ -84,7 +84,7 @@ class ReadAllOut(UnreadOut):
 
 
 def _me() -> int:
-    member_id = require_member().principal.member_id
+    member_id = require_member().id
     assert member_id is not None
     return member_id
 
@@ -108,9 +108,9 @@ class OneFollow(MethodView):
     @blp.response(200, FollowOut)
     def put(self, kind: str, key: str) -> Follow:
         """Follow a space (`space/<slug>`), thread, call or project (`thread/<id>` ...); idempotent."""
-        principal = require_member().principal
+        caller = require_member()
         with db.write() as session:
-            return follow(session, principal, kind, key)[0]
+            return follow(session, caller, kind, key)[0]
 
     @blp.response(204)
     def delete(self, kind: str, key: str) -> None:

@@ -68,7 +68,7 @@ class EventPage(Schema):
 
 
 def _grant(topics: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    granted, denied = policy.authorize(current_caller().principal, topics)
+    granted, denied = policy.authorize(current_caller(), topics)
     if not granted:
         raise PermissionDenied("none of the topics may be followed", details={"denied": denied})
     return granted, denied

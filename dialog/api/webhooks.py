@@ -9,11 +9,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dialog.auth import require_role
+from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.schemas import TopicList
 from services.fields import UtcTimestamp
 from services.webhooks import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
     WebhookSubscription,
     create_subscription,
     deactivate_subscription,
@@ -23,7 +27,6 @@ from services.webhooks import (
     retry_delivery,
     status_counts,
 )
-from services.webhooks.models import CANCELLED, DELIVERED, FAILED, PENDING
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description="Signed webhook deliveries")
 
@@ -98,11 +101,10 @@ class Webhooks(MethodView):
     @blp.response(201, WebhookCreated)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register an endpoint; each event on its topics is POSTed, signed with `X-Dialog-Signature`."""
-        caller = require_role("admin")
         with db.write() as session:
             subscription = create_subscription(
                 session,
-                owner=caller.principal,
+                owner=current_caller(),
                 url=body["url"],
                 topics=body["topics"],
                 secret=body.get("secret"),
@@ -114,9 +116,8 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookOut(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List subscriptions with delivery counts."""
-        require_role("admin")
         with db.read() as session:
-            return [_out(session, s) for s in list_subscriptions(session)]
+            return [_out(session, s) for s in list_subscriptions(session, current_caller())]
 
 
 @blp.route("/<int:webhook_id>")
@@ -126,16 +127,15 @@ class Webhook(MethodView):
     @blp.response(200, WebhookOut)
     def get(self, webhook_id: int) -> dict[str, Any]:
         """A subscription with delivery counts."""
-        require_role("admin")
         with db.read() as session:
-            return _out(session, get_subscription(session, webhook_id))
+            return _out(session, get_subscription(session, current_caller(), webhook_id))
 
     @blp.response(204)
     def delete(self, webhook_id: int) -> None:
         """Deactivate: no more deliveries; queued ones are cancelled (the history stays visible)."""
-        require_role("admin")
+        caller = current_caller()
         with db.write() as session:
-            deactivate_subscription(session, get_subscription(session, webhook_id))
+            deactivate_subscription(session, caller, get_subscription(session, caller, webhook_id))
 
 
 @blp.route("/<int:webhook_id>/deliveries")
@@ -146,9 +146,8 @@ class Deliveries(MethodView):
     @blp.response(200, DeliveryOut(many=True))
     def get(self, args: dict[str, Any], webhook_id: int) -> list[dict[str, Any]]:
         """Deliveries, newest first, each with its attempt log."""
-        require_role("admin")
         with db.read() as session:
-            get_subscription(session, webhook_id)
+            get_subscription(session, current_caller(), webhook_id)
             pages = list_deliveries(
                 session, webhook_id, status=args.get("status"), limit=args["limit"], before=args.get("before")
             )
@@ -162,7 +161,7 @@ class DeliveryRetry(MethodView):
     @blp.response(200, DeliveryOut)
     def post(self, webhook_id: int, delivery_id: int) -> dict[str, Any]:
         """Queue a failed delivery again."""
-        require_role("admin")
+        caller = current_caller()
         with db.write() as session:
-            delivery = retry_delivery(session, get_subscription(session, webhook_id), delivery_id)
+            delivery = retry_delivery(session, caller, get_subscription(session, caller, webhook_id), delivery_id)
             return {**DeliveryOut().dump(delivery), "attempt_log": []}

@@ -9,21 +9,24 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from events import Actor, isoformat_z, publish, utcnow
+from events import Caller, isoformat_z, publish, utcnow
 from services.announcements.events import TOPIC
 from services.announcements.models import Announcement, AnnouncementRead, BroadcastReach
+from services.announcements.queries import get_announcement
 from services.html import sanitise_html
+from services.identity import require_admin, require_login
 
 
 def broadcast_announcement(
-    session: Session, *, actor: Actor, title: dict[str, str], body: dict[str, str], now: datetime | None = None
+    session: Session, *, caller: Caller, title: dict[str, str], body: dict[str, str], now: datetime | None = None
 ) -> Announcement:
     """Store an announcement and broadcast it now on `announcements`."""
+    require_admin(caller)
     now = now or utcnow()
     item = Announcement(
         title={lang: text.strip() for lang, text in title.items()},
         body={lang: sanitise_html(html) for lang, html in body.items()},
-        author_id=actor.id,
+        author_id=caller.id,
         created_at=now,
     )
     session.add(item)
@@ -33,13 +36,15 @@ def broadcast_announcement(
         "announcement.broadcast",
         {"announcement_id": item.id, "title": item.title, "body": item.body, "broadcast_at": isoformat_z(now)},
         topic=TOPIC,
-        actor=actor,
+        actor=caller,
     )
     return item
 
 
-def mark_read(session: Session, announcement_id: int, member_id: int, *, now: datetime | None = None) -> bool:
-    """Record that a member read an announcement; True the first time, False on repeats."""
+def mark_read(session: Session, caller: Caller, announcement_id: int, *, now: datetime | None = None) -> bool:
+    """Record that the calling member read an announcement; True the first time, False on repeats."""
+    member_id = require_login(caller)
+    get_announcement(session, announcement_id)
     if session.scalar(
         select(AnnouncementRead.id).where(
             AnnouncementRead.announcement_id == announcement_id, AnnouncementRead.member_id == member_id

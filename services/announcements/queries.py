@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from events import Caller
 from services.announcements.models import Announcement, AnnouncementRead, BroadcastReach
 from services.errors import NotFound
+from services.identity import require_admin
 from services.webhooks import delivered_count
 
 
@@ -52,8 +54,9 @@ def latest_reach(session: Session, subject: str, subject_id: int) -> BroadcastRe
     )
 
 
-def announcement_reach(session: Session, announcement_id: int) -> dict[str, Any]:
-    """Proof of reach of an announcement: live pushes, webhooks, inboxes and read marks."""
+def announcement_reach(session: Session, caller: Caller, announcement_id: int) -> dict[str, Any]:
+    """Proof of reach of an announcement: live pushes, webhooks, inboxes and read marks (admins)."""
+    require_admin(caller)
     get_announcement(session, announcement_id)
     reads = session.scalar(
         select(func.count(AnnouncementRead.id)).where(AnnouncementRead.announcement_id == announcement_id)
@@ -65,6 +68,7 @@ def announcement_reach(session: Session, announcement_id: int) -> dict[str, Any]
     }
 
 
-def call_opening_reach(session: Session, call_id: int) -> dict[str, Any]:
-    """Proof of reach of a call's (latest) opening broadcast."""
+def call_opening_reach(session: Session, caller: Caller, call_id: int) -> dict[str, Any]:
+    """Proof of reach of a call's (latest) opening broadcast (admins)."""
+    require_admin(caller)
     return {"call_id": call_id, **_reach(session, latest_reach(session, "call", call_id))}

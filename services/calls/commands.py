@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from events import Actor, isoformat_z, publish, utcnow
+from events import Caller, isoformat_z, publish, utcnow
+from services.calls.access import require_broadcaster, require_call_writer
 from services.calls.events import TOPIC
 from services.calls.models import (
     ANNOUNCED,
@@ -25,10 +26,9 @@ from services.calls.models import (
     FundingCall,
 )
 from services.claims import claim
-from services.clock import local_iso
+from services.clock import SCHEDULER, local_iso
 from services.errors import Conflict, InvalidInput
 
-SCHEDULER = Actor(None, "Scheduler")
 CURRENCY = "EUR"
 MAX_REMINDER_DAYS = 365
 EDITABLE = (
@@ -147,7 +147,7 @@ def cancel_reminders(session: Session, call_id: int, *, now: datetime) -> int:
 def create_call(
     session: Session,
     *,
-    actor: Actor | None,
+    caller: Caller,
     programme: str,
     round: int,  # noqa: A002  (the programme's own word)
     title: dict[str, str],
@@ -161,6 +161,7 @@ def create_call(
     now: datetime | None = None,
 ) -> FundingCall:
     """Prepare a call as a draft (nothing is published until it is announced)."""
+    require_call_writer(caller)
     now = now or utcnow()
     if round < 1:
         raise InvalidInput("round", "a round is a positive number")
@@ -177,7 +178,7 @@ def create_call(
         application_url=application_url,
         status=DRAFT,
         reminder_days=_check_reminder_days(list(DEFAULT_REMINDER_DAYS if reminder_days is None else reminder_days)),
-        author_id=actor.id if actor else None,
+        author_id=caller.id,
         created_at=now,
         updated_at=now,
     )
@@ -187,9 +188,10 @@ def create_call(
 
 
 def update_call(
-    session: Session, call: FundingCall, *, actor: Actor | None, changes: dict[str, Any], now: datetime | None = None
+    session: Session, call: FundingCall, *, caller: Caller, changes: dict[str, Any], now: datetime | None = None
 ) -> FundingCall:
     """Edit a call that is not closed; an announced or open call's deadline moves only with a reason."""
+    require_call_writer(caller)
     now = now or utcnow()
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -221,10 +223,9 @@ def update_call(
     return call
 
 
-def announce_call(
-    session: Session, call: FundingCall, *, actor: Actor | None, now: datetime | None = None
-) -> FundingCall:
+def announce_call(session: Session, call: FundingCall, *, caller: Caller, now: datetime | None = None) -> FundingCall:
     """Make a draft public: `call.announced`; the scheduler opens it at `opens_at`."""
+    require_call_writer(caller)
     now = now or utcnow()
     if call.status != DRAFT:
         raise Conflict(
@@ -241,7 +242,7 @@ def announce_call(
     call.updated_at = now
     session.flush()
     plan_reminders(session, call, now=now)
-    publish(session, "call.announced", _announced_data(call), topic=TOPIC, actor=actor)
+    publish(session, "call.announced", _announced_data(call), topic=TOPIC, actor=caller)
     return call
 
 
@@ -249,12 +250,13 @@ def change_deadline(
     session: Session,
     call: FundingCall,
     *,
-    actor: Actor | None,
+    caller: Caller,
     deadline: datetime,
     reason: str,
     now: datetime | None = None,
 ) -> FundingCall:
     """Move the deadline with a reason: `call.deadline_changed`; pending reminders are re-planned."""
+    require_call_writer(caller)
     now = now or utcnow()
     _check_writable(call)
     reason = " ".join(reason.split())
@@ -275,7 +277,7 @@ def change_deadline(
             previous_deadline=previous,
             deadline=deadline,
             reason=reason,
-            actor_id=actor.id if actor else None,
+            actor_id=caller.id,
             changed_at=now,
         )
     )
@@ -288,15 +290,14 @@ def change_deadline(
         "call.deadline_changed",
         {**_ref(call), "previous_deadline": isoformat_z(previous) if previous else None, "reason": reason},
         topic=TOPIC,
-        actor=actor,
+        actor=caller,
     )
     return call
 
 
-def open_call_now(
-    session: Session, call: FundingCall, *, actor: Actor | None, now: datetime | None = None
-) -> FundingCall:
+def open_call_now(session: Session, call: FundingCall, *, caller: Caller, now: datetime | None = None) -> FundingCall:
     """Admin broadcast: open a draft or announced call at once; `call.opened` with `broadcast: true`."""
+    require_broadcaster(caller)
     now = now or utcnow()
     _check_writable(call)
     if call.status == OPEN:
@@ -313,14 +314,13 @@ def open_call_now(
     if was_draft:
         call.announced_at = now
         plan_reminders(session, call, now=now)
-    _publish_opened(session, call, actor=actor, broadcast=True)
+    _publish_opened(session, call, actor=caller, broadcast=True)
     return call
 
 
-def archive_call(
-    session: Session, call: FundingCall, *, actor: Actor | None, now: datetime | None = None
-) -> FundingCall:
+def archive_call(session: Session, call: FundingCall, *, caller: Caller, now: datetime | None = None) -> FundingCall:
     """Record a past call whose dates are not known (or long gone) as closed: `call.closed`."""
+    require_call_writer(caller)
     now = now or utcnow()
     if call.status != DRAFT:
         raise Conflict(
@@ -332,11 +332,11 @@ def archive_call(
     call.closed_at = now
     call.updated_at = now
     session.flush()
-    publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=actor)
+    publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=caller)
     return call
 
 
-def _publish_opened(session: Session, call: FundingCall, *, actor: Actor | None, broadcast: bool) -> None:
+def _publish_opened(session: Session, call: FundingCall, *, actor: Caller | None, broadcast: bool) -> None:
     assert call.opened_at is not None
     publish(
         session,

@@ -7,20 +7,23 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from events import Caller
+from services.calls.access import require_call_writer, writes_calls
 from services.calls.models import ANNOUNCED, DRAFT, OPEN, CallReminder, DeadlineChange, FundingCall
 from services.errors import NotFound
 
 
 def list_calls(
     session: Session,
+    caller: Caller,
     *,
     limit: int,
     offset: int,
     status: str | None = None,
     round: int | None = None,  # noqa: A002
-    include_drafts: bool = False,
 ) -> tuple[list[FundingCall], int]:
-    """A page of calls, newest round first, and the total count; drafts only when asked."""
+    """A page of calls, newest round first, and the total count; drafts only for those who write calls."""
+    include_drafts = writes_calls(caller)
     query = select(FundingCall)
     if status:
         query = query.where(FundingCall.status == status)
@@ -39,16 +42,18 @@ def list_calls(
     return list(rows), total
 
 
-def get_call(session: Session, call_id: int, *, include_drafts: bool) -> FundingCall:
-    """One call; a draft only for those who may see drafts."""
+def get_call(session: Session, caller: Caller, call_id: int) -> FundingCall:
+    """One call; a draft only for those who write calls."""
     call = session.get(FundingCall, call_id)
-    if call is None or (call.status == DRAFT and not include_drafts):
+    if call is None or (call.status == DRAFT and not writes_calls(caller)):
         raise NotFound(f"no funding call {call_id}")
     return call
 
 
-def reminders_of(session: Session, call_id: int) -> list[CallReminder]:
-    """Every reminder ever planned for a call, by due time."""
+def reminders_of(session: Session, caller: Caller, call_id: int) -> list[CallReminder]:
+    """Every reminder ever planned for a call, by due time (for those who write calls)."""
+    require_call_writer(caller)
+    get_call(session, caller, call_id)
     return list(
         session.scalars(
             select(CallReminder).where(CallReminder.call_id == call_id).order_by(CallReminder.due_at, CallReminder.id)

@@ -1,8 +1,10 @@
 """Forum: threads and posts in spaces, mentions, reactions, edit history, flags, moderation."""
 
-from services.forum import events  # noqa: F401  (registers event types and the thread topic rule)
+from services.forum import access, events  # noqa: F401  (registers event types and topic rules)
 from services.forum.commands import (
     MAX_BODY_CHARS,
+    MAX_MENTIONS,
+    MAX_TITLE_CHARS,
     add_reaction,
     create_post,
     create_thread,
@@ -12,11 +14,16 @@ from services.forum.commands import (
     set_locked,
     set_pinned,
 )
+from services.forum.events import LANGUAGES, REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
 from services.forum.queries import PostView, get_post, get_thread, list_posts, list_threads, post_revisions
 
 __all__ = [
+    "LANGUAGES",
     "MAX_BODY_CHARS",
+    "MAX_MENTIONS",
+    "MAX_TITLE_CHARS",
+    "REACTIONS",
     "Flag",
     "Post",
     "PostRevision",

@@ -12,23 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from events import Actor, Principal, isoformat_z, publish, utcnow
+from events import Caller, isoformat_z, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.forum.access import moderates, require_moderator
 from services.forum.events import LANGUAGES, REACTIONS, space_topic, thread_topic
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.html import excerpt, plain_text, sanitise_html
-from services.identity import Member
-from services.spaces import Space, member_can_read, require_moderator, require_read, require_write
-from services.spaces.access import MODERATING_ROLES
+from services.identity import Member, require_login
+from services.spaces import Space, member_can_read, require_read, require_write
 
 MAX_BODY_CHARS = 20_000
 MAX_TITLE_CHARS = 200
 MAX_MENTIONS = 20
 EXCERPT_CHARS = 200
-
-
-def _principal(actor: Actor, role: str | None) -> Principal:
-    return Principal(actor.id, role)
 
 
 def _clean_body(body: str) -> str:
@@ -69,7 +65,7 @@ def _space_of(session: Session, thread: Thread) -> Space:
 
 
 def _publish_in_thread(
-    session: Session, event_type: str, data: dict[str, Any], *, actor: Actor, space: Space, thread: Thread
+    session: Session, event_type: str, data: dict[str, Any], *, actor: Caller, space: Space, thread: Thread
 ) -> None:
     """Publish a forum event on its space's topic and its thread's topic."""
     publish(
@@ -101,8 +97,7 @@ def _thread(session: Session, thread_id: int) -> Thread:
 def create_thread(
     session: Session,
     *,
-    actor: Actor,
-    role: str | None,
+    caller: Caller,
     space: Space,
     title: str,
     body: str,
@@ -110,7 +105,8 @@ def create_thread(
     mentions: list[int],
 ) -> tuple[Thread, Post]:
     """Open a thread in `space` with its first post; publishes `thread.created`."""
-    require_write(session, _principal(actor, role), space)
+    require_login(caller)
+    require_write(session, caller, space)
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE_CHARS:
         raise InvalidInput("title", f"between 1 and {MAX_TITLE_CHARS} characters")
@@ -118,14 +114,14 @@ def create_thread(
     clean = _clean_body(body)
     mentioned = _check_mentions(session, space, mentions)
     now = utcnow()
-    thread = Thread(space_id=space.id, title=title, author_id=actor.id, post_count=1, created_at=now, last_post_at=now)
+    thread = Thread(space_id=space.id, title=title, author_id=caller.id, post_count=1, created_at=now, last_post_at=now)
     session.add(thread)
     session.flush()
-    post = Post(thread_id=thread.id, author_id=actor.id, language=language, body=clean, created_at=now)
+    post = Post(thread_id=thread.id, author_id=caller.id, language=language, body=clean, created_at=now)
     session.add(post)
     session.flush()
     session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
-    assert actor.id is not None
+    assert caller.id is not None
     _publish_in_thread(
         session,
         "thread.created",
@@ -134,13 +130,13 @@ def create_thread(
             "thread_id": thread.id,
             "title": title,
             "post_id": post.id,
-            "author_id": actor.id,
+            "author_id": caller.id,
             "language": language,
             "body": clean,
             "mentions": mentioned,
             "created_at": isoformat_z(now),
         },
-        actor=actor,
+        actor=caller,
         space=space,
         thread=thread,
     )
@@ -150,8 +146,7 @@ def create_thread(
 def create_post(
     session: Session,
     *,
-    actor: Actor,
-    role: str | None,
+    caller: Caller,
     thread: Thread,
     body: str,
     language: str,
@@ -159,9 +154,10 @@ def create_post(
     mentions: list[int],
 ) -> Post:
     """Reply in `thread` (to the thread, or to the post `parent_id`); publishes `post.created`."""
+    require_login(caller)
     space = _space_of(session, thread)
-    require_write(session, _principal(actor, role), space)
-    if thread.locked and role not in MODERATING_ROLES:
+    require_write(session, caller, space)
+    if thread.locked and not moderates(caller):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
     _check_language(language)
     reply_to_author: int | None = thread.author_id
@@ -176,14 +172,14 @@ def create_post(
     mentioned = _check_mentions(session, space, mentions)
     now = utcnow()
     post = Post(
-        thread_id=thread.id, parent_id=parent_id, author_id=actor.id, language=language, body=clean, created_at=now
+        thread_id=thread.id, parent_id=parent_id, author_id=caller.id, language=language, body=clean, created_at=now
     )
     session.add(post)
     thread.post_count += 1
     thread.last_post_at = now
     session.flush()
     session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
-    assert actor.id is not None
+    assert caller.id is not None
     _publish_in_thread(
         session,
         "post.created",
@@ -193,29 +189,28 @@ def create_post(
             "post_id": post.id,
             "parent_id": parent_id,
             "reply_to_author_id": reply_to_author,
-            "author_id": actor.id,
+            "author_id": caller.id,
             "language": language,
             "body": clean,
             "mentions": mentioned,
             "created_at": isoformat_z(now),
         },
-        actor=actor,
+        actor=caller,
         space=space,
         thread=thread,
     )
     return post
 
 
-def edit_post(
-    session: Session, *, actor: Actor, role: str | None, post_id: int, body: str, language: str | None = None
-) -> Post:
+def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, language: str | None = None) -> Post:
     """The author rewrites a post; the earlier text is kept as a revision."""
+    require_login(caller)
     post, thread, space = _visible_post_in_space(session, post_id)
-    require_read(session, _principal(actor, role), space)
-    if post.author_id != actor.id:
+    require_read(session, caller, space)
+    if post.author_id != caller.id:
         raise PermissionDenied("only the author may edit a post")
-    require_write(session, _principal(actor, role), space)
-    if thread.locked and role not in MODERATING_ROLES:
+    require_write(session, caller, space)
+    if thread.locked and not moderates(caller):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
     language = language or post.language
     _check_language(language)
@@ -245,26 +240,27 @@ def edit_post(
             "revisions": revisions,
             "edited_at": isoformat_z(now),
         },
-        actor=actor,
+        actor=caller,
         space=space,
         thread=thread,
     )
     return post
 
 
-def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: int, kind: str) -> Reaction:
+def add_reaction(session: Session, *, caller: Caller, post_id: int, kind: str) -> Reaction:
     """React to a post (one reaction of each kind per member; a second one is a conflict)."""
+    require_login(caller)
     post, thread, space = _visible_post_in_space(session, post_id)
-    require_write(session, _principal(actor, role), space)
+    require_write(session, caller, space)
     if kind not in REACTIONS:
         raise InvalidInput("kind", f"must be one of {', '.join(REACTIONS)}")
-    assert actor.id is not None
+    assert caller.id is not None
     existing = session.scalar(
-        select(Reaction.id).where(Reaction.post_id == post.id, Reaction.member_id == actor.id, Reaction.kind == kind)
+        select(Reaction.id).where(Reaction.post_id == post.id, Reaction.member_id == caller.id, Reaction.kind == kind)
     )
     if existing is not None:
         raise Conflict(f"you already reacted with {kind}", code="already_reacted", details={"kind": ["already given"]})
-    reaction = Reaction(post_id=post.id, member_id=actor.id, kind=kind, created_at=utcnow())
+    reaction = Reaction(post_id=post.id, member_id=caller.id, kind=kind, created_at=utcnow())
     session.add(reaction)
     try:
         with session.begin_nested():
@@ -279,28 +275,29 @@ def add_reaction(session: Session, *, actor: Actor, role: str | None, post_id: i
             "space": space.slug,
             "thread_id": thread.id,
             "post_id": post.id,
-            "member_id": actor.id,
+            "member_id": caller.id,
             "kind": kind,
             "count": count,
         },
-        actor=actor,
+        actor=caller,
         space=space,
         thread=thread,
     )
     return reaction
 
 
-def flag_post(session: Session, *, actor: Actor, role: str | None, post_id: int, reason: str) -> Flag:
+def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) -> Flag:
     """Report a post to the moderators (`flag.raised` on `moderation`); once per member."""
+    require_login(caller)
     post, thread, space = _visible_post_in_space(session, post_id)
-    require_read(session, _principal(actor, role), space)
+    require_read(session, caller, space)
     reason = " ".join(reason.split())
     if not reason or len(reason) > 500:
         raise InvalidInput("reason", "between 1 and 500 characters")
-    assert actor.id is not None
-    if session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.member_id == actor.id)) is not None:
+    assert caller.id is not None
+    if session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.member_id == caller.id)) is not None:
         raise Conflict(f"you already flagged post {post.id}", code="already_flagged")
-    flag = Flag(post_id=post.id, member_id=actor.id, reason=reason, created_at=utcnow())
+    flag = Flag(post_id=post.id, member_id=caller.id, reason=reason, created_at=utcnow())
     session.add(flag)
     session.flush()
     flags = session.scalar(select(func.count()).where(Flag.post_id == post.id)) or 0
@@ -317,25 +314,26 @@ def flag_post(session: Session, *, actor: Actor, role: str | None, post_id: int,
             "flags": flags,
         },
         topic="moderation",
-        actor=actor,
+        actor=caller,
     )
     return flag
 
 
-def hide_post(session: Session, *, actor: Actor, role: str | None, post_id: int, reason: str | None) -> Post:
+def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | None) -> Post:
     """A moderator hides a post: it disappears from reads, and `post.hidden` tells clients."""
+    require_login(caller)
     post = session.get(Post, post_id)
     if post is None:
         raise NotFound(f"no post {post_id}")
     thread = _thread(session, post.thread_id)
     space = _space_of(session, thread)
-    require_moderator(session, _principal(actor, role), space)
+    require_moderator(session, caller, space)
     if reason is not None and len(reason) > 500:
         raise InvalidInput("reason", "at most 500 characters")
     if post.hidden_at is not None:
         raise Conflict(f"post {post.id} is already hidden", code="already_hidden")
     now = utcnow()
-    post.hidden_at, post.hidden_by, post.hidden_reason = now, actor.id, reason
+    post.hidden_at, post.hidden_by, post.hidden_reason = now, caller.id, reason
     thread.post_count -= 1
     publish(
         session,
@@ -349,36 +347,35 @@ def hide_post(session: Session, *, actor: Actor, role: str | None, post_id: int,
         },
         topic=space_topic(space.slug),
         extra_topics=(thread_topic(thread.id), "moderation"),
-        actor=actor,
+        actor=caller,
     )
     return post
 
 
-def _set_thread_flag(
-    session: Session, *, actor: Actor, role: str | None, thread_id: int, flag: str, value: bool
-) -> Thread:
+def _set_thread_flag(session: Session, *, caller: Caller, thread_id: int, flag: str, value: bool) -> Thread:
+    require_login(caller)
     # Locking and pinning are the same moderation step on a different flag (no event when unchanged).
     thread = _thread(session, thread_id)
     space = _space_of(session, thread)
-    require_moderator(session, _principal(actor, role), space)
+    require_moderator(session, caller, space)
     if getattr(thread, flag) != value:
         setattr(thread, flag, value)
         _publish_in_thread(
             session,
             f"thread.{flag}",
             {"space": space.slug, "thread_id": thread.id, flag: value},
-            actor=actor,
+            actor=caller,
             space=space,
             thread=thread,
         )
     return thread
 
 
-def set_locked(session: Session, *, actor: Actor, role: str | None, thread_id: int, locked: bool) -> Thread:
+def set_locked(session: Session, *, caller: Caller, thread_id: int, locked: bool) -> Thread:
     """A moderator locks or unlocks a thread (no event when nothing changes)."""
-    return _set_thread_flag(session, actor=actor, role=role, thread_id=thread_id, flag="locked", value=locked)
+    return _set_thread_flag(session, caller=caller, thread_id=thread_id, flag="locked", value=locked)
 
 
-def set_pinned(session: Session, *, actor: Actor, role: str | None, thread_id: int, pinned: bool) -> Thread:
+def set_pinned(session: Session, *, caller: Caller, thread_id: int, pinned: bool) -> Thread:
     """A moderator pins or unpins a thread (pinned threads list first)."""
-    return _set_thread_flag(session, actor=actor, role=role, thread_id=thread_id, flag="pinned", value=pinned)
+    return _set_thread_flag(session, caller=caller, thread_id=thread_id, flag="pinned", value=pinned)

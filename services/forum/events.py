@@ -9,12 +9,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from events.registry import registry
-from events.topics import Principal, numeric_id, policy
+from events.topics import Caller, numeric_id, policy
 from services.database import reading
 from services.fields import UtcTimestamp
 from services.forum.models import Thread
-from services.spaces import read_refusal
-from services.spaces.models import Space
+from services.spaces import Space, read_refusal
 
 LANGUAGES = ("de", "en")
 REACTIONS = ("like", "thanks", "agree", "idea")
@@ -124,13 +123,13 @@ for _name, _schema, _description in (
     registry.event_type(_name, _schema, _description)
 
 
-def _thread_topic_refusal(principal: Principal, arg: str) -> str | None:
+def _thread_topic_refusal(caller: Caller, arg: str) -> str | None:
     with reading() as session:
         thread = session.get(Thread, int(arg))
         space = session.get(Space, thread.space_id) if thread is not None else None
         if space is None:
             return "unknown topic"
-        return read_refusal(session, principal, space)
+        return read_refusal(session, caller, space)
 
 
 policy.family("thread", numeric_id(_thread_topic_refusal))

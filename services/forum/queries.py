@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from events import Principal
+from events import Caller
 from services.errors import NotFound, PermissionDenied
+from services.forum.access import moderates
 from services.forum.models import Post, PostMention, PostRevision, Reaction, Thread
 from services.identity import Member
 from services.spaces import Space, require_read
-from services.spaces.access import MODERATING_ROLES
 
 
 @dataclass
@@ -32,14 +32,14 @@ class PostView:
     edited_at: datetime | None
 
 
-def get_thread(session: Session, principal: Principal, thread_id: int) -> tuple[Thread, Space]:
-    """A thread and its space, if `principal` may read the space."""
+def get_thread(session: Session, caller: Caller, thread_id: int) -> tuple[Thread, Space]:
+    """A thread and its space, if `caller` may read the space."""
     thread = session.get(Thread, thread_id)
     if thread is None:
         raise NotFound(f"no thread {thread_id}")
     space = session.get(Space, thread.space_id)
     assert space is not None
-    require_read(session, principal, space)
+    require_read(session, caller, space)
     return thread, space
 
 
@@ -101,21 +101,21 @@ def list_posts(session: Session, thread: Thread, *, after: int, limit: int) -> t
     return _views(session, posts), (posts[-1].id if more else None)
 
 
-def get_post(session: Session, principal: Principal, post_id: int) -> PostView:
-    """One visible post, if `principal` may read its space."""
+def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
+    """One visible post, if `caller` may read its space."""
     post = session.get(Post, post_id)
     if post is None or post.hidden_at is not None:
         raise NotFound(f"no post {post_id}")
-    get_thread(session, principal, post.thread_id)
+    get_thread(session, caller, post.thread_id)
     return _views(session, [post])[0]
 
 
-def post_revisions(session: Session, principal: Principal, post_id: int) -> list[PostRevision]:
+def post_revisions(session: Session, caller: Caller, post_id: int) -> list[PostRevision]:
     """The earlier versions of a post, oldest first (for its author and the moderators)."""
     post = session.get(Post, post_id)
     if post is None or post.hidden_at is not None:
         raise NotFound(f"no post {post_id}")
-    get_thread(session, principal, post.thread_id)
-    if post.author_id != principal.member_id and principal.role not in MODERATING_ROLES:
+    get_thread(session, caller, post.thread_id)
+    if post.author_id != caller.id and not moderates(caller):
         raise PermissionDenied("only the author and the moderators see a post's history")
     return list(session.scalars(select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id)))

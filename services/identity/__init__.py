@@ -1,7 +1,50 @@
-"""Identity: members with roles, argon2 passwords, revocable opaque bearer tokens."""
+"""Identity: members with roles, argon2 passwords, revocable opaque bearer tokens.
 
-from services.identity import topics  # noqa: F401  (registers the topic rules)
-from services.identity.commands import authenticate, create_member, issue_token, list_tokens, revoke_token
+The public API other services and the web layer use: the names below, and `roles`.
+"""
+
+from services.identity import events, topics  # noqa: F401  (registers event types and topic rules)
+from services.identity.access import require_admin, require_login
+from services.identity.commands import (
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    caller_for_token_id,
+    caller_of,
+    create_member,
+    get_member,
+    hash_token,
+    issue_token,
+    list_tokens,
+    normalise_email,
+    revoke_token,
+    update_account,
+)
+from services.identity.events import user_topic
 from services.identity.models import AccessToken, Member
+from services.identity.roles import ADMIN, EDITOR, MEMBER, MODERATOR, PARTNER, ROLES
 
-__all__ = ["AccessToken", "Member", "authenticate", "create_member", "issue_token", "list_tokens", "revoke_token"]
+__all__ = [
+    "ADMIN",
+    "EDITOR",
+    "MEMBER",
+    "MIN_PASSWORD_LENGTH",
+    "MODERATOR",
+    "PARTNER",
+    "ROLES",
+    "AccessToken",
+    "Member",
+    "authenticate",
+    "caller_for_token_id",
+    "caller_of",
+    "create_member",
+    "get_member",
+    "hash_token",
+    "issue_token",
+    "list_tokens",
+    "normalise_email",
+    "require_admin",
+    "require_login",
+    "revoke_token",
+    "update_account",
+    "user_topic",
+]

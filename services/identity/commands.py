@@ -9,11 +9,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from events import utcnow
-from events.topics import ROLES
+from events import Caller, publish, utcnow
 from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from services.identity.access import require_admin, require_login
+from services.identity.events import user_topic
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import hash_password, verify_password
+from services.identity.roles import ROLES
 
 LANGUAGES = ("de", "en")
 TOKEN_PREFIX = "scd_"
@@ -74,7 +76,7 @@ def issue_token(
     if not verify_password(member.password_hash if member else None, password) or member is None:
         raise AuthenticationFailed("email or password is wrong", code="invalid_credentials")
     if not member.active:
-        raise AuthenticationFailed("this account is disabled", code="account_disabled")
+        raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     record = AccessToken(
@@ -85,32 +87,104 @@ def issue_token(
     return token, record
 
 
-def authenticate(session: Session, token: str) -> tuple[Member, AccessToken]:
-    """The member a bearer token belongs to; says why when the token is not good."""
+def authenticate(session: Session, token: str) -> Caller:
+    """The caller a bearer token belongs to; says why when the token is not good."""
     record = session.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
     if record is None:
         raise AuthenticationFailed("the token is not known", code="invalid_token")
+    return _caller_of(record)
+
+
+def caller_for_token_id(session: Session, token_id: int) -> Caller:
+    """The caller behind an already accepted token, as they stand now (for long-lived connections)."""
+    record = session.get(AccessToken, token_id)
+    if record is None:
+        raise AuthenticationFailed("the token is not known", code="invalid_token")
+    session.refresh(record)  # a connection asks again after a change: never an older copy
+    session.refresh(record.member)
+    return _caller_of(record)
+
+
+def caller_of(member: Member) -> Caller:
+    """`member` as a caller without a token (seeding, the CLI, tests)."""
+    return Caller(member.id, member.name, member.role)
+
+
+def _caller_of(record: AccessToken) -> Caller:
     if record.revoked_at is not None:
         raise AuthenticationFailed("the token was revoked", code="token_revoked")
     if record.expires_at <= utcnow():
         raise AuthenticationFailed("the token has expired", code="token_expired")
-    if not record.member.active:
-        raise AuthenticationFailed("this account is disabled", code="account_disabled")
-    return record.member, record
+    member = record.member
+    if not member.active:
+        raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
+    return Caller(member.id, member.name, member.role, record.id)
 
 
-def revoke_token(session: Session, *, member_id: int, token_id: int) -> AccessToken:
-    """Revoke one of the member's own tokens (revoking twice is harmless)."""
+def revoke_token(session: Session, caller: Caller, token_id: int) -> AccessToken:
+    """Revoke one of the caller's own tokens (revoking twice is harmless); its connections end."""
+    member_id = require_login(caller)
     record = session.get(AccessToken, token_id)
     if record is None or record.member_id != member_id:
         raise NotFound(f"no token {token_id} of yours")
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+        publish(
+            session,
+            "token.revoked",
+            {"member_id": member_id, "token_id": record.id},
+            topic=user_topic(member_id),
+            actor=caller,
+        )
     return record
 
 
-def list_tokens(session: Session, member_id: int) -> list[AccessToken]:
-    """The member's tokens that are neither revoked nor expired."""
+def get_member(session: Session, member_id: int) -> Member:
+    """The member with id `member_id`."""
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"no member {member_id}")
+    return member
+
+
+def update_account(
+    session: Session, caller: Caller, member_id: int, *, role: str | None = None, active: bool | None = None
+) -> Member:
+    """An admin changes a member's role or deactivates / reactivates the account.
+
+    Each change is an access-change event: open connections of the member follow it at once.
+    """
+    admin_id = require_admin(caller)
+    member = get_member(session, member_id)
+    if member.id == admin_id and (role not in (None, member.role) or active is False):
+        raise Conflict("admins cannot demote or deactivate themselves; ask another admin")
+    if role is not None and role != member.role:
+        if role not in ROLES:
+            raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
+        previous, member.role = member.role, role
+        publish(
+            session,
+            "member.role_changed",
+            {"member_id": member.id, "role": role, "previous_role": previous},
+            topic=user_topic(member.id),
+            actor=caller,
+        )
+    if active is not None and active != member.active:
+        member.active = active
+        publish(
+            session,
+            "member.reactivated" if active else "member.deactivated",
+            {"member_id": member.id},
+            topic=user_topic(member.id),
+            actor=caller,
+        )
+    session.flush()
+    return member
+
+
+def list_tokens(session: Session, caller: Caller) -> list[AccessToken]:
+    """The caller's tokens that are neither revoked nor expired."""
+    member_id = require_login(caller)
     return list(
         session.scalars(
             select(AccessToken)

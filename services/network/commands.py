@@ -9,10 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from events import Actor, isoformat_z, publish, utcnow
+from events import Caller, isoformat_z, publish, utcnow
 from services.errors import Conflict, Gone, InvalidInput, NotFound
-from services.identity import Member, create_member
-from services.identity.commands import hash_token, normalise_email
+from services.identity import Member, create_member, hash_token, normalise_email, require_admin, require_login
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
 from services.spaces import join_network_spaces
 
@@ -21,8 +20,9 @@ DEFAULT_INVITATION_TTL = timedelta(days=14)
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def add_country(session: Session, *, code: str, name: dict[str, str]) -> PartnerCountry:
-    """Add a partner country."""
+def add_country(session: Session, caller: Caller, *, code: str, name: dict[str, str]) -> PartnerCountry:
+    """Add a partner country (admins)."""
+    require_admin(caller)
     code = code.strip().upper()
     if not COUNTRY.match(code):
         raise InvalidInput("code", "an ISO 3166 alpha-2 code like PL")
@@ -43,8 +43,11 @@ def _country(session: Session, code: str | None) -> str | None:
     return code
 
 
-def add_organisation(session: Session, *, name: str, country: str, website: str | None = None) -> PartnerOrganisation:
-    """Add an organisation in a partner country."""
+def add_organisation(
+    session: Session, caller: Caller, *, name: str, country: str, website: str | None = None
+) -> PartnerOrganisation:
+    """Add an organisation in a partner country (admins)."""
+    require_admin(caller)
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("name", "must not be blank")
@@ -59,13 +62,14 @@ def add_organisation(session: Session, *, name: str, country: str, website: str 
 def create_invitation(
     session: Session,
     *,
-    actor: Actor,
+    caller: Caller,
     email: str,
     country: str | None = None,
     organisation_id: int | None = None,
     ttl: timedelta = DEFAULT_INVITATION_TTL,
 ) -> tuple[str, Invitation]:
-    """Invite a partner contact; returns the token (shown once, to be sent to them) and the record."""
+    """Invite a partner contact (admins); returns the token (shown once, to be sent to them) and the record."""
+    require_admin(caller)
     email = normalise_email(email)
     if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
         raise Conflict(f"{email} already has an account", details={"email": ["already registered"]})
@@ -84,13 +88,13 @@ def create_invitation(
         token_hash=hash_token(token),
         country_code=code,
         organisation_id=organisation_id,
-        invited_by=actor.id,
+        invited_by=caller.id,
         created_at=now,
         expires_at=now + ttl,
     )
     session.add(invitation)
     session.flush()
-    if actor.id is not None:
+    if caller.id is not None:
         publish(
             session,
             "invitation.created",
@@ -101,8 +105,8 @@ def create_invitation(
                 "organisation_id": organisation_id,
                 "expires_at": isoformat_z(invitation.expires_at),
             },
-            topic=f"user.{actor.id}",
-            actor=actor,
+            topic=f"user.{caller.id}",
+            actor=caller,
         )
     return token, invitation
 
@@ -139,14 +143,14 @@ def accept_invitation(session: Session, *, token: str, name: str, password: str,
         )
     )
     spaces = join_network_spaces(session, member.id)
-    actor = Actor(member.id, member.name)
+    joined = Caller(member.id, member.name, member.role)
     if invitation.invited_by is not None:
         publish(
             session,
             "invitation.accepted",
             {"invitation_id": invitation.id, "member_id": member.id, "name": member.name},
             topic=f"user.{invitation.invited_by}",
-            actor=actor,
+            actor=joined,
         )
     organisation = session.get(PartnerOrganisation, invitation.organisation_id) if invitation.organisation_id else None
     publish(
@@ -162,28 +166,32 @@ def accept_invitation(session: Session, *, token: str, name: str, password: str,
         },
         topic="moderation",
         extra_topics=[f"space.{s.slug}" for s in spaces],
-        actor=actor,
+        actor=joined,
     )
     return member
 
 
-def list_invitations(session: Session) -> list[Invitation]:
-    """Every invitation, newest first."""
+def list_invitations(session: Session, caller: Caller) -> list[Invitation]:
+    """Every invitation, newest first (admins)."""
+    require_admin(caller)
     return list(session.scalars(select(Invitation).order_by(Invitation.id.desc())))
 
 
-def list_countries(session: Session) -> list[PartnerCountry]:
-    """The partner countries by code."""
+def list_countries(session: Session, caller: Caller) -> list[PartnerCountry]:
+    """The partner countries by code (members and partners)."""
+    require_login(caller)
     return list(session.scalars(select(PartnerCountry).order_by(PartnerCountry.code)))
 
 
-def list_organisations(session: Session) -> list[PartnerOrganisation]:
-    """The partner organisations by name."""
+def list_organisations(session: Session, caller: Caller) -> list[PartnerOrganisation]:
+    """The partner organisations by name (members and partners)."""
+    require_login(caller)
     return list(session.scalars(select(PartnerOrganisation).order_by(PartnerOrganisation.name)))
 
 
-def list_contacts(session: Session, organisation_id: int) -> list[tuple[PartnerContact, Member]]:
-    """The contacts of an organisation."""
+def list_contacts(session: Session, caller: Caller, organisation_id: int) -> list[tuple[PartnerContact, Member]]:
+    """The contacts of an organisation (members and partners)."""
+    require_login(caller)
     if session.get(PartnerOrganisation, organisation_id) is None:
         raise NotFound(f"no organisation {organisation_id}")
     rows = session.execute(

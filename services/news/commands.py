@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from events import Actor, isoformat_z, publish, utcnow
+from events import Caller, isoformat_z, publish, utcnow
 from services.claims import claim
+from services.clock import SCHEDULER
 from services.errors import Conflict, InvalidInput
 from services.html import excerpt, sanitise_html
+from services.news.access import require_news_writer
 from services.news.events import TOPIC
 from services.news.models import DEFAULT_SPACE, DRAFT, PUBLISHED, RETRACTED, SCHEDULED, NewsItem
 from services.projects import project_exists, project_topic
@@ -19,7 +21,6 @@ from services.search import index_of, normalise_tags
 
 _SPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 EDITABLE = ("title", "body", "tags", "space", "project_id", "publish_at")
-SCHEDULER = Actor(None, "Scheduler")
 
 
 def _topics(*project_ids: int | None) -> list[str]:
@@ -60,7 +61,7 @@ def _public_data(item: NewsItem) -> dict[str, Any]:
 def create_news(
     session: Session,
     *,
-    actor: Actor,
+    caller: Caller,
     title: dict[str, str],
     body: dict[str, str],
     tags: list[str],
@@ -71,6 +72,7 @@ def create_news(
     now: datetime | None = None,
 ) -> NewsItem:
     """Create a news item as a draft, scheduled for `publish_at`, or published at once."""
+    require_news_writer(caller)
     now = now or utcnow()
     if publish_now and publish_at is not None:
         raise InvalidInput("publish_at", "give either publish: true or a publish_at, not both")
@@ -84,19 +86,20 @@ def create_news(
         project_id=_check_project(session, project_id),
         status=SCHEDULED if publish_at is not None else DRAFT,
         publish_at=publish_at,
-        author_id=actor.id,
+        author_id=caller.id,
         created_at=now,
     )
     item.tag_index = index_of(item.tags)
     session.add(item)
     session.flush()
     if publish_now:
-        publish_news(session, item, actor=actor, now=now)
+        publish_news(session, item, caller=caller, now=now)
     return item
 
 
-def publish_news(session: Session, item: NewsItem, *, actor: Actor, now: datetime | None = None) -> NewsItem:
+def publish_news(session: Session, item: NewsItem, *, caller: Caller, now: datetime | None = None) -> NewsItem:
     """Make a draft or scheduled item public now and announce it on `news` (and its project)."""
+    require_news_writer(caller)
     if item.status == RETRACTED:
         raise Conflict(
             f"news item {item.id} was retracted and cannot be published again", details={"status": [RETRACTED]}
@@ -110,15 +113,16 @@ def publish_news(session: Session, item: NewsItem, *, actor: Actor, now: datetim
     item.publish_at = None
     session.flush()
     publish(
-        session, "news.published", _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=actor
+        session, "news.published", _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=caller
     )
     return item
 
 
 def update_news(
-    session: Session, item: NewsItem, *, actor: Actor, changes: dict[str, Any], now: datetime | None = None
+    session: Session, item: NewsItem, *, caller: Caller, changes: dict[str, Any], now: datetime | None = None
 ) -> NewsItem:
     """Edit an item; a published item's change is announced as `news.updated` naming the fields."""
+    require_news_writer(caller)
     now = now or utcnow()
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -158,15 +162,16 @@ def update_news(
             {**_public_data(item), "changed": changed, "updated_at": isoformat_z(now)},
             topic=TOPIC,
             extra_topics=_topics(old_project, item.project_id),
-            actor=actor,
+            actor=caller,
         )
     return item
 
 
 def retract_news(
-    session: Session, item: NewsItem, *, actor: Actor, reason: str | None = None, now: datetime | None = None
+    session: Session, item: NewsItem, *, caller: Caller, reason: str | None = None, now: datetime | None = None
 ) -> NewsItem:
     """Withdraw a published item; `news.retracted` tells clients to hide it."""
+    require_news_writer(caller)
     if item.status != PUBLISHED:
         raise Conflict(
             f"news item {item.id} is {item.status}, only a published item can be retracted",
@@ -187,7 +192,7 @@ def retract_news(
         },
         topic=TOPIC,
         extra_topics=_topics(item.project_id),
-        actor=actor,
+        actor=caller,
     )
     return item
 

@@ -7,13 +7,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.errors import NotFound
+from events import Caller
+from services.errors import NotFound, PermissionDenied
+from services.news.access import writes_news
 from services.news.models import PUBLISHED, SCHEDULED, NewsItem
 from services.search import has_tag
 
 
 def published_news(
     session: Session,
+    caller: Caller,
     *,
     limit: int,
     offset: int,
@@ -24,6 +27,8 @@ def published_news(
     status: str | None = None,
 ) -> tuple[list[NewsItem], int]:
     """A page of items (published, unless `status` asks for another), newest first, and the total count."""
+    if status not in (None, PUBLISHED) and not writes_news(caller):
+        raise PermissionDenied("only editors and admins see unpublished news")
     query = select(NewsItem).where(NewsItem.status == (status or PUBLISHED))
     if tag:
         query = query.where(has_tag(NewsItem.tag_index, tag))
@@ -39,10 +44,10 @@ def published_news(
     return list(items), total
 
 
-def get_news(session: Session, news_id: int, *, include_drafts: bool) -> NewsItem:
-    """One item; drafts, scheduled and retracted items only for those who may see them."""
+def get_news(session: Session, caller: Caller, news_id: int) -> NewsItem:
+    """One item; drafts, scheduled and retracted items only for those who write news."""
     item = session.get(NewsItem, news_id)
-    if item is None or (item.status != PUBLISHED and not include_drafts):
+    if item is None or (item.status != PUBLISHED and not writes_news(caller)):
         raise NotFound(f"no news item {news_id}")
     return item
 

@@ -9,11 +9,6 @@ from events.registry import registry
 KINDS = ("mention", "reply", "new_thread", "thread_post", "space_post", "project_activity", "call_reminder")
 
 
-def user_topic(member_id: int) -> str:
-    """The private topic of a member."""
-    return f"user.{member_id}"
-
-
 class NotificationCreatedData(Schema):
     """`notification.created`: a new inbox entry for the member of the topic."""
 

@@ -5,39 +5,39 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Principal, utcnow
+from events import Caller, utcnow
 from services.errors import AuthenticationFailed, InvalidInput, NotFound
 from services.forum import get_thread
 from services.notifications.models import FOLLOW_KINDS, Follow
 from services.spaces import get_space, require_read
 
 
-def _check_target(session: Session, principal: Principal, kind: str, key: str) -> str:
+def _check_target(session: Session, caller: Caller, kind: str, key: str) -> str:
     if kind not in FOLLOW_KINDS:
         raise InvalidInput("kind", f"must be one of {', '.join(FOLLOW_KINDS)}")
     if kind == "space":
-        require_read(session, principal, get_space(session, key))
+        require_read(session, caller, get_space(session, key))
         return key
     if not key.isdigit() or int(key) <= 0 or len(key) > 18:
         raise InvalidInput("id", f"a {kind} is followed by its numeric id")
     if kind == "thread":
-        get_thread(session, principal, int(key))
+        get_thread(session, caller, int(key))
     # Calls and projects are public and belong to other services: an id that never appears
     # in their events simply never notifies.
     return str(int(key))
 
 
-def follow(session: Session, principal: Principal, kind: str, key: str) -> tuple[Follow, bool]:
+def follow(session: Session, caller: Caller, kind: str, key: str) -> tuple[Follow, bool]:
     """Follow something (idempotent); returns the follow and whether it is new."""
-    if principal.member_id is None:
+    if caller.id is None:
         raise AuthenticationFailed("log in to follow", code="login_required")
-    key = _check_target(session, principal, kind, key)
+    key = _check_target(session, caller, kind, key)
     existing = session.scalar(
-        select(Follow).where(Follow.member_id == principal.member_id, Follow.kind == kind, Follow.key == key)
+        select(Follow).where(Follow.member_id == caller.id, Follow.kind == kind, Follow.key == key)
     )
     if existing is not None:
         return existing, False
-    record = Follow(member_id=principal.member_id, kind=kind, key=key, created_at=utcnow())
+    record = Follow(member_id=caller.id, kind=kind, key=key, created_at=utcnow())
     session.add(record)
     session.flush()
     return record, True

@@ -21,7 +21,7 @@ EXCERPT_CHARS = 160
 
 
 def _who(event: Event) -> str:
-    return event.actor.name if event.actor else "Someone"
+    return (event.actor.name if event.actor else None) or "Someone"
 
 
 @registry.handler("thread.created")

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from events import Event, publish, utcnow
 from services.errors import NotFound
-from services.identity import Member
-from services.notifications.events import user_topic
+from services.identity import Member, user_topic
 from services.notifications.models import Notification
 from services.spaces import Space, member_can_read
 

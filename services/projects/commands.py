@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Actor, publish, utcnow
+from events import Caller, publish, utcnow
 from services.errors import Conflict, InvalidInput
+from services.projects.access import require_project_editor
 from services.projects.events import TOPIC, project_topic
 from services.projects.models import FEDERAL_STATES, KINDS, Project
 from services.search import index_of, normalise_tags, search_text
@@ -51,7 +52,7 @@ def _data(project: Project) -> dict[str, Any]:
 def create_project(
     session: Session,
     *,
-    actor: Actor | None,
+    caller: Caller,
     name: str,
     kind: str,
     round: int,  # noqa: A002  (the programme's own word)
@@ -61,6 +62,7 @@ def create_project(
     website: str | None = None,
 ) -> Project:
     """Add a project; `project.created` on `projects` and `project.<id>`."""
+    require_project_editor(caller)
     values = {"kind": kind, "round": round, "federal_states": federal_states}
     _check(values)
     name = " ".join(name.split())
@@ -82,13 +84,14 @@ def create_project(
     session.add(project)
     session.flush()
     publish(
-        session, "project.created", _data(project), topic=TOPIC, extra_topics=[project_topic(project.id)], actor=actor
+        session, "project.created", _data(project), topic=TOPIC, extra_topics=[project_topic(project.id)], actor=caller
     )
     return project
 
 
-def update_project(session: Session, project: Project, *, actor: Actor | None, changes: dict[str, Any]) -> Project:
+def update_project(session: Session, project: Project, *, caller: Caller, changes: dict[str, Any]) -> Project:
     """Change a project's entry; `project.updated` names the changed fields (nothing if none changed)."""
+    require_project_editor(caller)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "this field cannot be changed")
@@ -119,6 +122,6 @@ def update_project(session: Session, project: Project, *, actor: Actor | None, c
         {**_data(project), "changed": changed},
         topic=TOPIC,
         extra_topics=[project_topic(project.id)],
-        actor=actor,
+        actor=caller,
     )
     return project

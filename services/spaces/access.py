@@ -15,11 +15,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events.topics import Principal
+from events.topics import Caller
 from services.errors import AuthenticationFailed, NotFound, PermissionDenied
+from services.identity import ADMIN, PARTNER
 from services.spaces.models import INVITED, MEMBERS, PUBLIC, Space, SpaceMembership
-
-MODERATING_ROLES = ("moderator", "admin")
 
 
 def is_member_of(session: Session, space: Space, member_id: int | None) -> bool:
@@ -34,15 +33,15 @@ def is_member_of(session: Session, space: Space, member_id: int | None) -> bool:
     return found is not None
 
 
-def read_refusal(session: Session, principal: Principal, space: Space) -> str | None:
-    """None if `principal` may read `space`, else why not."""
-    if space.visibility == PUBLIC or principal.role == "admin":
+def read_refusal(session: Session, caller: Caller, space: Space) -> str | None:
+    """None if `caller` may read `space`, else why not."""
+    if space.visibility == PUBLIC or caller.role == ADMIN:
         return None
-    if principal.anonymous:
+    if caller.anonymous:
         return "login required"
-    if is_member_of(session, space, principal.member_id):
+    if is_member_of(session, space, caller.id):
         return None
-    if space.visibility == MEMBERS and principal.role != "partner":
+    if space.visibility == MEMBERS and caller.role != PARTNER:
         return None
     if space.visibility == MEMBERS:
         return "this space is for members of the national platform"
@@ -50,29 +49,29 @@ def read_refusal(session: Session, principal: Principal, space: Space) -> str | 
     return "this space is for its invited members only"
 
 
-def write_refusal(session: Session, principal: Principal, space: Space) -> str | None:
-    """None if `principal` may post in `space`, else why not."""
-    reason = read_refusal(session, principal, space)
+def write_refusal(session: Session, caller: Caller, space: Space) -> str | None:
+    """None if `caller` may post in `space`, else why not."""
+    reason = read_refusal(session, caller, space)
     if reason is not None:
         return reason
-    if principal.anonymous:
+    if caller.anonymous:
         return "login required"
-    if principal.role == "partner" and not is_member_of(session, space, principal.member_id):
+    if caller.role == PARTNER and not is_member_of(session, space, caller.id):
         return "partners write only in spaces they were invited to"
     return None
 
 
-def can_read(session: Session, principal: Principal, space: Space) -> bool:
-    """True if `principal` may read `space`."""
-    return read_refusal(session, principal, space) is None
+def can_read(session: Session, caller: Caller, space: Space) -> bool:
+    """True if `caller` may read `space`."""
+    return read_refusal(session, caller, space) is None
 
 
-def require_read(session: Session, principal: Principal, space: Space) -> None:
-    """Raise unless `principal` may read `space` (401 anonymous, 404 invited, 403 otherwise)."""
-    reason = read_refusal(session, principal, space)
+def require_read(session: Session, caller: Caller, space: Space) -> None:
+    """Raise unless `caller` may read `space` (401 anonymous, 404 invited, 403 otherwise)."""
+    reason = read_refusal(session, caller, space)
     if reason is None:
         return
-    if principal.anonymous:
+    if caller.anonymous:
         raise AuthenticationFailed(f"space {space.slug}: {reason}", code="login_required")
     if space.visibility == INVITED:
         # Like a private repository: who is not invited is not told the space exists.
@@ -80,23 +79,16 @@ def require_read(session: Session, principal: Principal, space: Space) -> None:
     raise PermissionDenied(f"space {space.slug}: {reason}")
 
 
-def require_write(session: Session, principal: Principal, space: Space) -> None:
-    """Raise unless `principal` may post in `space`."""
-    require_read(session, principal, space)
-    reason = write_refusal(session, principal, space)
+def require_write(session: Session, caller: Caller, space: Space) -> None:
+    """Raise unless `caller` may post in `space`."""
+    require_read(session, caller, space)
+    reason = write_refusal(session, caller, space)
     if reason is not None:
-        if principal.anonymous:
+        if caller.anonymous:
             raise AuthenticationFailed(f"space {space.slug}: {reason}", code="login_required")
         raise PermissionDenied(f"space {space.slug}: {reason}")
 
 
-def require_moderator(session: Session, principal: Principal, space: Space) -> None:
-    """Raise unless `principal` moderates and may read `space`."""
-    require_read(session, principal, space)
-    if principal.role not in MODERATING_ROLES:
-        raise PermissionDenied("moderators and admins only")
-
-
 def member_can_read(session: Session, member_id: int, role: str, space: Space) -> bool:
     """`can_read` for a member known by id and role (notification recipients)."""
-    return can_read(session, Principal(member_id, role), space)
+    return can_read(session, Caller(id=member_id, role=role), space)

@@ -1,4 +1,4 @@
-"""Spaces commands: create spaces, add and remove memberships."""
+"""Spaces commands: create spaces, change them, add and remove memberships (admins)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,23 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import utcnow
+from events import Caller, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
+from services.identity import get_member, require_admin, user_topic
+from services.spaces.events import space_topic
 from services.spaces.models import KINDS, NETWORK, VISIBILITIES, Space, SpaceMembership
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+def _check_visibility(visibility: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise InvalidInput("visibility", f"must be one of {', '.join(VISIBILITIES)}")
+
+
 def create_space(
     session: Session,
+    caller: Caller,
     *,
     slug: str,
     name: dict[str, str],
@@ -23,13 +31,13 @@ def create_space(
     kind: str,
     visibility: str,
 ) -> Space:
-    """Create a space; the slug names its topic `space.<slug>` and must be unused."""
+    """Create a space (admins); the slug names its topic `space.<slug>` and must be unused."""
+    require_admin(caller)
     if not SLUG.match(slug) or len(slug) > 60:
         raise InvalidInput("slug", "lower-case letters, digits and single dashes, at most 60 characters")
     if kind not in KINDS:
         raise InvalidInput("kind", f"must be one of {', '.join(KINDS)}")
-    if visibility not in VISIBILITIES:
-        raise InvalidInput("visibility", f"must be one of {', '.join(VISIBILITIES)}")
+    _check_visibility(visibility)
     if session.scalar(select(Space.id).where(Space.slug == slug)) is not None:
         raise Conflict(f"a space {slug} exists", details={"slug": ["already taken"]})
     space = Space(
@@ -40,8 +48,36 @@ def create_space(
     return space
 
 
-def add_membership(session: Session, space: Space, member_id: int) -> bool:
-    """Make `member_id` a member of `space`; False if they already were."""
+def update_space(
+    session: Session,
+    caller: Caller,
+    space: Space,
+    *,
+    name: dict[str, str] | None = None,
+    description: dict[str, str] | None = None,
+    visibility: str | None = None,
+) -> Space:
+    """Change a space (admins); a visibility change re-checks every open subscription to it."""
+    require_admin(caller)
+    if name is not None:
+        space.name = name
+    if description is not None:
+        space.description = description
+    if visibility is not None and visibility != space.visibility:
+        _check_visibility(visibility)
+        previous, space.visibility = space.visibility, visibility
+        publish(
+            session,
+            "space.visibility_changed",
+            {"space_id": space.id, "space": space.slug, "visibility": visibility, "previous_visibility": previous},
+            topic=space_topic(space.slug),
+            actor=caller,
+        )
+    session.flush()
+    return space
+
+
+def _add(session: Session, space: Space, member_id: int) -> bool:
     if session.get(SpaceMembership, (space.id, member_id)) is not None:
         return False
     session.add(SpaceMembership(space_id=space.id, member_id=member_id, created_at=utcnow()))
@@ -49,17 +85,33 @@ def add_membership(session: Session, space: Space, member_id: int) -> bool:
     return True
 
 
-def remove_membership(session: Session, space: Space, member_id: int) -> None:
-    """End a membership."""
+def add_membership(session: Session, caller: Caller, space: Space, member_id: int) -> bool:
+    """Make `member_id` a member of `space` (admins); False if they already were."""
+    require_admin(caller)
+    get_member(session, member_id)
+    return _add(session, space, member_id)
+
+
+def remove_membership(session: Session, caller: Caller, space: Space, member_id: int) -> None:
+    """End a membership (admins); the member's open subscriptions to the space end with it."""
+    require_admin(caller)
     membership = session.get(SpaceMembership, (space.id, member_id))
     if membership is None:
         raise NotFound(f"member {member_id} is not a member of {space.slug}")
     session.delete(membership)
+    publish(
+        session,
+        "space.member_removed",
+        {"space_id": space.id, "space": space.slug, "member_id": member_id},
+        topic=space_topic(space.slug),
+        extra_topics=(user_topic(member_id),),
+        actor=caller,
+    )
 
 
 def join_network_spaces(session: Session, member_id: int) -> list[Space]:
-    """Give `member_id` membership of every space of the international network."""
+    """Give `member_id` membership of every space of the international network (an accepted invitation)."""
     spaces = list(session.scalars(select(Space).where(Space.kind == NETWORK).order_by(Space.id)))
     for space in spaces:
-        add_membership(session, space, member_id)
+        _add(session, space, member_id)
     return spaces

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events.topics import Principal
+from events.topics import Caller
 from services.errors import NotFound
-from services.spaces.access import can_read
+from services.identity import Member
+from services.spaces.access import can_read, require_read
 from services.spaces.models import Space, SpaceMembership
 
 
@@ -27,9 +28,9 @@ def get_space_by_id(session: Session, space_id: int) -> Space:
     return space
 
 
-def visible_spaces(session: Session, principal: Principal) -> list[Space]:
-    """Every space `principal` may read, by id."""
-    return [s for s in session.scalars(select(Space).order_by(Space.id)) if can_read(session, principal, s)]
+def visible_spaces(session: Session, caller: Caller) -> list[Space]:
+    """Every space `caller` may read, by id."""
+    return [s for s in session.scalars(select(Space).order_by(Space.id)) if can_read(session, caller, s)]
 
 
 def space_member_ids(session: Session, space: Space) -> list[int]:
@@ -41,3 +42,10 @@ def space_member_ids(session: Session, space: Space) -> list[int]:
             .order_by(SpaceMembership.member_id)
         )
     )
+
+
+def space_members(session: Session, caller: Caller, space: Space) -> list[Member]:
+    """The explicit members of `space`, by id, for those who may read it."""
+    require_read(session, caller, space)
+    ids = space_member_ids(session, space)
+    return list(session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from events.topics import Principal, policy
+from events.topics import Caller, policy
 from services.database import reading
 from services.spaces.access import read_refusal
 from services.spaces.models import Space
 
 
-def space_topic_refusal(principal: Principal, slug: str) -> str | None:
-    """None if `principal` may follow `space.<slug>`; unknown and hidden spaces look alike."""
+def space_topic_refusal(caller: Caller, slug: str) -> str | None:
+    """None if `caller` may follow `space.<slug>`; unknown and hidden spaces look alike."""
     with reading() as session:
         space = session.scalar(select(Space).where(Space.slug == slug))
         if space is None:
             return "unknown topic"
-        return read_refusal(session, principal, space)
+        return read_refusal(session, caller, space)
 
 
 policy.family("space", space_topic_refusal)

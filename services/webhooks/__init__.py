@@ -3,7 +3,15 @@
 from services.webhooks import handlers  # noqa: F401  (queues deliveries for every committed event)
 from services.webhooks.commands import create_subscription, deactivate_subscription, retry_delivery
 from services.webhooks.delivery import DeliveryPolicy, deliver_due, sign
-from services.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from services.webhooks.models import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from services.webhooks.queries import (
     backlog,
     delivered_count,
@@ -14,6 +22,10 @@ from services.webhooks.queries import (
 )
 
 __all__ = [
+    "CANCELLED",
+    "DELIVERED",
+    "FAILED",
+    "PENDING",
     "DeliveryPolicy",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from events import Principal, policy, utcnow
+from events import Caller, policy, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
+from services.identity import require_admin
 from services.webhooks.models import CANCELLED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
 MIN_SECRET_LENGTH = 16
@@ -40,14 +41,15 @@ def public_host(hostname: str) -> bool:
 def create_subscription(
     session: Session,
     *,
-    owner: Principal,
+    owner: Caller,
     url: str,
     topics: list[str],
     secret: str | None,
     description: str | None,
     allow_private: bool,
 ) -> WebhookSubscription:
-    """Register an endpoint for `topics` (each one the owner may follow); a secret is made if none is given."""
+    """Register an endpoint for `topics` (admins; topics the owner may follow); a secret is made if none is given."""
+    require_admin(owner)
     granted, denied = policy.authorize(owner, topics)
     if denied:
         refused = ", ".join(f"{d['topic']} ({d['reason']})" for d in denied)
@@ -60,7 +62,7 @@ def create_subscription(
         secret=secret or secrets.token_urlsafe(32),
         description=description,
         active=True,
-        owner_id=owner.member_id,
+        owner_id=owner.id,
         created_at=utcnow(),
     )
     session.add(subscription)
@@ -69,8 +71,9 @@ def create_subscription(
     return subscription
 
 
-def deactivate_subscription(session: Session, subscription: WebhookSubscription) -> None:
-    """Stop deliveries to `subscription`; what is still queued is cancelled."""
+def deactivate_subscription(session: Session, caller: Caller, subscription: WebhookSubscription) -> None:
+    """Stop deliveries to `subscription` (admins); what is still queued is cancelled."""
+    require_admin(caller)
     subscription.active = False
     session.info.pop("webhooks.active", None)
     session.execute(
@@ -80,8 +83,11 @@ def deactivate_subscription(session: Session, subscription: WebhookSubscription)
     )
 
 
-def retry_delivery(session: Session, subscription: WebhookSubscription, delivery_id: int) -> WebhookDelivery:
-    """Queue a failed delivery again (after the partner fixed its endpoint)."""
+def retry_delivery(
+    session: Session, caller: Caller, subscription: WebhookSubscription, delivery_id: int
+) -> WebhookDelivery:
+    """Queue a failed delivery again (admins; after the partner fixed its endpoint)."""
+    require_admin(caller)
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
         raise NotFound(f"no delivery {delivery_id} of webhook {subscription.id}")

@@ -5,17 +5,21 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from events import Caller
 from services.errors import NotFound
+from services.identity import require_admin
 from services.webhooks.models import DELIVERED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
-def list_subscriptions(session: Session) -> list[WebhookSubscription]:
-    """Every subscription, newest first."""
+def list_subscriptions(session: Session, caller: Caller) -> list[WebhookSubscription]:
+    """Every subscription, newest first (admins)."""
+    require_admin(caller)
     return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id.desc())))
 
 
-def get_subscription(session: Session, subscription_id: int) -> WebhookSubscription:
-    """One subscription or NotFound."""
+def get_subscription(session: Session, caller: Caller, subscription_id: int) -> WebhookSubscription:
+    """One subscription or NotFound (admins)."""
+    require_admin(caller)
     subscription = session.get(WebhookSubscription, subscription_id)
     if subscription is None:
         raise NotFound(f"no webhook {subscription_id}")

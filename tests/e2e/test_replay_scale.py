@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from events import Actor, Database, publish
+from events import Caller, Database, publish
 from tests.conftest import start_server
 from tests.support.live_client import Recorder
 from tests.support.server import EDITOR
@@ -33,7 +33,7 @@ def append_history(database_url: str, count: int, batch: int = 5000) -> None:
         for start in range(0, count, batch):
             with db.write() as session:
                 for _ in range(min(batch, count - start)):
-                    publish(session, "news.published", data, topic="news", actor=Actor(None, "Archiv"))
+                    publish(session, "news.published", data, topic="news", actor=Caller(None, "Archiv"))
     finally:
         db.dispose()
 

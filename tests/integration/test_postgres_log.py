@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from events import Actor, Database, Event, check_cursor, on_commit, publish, read_page, registry
+from events import Caller, Database, Event, check_cursor, on_commit, publish, read_page, registry
 from events import outbox as outbox_module
 from events.models import EventRecord
 from events.outbox import remove_commit_listener
 
-ACTOR = Actor(None, "Test")
+ACTOR = Caller(None, "Test")
 
 
 def news(title: str) -> dict[str, Any]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import Actor, Database, read_page
+from events import Database, read_page
 from services.calls import FundingCall, announce_call, create_call
+from tests.support.callers import staff
 
-EDITOR = Actor(None, "Redaktion")
-ADMIN = Actor(None, "Geschäftsstelle")
 T0 = datetime(2021, 1, 4, 9, 0)  # naive UTC, as stored
 
 
@@ -27,7 +26,7 @@ def make_call(
         opens_at = now + opens_in
         call = create_call(
             session,
-            actor=EDITOR,
+            caller=staff(session),
             programme="Modellprojekte Smart Cities",
             round=extra.pop("round", 3),
             title=extra.pop("title", {"de": "Aufruf", "en": "Call"}),
@@ -37,7 +36,7 @@ def make_call(
             **extra,
         )
         if announce:
-            announce_call(session, call, actor=EDITOR, now=now)
+            announce_call(session, call, caller=staff(session), now=now)
         return call.id
 
 

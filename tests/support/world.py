@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from events import Actor, Principal
-from services.identity import Member, create_member
+from events import Caller
+from services.identity import Member, caller_of, create_member
 from services.spaces import Space, add_membership, create_space
 
 PASSWORD = "a-long-enough-password"
@@ -20,19 +20,13 @@ class World:
     members: dict[str, Member]
     spaces: dict[str, Space]
 
-    def actor(self, who: str) -> Actor:
-        """The member `who` as an actor."""
-        member = self.members[who]
-        return Actor(member.id, member.name)
-
-    def principal(self, who: str) -> Principal:
-        """The member `who` as a principal."""
-        member = self.members[who]
-        return Principal(member.id, member.role)
+    def caller(self, who: str) -> Caller:
+        """The member `who` as a caller."""
+        return caller_of(self.members[who])
 
     def as_(self, who: str) -> dict[str, object]:
-        """`actor` and `role` keyword arguments of the forum commands."""
-        return {"actor": self.actor(who), "role": self.members[who].role}
+        """The `caller` keyword argument of the forum commands."""
+        return {"caller": self.caller(who)}
 
 
 def build_world(session: Session) -> World:
@@ -49,14 +43,21 @@ def build_world(session: Session) -> World:
         members[who] = create_member(
             session, email=f"{who}@example.org", name=who.title(), password=PASSWORD, role=role
         )
+    admin = caller_of(members["admin"])
     spaces = {
-        "public": create_space(session, slug="offen", name={"de": "Offen"}, kind="platform", visibility="public"),
-        "members": create_space(
-            session, slug="intern", name={"de": "Intern"}, kind="working_group", visibility="members"
+        "public": create_space(
+            session, admin, slug="offen", name={"de": "Offen"}, kind="platform", visibility="public"
         ),
-        "network": create_space(session, slug="netz", name={"en": "Network"}, kind="network", visibility="invited"),
-        "closed": create_space(session, slug="ag-zu", name={"de": "AG"}, kind="working_group", visibility="invited"),
+        "members": create_space(
+            session, admin, slug="intern", name={"de": "Intern"}, kind="working_group", visibility="members"
+        ),
+        "network": create_space(
+            session, admin, slug="netz", name={"en": "Network"}, kind="network", visibility="invited"
+        ),
+        "closed": create_space(
+            session, admin, slug="ag-zu", name={"de": "AG"}, kind="working_group", visibility="invited"
+        ),
     }
     for who in ("member", "other", "partner", "moderator"):
-        add_membership(session, spaces["network"], members[who].id)
+        add_membership(session, admin, spaces["network"], members[who].id)
     return World(members, spaces)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Actor, Database, Event, on_commit, registry
+from events import Database, Event, on_commit, registry
 from events.outbox import remove_commit_listener
-from services import forum, network, notifications
+from services import forum, identity, network, notifications, spaces
 from services.announcements import broadcast_announcement
 from services.calls import (
     FundingCall,
@@ -27,16 +27,15 @@ from services.calls import (
 from services.identity import Member
 from services.news import create_news, retract_news, update_news
 from services.projects import create_project, update_project
+from tests.support.callers import staff
 from tests.support.programme import T0
-from tests.support.world import build_world
-
-EDITOR = Actor(None, "Redaktion")
+from tests.support.world import PASSWORD, build_world
 
 
 def produce_news_published(session: Session) -> None:
     create_news(
         session,
-        actor=EDITOR,
+        caller=staff(session),
         title={"de": "Titel", "en": "Title"},
         body={"de": "<b>x</b>"},
         tags=["a"],
@@ -45,19 +44,21 @@ def produce_news_published(session: Session) -> None:
 
 
 def produce_news_updated(session: Session) -> None:
-    item = create_news(session, actor=EDITOR, title={"de": "Alt"}, body={"de": "x"}, tags=[], publish_now=True)
-    update_news(session, item, actor=EDITOR, changes={"title": {"de": "Neu", "en": "New"}, "tags": ["b"]})
+    item = create_news(session, caller=staff(session), title={"de": "Alt"}, body={"de": "x"}, tags=[], publish_now=True)
+    update_news(session, item, caller=staff(session), changes={"title": {"de": "Neu", "en": "New"}, "tags": ["b"]})
 
 
 def produce_news_retracted(session: Session) -> None:
-    item = create_news(session, actor=EDITOR, title={"de": "Falsch"}, body={"de": "x"}, tags=[], publish_now=True)
-    retract_news(session, item, actor=EDITOR, reason="Fehler im Text")
+    item = create_news(
+        session, caller=staff(session), title={"de": "Falsch"}, body={"de": "x"}, tags=[], publish_now=True
+    )
+    retract_news(session, item, caller=staff(session), reason="Fehler im Text")
 
 
 def _call(session: Session, *, announce: bool = True) -> FundingCall:
     call = create_call(
         session,
-        actor=EDITOR,
+        caller=staff(session),
         programme="Modellprojekte Smart Cities",
         round=3,
         title={"de": "Aufruf 3. Staffel"},
@@ -70,7 +71,7 @@ def _call(session: Session, *, announce: bool = True) -> FundingCall:
         now=T0,
     )
     if announce:
-        announce_call(session, call, actor=EDITOR, now=T0)
+        announce_call(session, call, caller=staff(session), now=T0)
     return call
 
 
@@ -81,17 +82,17 @@ def produce_call_announced(session: Session) -> None:
 def produce_call_opened(session: Session) -> None:
     call = _call(session)
     open_due_call(session, call.id, now=T0 + timedelta(days=1))
-    open_call_now(session, _call(session, announce=False), actor=EDITOR, now=T0)
+    open_call_now(session, _call(session, announce=False), caller=staff(session, "admin"), now=T0)
 
 
 def produce_call_deadline_changed(session: Session) -> None:
     call = _call(session)
-    change_deadline(session, call, actor=EDITOR, deadline=T0 + timedelta(days=40), reason="Verlängert", now=T0)
+    change_deadline(session, call, caller=staff(session), deadline=T0 + timedelta(days=40), reason="Verlängert", now=T0)
 
 
 def produce_call_reminder(session: Session) -> None:
     call = _call(session)
-    first = reminders_of(session, call.id)[0]
+    first = reminders_of(session, staff(session), call.id)[0]
     handle_due_reminder(session, first.id, now=first.due_at, window=timedelta(hours=12))
 
 
@@ -104,7 +105,7 @@ def produce_call_closed(session: Session) -> None:
 def produce_project_created(session: Session) -> None:
     create_project(
         session,
-        actor=EDITOR,
+        caller=staff(session),
         name="Kassel",
         kind="municipality",
         round=2,
@@ -117,18 +118,22 @@ def produce_project_created(session: Session) -> None:
 def produce_project_updated(session: Session) -> None:
     project = create_project(
         session,
-        actor=EDITOR,
+        caller=staff(session),
         name="Jena",
         kind="municipality",
         round=2,
         federal_states=["Thüringen"],
         description={"de": "x"},
     )
-    update_project(session, project, actor=EDITOR, changes={"topics": ["daten"], "description": {"de": "y", "en": "y"}})
+    update_project(
+        session, project, caller=staff(session), changes={"topics": ["daten"], "description": {"de": "y", "en": "y"}}
+    )
 
 
 def produce_announcement_broadcast(session: Session) -> None:
-    broadcast_announcement(session, actor=EDITOR, title={"de": "Hinweis", "en": "Notice"}, body={"de": "<p>Text</p>"})
+    broadcast_announcement(
+        session, caller=staff(session, "admin"), title={"de": "Hinweis", "en": "Notice"}, body={"de": "<p>Text</p>"}
+    )
 
 
 def _thread(session: Session) -> tuple[object, forum.Thread, forum.Post]:
@@ -201,8 +206,8 @@ def produce_notification_read(session: Session) -> None:
 
 def _invite(session: Session) -> str:
     world = build_world(session)
-    network.add_country(session, code="PL", name={"en": "Poland"})
-    token, _invitation = network.create_invitation(session, actor=world.actor("admin"), email="new@example.pl")
+    network.add_country(session, world.caller("admin"), code="PL", name={"en": "Poland"})
+    token, _invitation = network.create_invitation(session, caller=world.caller("admin"), email="new@example.pl")
     return token
 
 
@@ -216,6 +221,40 @@ def produce_invitation_accepted(session: Session) -> None:
 
 def produce_partner_joined(session: Session) -> None:
     produce_invitation_accepted(session)
+
+
+def produce_space_member_removed(session: Session) -> None:
+    world = build_world(session)
+    spaces.remove_membership(session, world.caller("admin"), world.spaces["network"], world.members["member"].id)
+
+
+def produce_space_visibility_changed(session: Session) -> None:
+    world = build_world(session)
+    spaces.update_space(session, world.caller("admin"), world.spaces["members"], visibility="invited")
+
+
+def produce_member_role_changed(session: Session) -> None:
+    world = build_world(session)
+    identity.update_account(session, world.caller("admin"), world.members["member"].id, role="moderator")
+
+
+def produce_member_deactivated(session: Session) -> None:
+    world = build_world(session)
+    identity.update_account(session, world.caller("admin"), world.members["member"].id, active=False)
+
+
+def produce_member_reactivated(session: Session) -> None:
+    world = build_world(session)
+    identity.update_account(session, world.caller("admin"), world.members["member"].id, active=False)
+    identity.update_account(session, world.caller("admin"), world.members["member"].id, active=True)
+
+
+def produce_token_revoked(session: Session) -> None:
+    world = build_world(session)
+    _token, record = identity.issue_token(
+        session, email="member@example.org", password=PASSWORD, ttl=timedelta(hours=1)
+    )
+    identity.revoke_token(session, world.caller("member"), record.id)
 
 
 # One real producer per event type: adding a type without adding it here fails the suite.
@@ -244,6 +283,12 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "invitation.created": produce_invitation_created,
     "invitation.accepted": produce_invitation_accepted,
     "partner.joined": produce_partner_joined,
+    "space.member_removed": produce_space_member_removed,
+    "space.visibility_changed": produce_space_visibility_changed,
+    "member.role_changed": produce_member_role_changed,
+    "member.deactivated": produce_member_deactivated,
+    "member.reactivated": produce_member_reactivated,
+    "token.revoked": produce_token_revoked,
 }
 
 

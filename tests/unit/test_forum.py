@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from events import Database, Event, on_commit, utcnow
+from events import ANONYMOUS, Database, Event, on_commit, policy, utcnow
 from events.models import EventRecord
 from events.outbox import remove_commit_listener
-from events.topics import ANONYMOUS, policy
 from services import forum, network, notifications
 from services.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, PermissionDenied
 from services.forum import Post, Thread
@@ -154,7 +153,7 @@ def test_reactions_once_per_kind_and_edits_keep_history(database: Database, worl
         lambda s: forum.edit_post(s, **world.as_("member"), post_id=post.id, body="<p>mine now</p>"),
     )
     with database.read() as session:
-        history = forum.post_revisions(session, world.principal("other"), post.id)
+        history = forum.post_revisions(session, world.caller("other"), post.id)
         view = forum.get_post(session, ANONYMOUS, post.id)
     assert [r.body for r in history] == ["<p>Antwort</p>", "<p>v2</p>"]
     assert view.body == "<p>v3</p>" and view.reactions == {"like": 1, "thanks": 1} and view.edited_at
@@ -172,7 +171,7 @@ def test_hidden_posts_disappear_from_reads(database: Database, world: World) -> 
         posts, _next = forum.list_posts(session, thread, after=0, limit=10)
         assert post.id not in [p.id for p in posts]
         with pytest.raises(NotFound):
-            forum.get_post(session, world.principal("moderator"), post.id)
+            forum.get_post(session, world.caller("moderator"), post.id)
     _refused(database, NotFound, lambda s: forum.add_reaction(s, **world.as_("member"), post_id=post.id, kind="like"))
 
 
@@ -181,13 +180,13 @@ def test_notifications_mention_reply_follow_once_each_never_the_actor(database: 
     listener = on_commit(seen.extend)
     try:
         with database.write() as session:
-            notifications.follow(session, world.principal("admin"), "space", "offen")
-            notifications.follow(session, world.principal("partner"), "space", "offen")
+            notifications.follow(session, world.caller("admin"), "space", "offen")
+            notifications.follow(session, world.caller("partner"), "space", "offen")
         thread = _thread(database, world, who="member")  # member follows the thread by posting
         # Other is mentioned AND follows the space AND (later) the thread: still one notification.
         with database.write() as session:
-            notifications.follow(session, world.principal("other"), "space", "offen")
-            notifications.follow(session, world.principal("other"), "thread", str(thread.id))
+            notifications.follow(session, world.caller("other"), "space", "offen")
+            notifications.follow(session, world.caller("other"), "thread", str(thread.id))
         reply = _reply(database, world, thread.id, "editor", mentions=[world.members["other"].id])
     finally:
         remove_commit_listener(listener)
@@ -216,8 +215,8 @@ def test_notifications_mention_reply_follow_once_each_never_the_actor(database: 
 
 def test_no_notification_for_members_who_cannot_read_the_space(database: Database, world: World) -> None:
     with database.write() as session:
-        notifications.follow(session, world.principal("partner"), "space", "netz")
-        notifications.follow(session, world.principal("admin"), "space", "netz")
+        notifications.follow(session, world.caller("partner"), "space", "netz")
+        notifications.follow(session, world.caller("admin"), "space", "netz")
     # the partner loses access: no more notifications although the follow remains
     with database.write() as session:
         from services.spaces import SpaceMembership
@@ -231,16 +230,16 @@ def test_no_notification_for_members_who_cannot_read_the_space(database: Databas
 
 def test_follow_refuses_what_you_cannot_read_and_bad_kinds(database: Database, world: World) -> None:
     with pytest.raises(NotFound), database.write() as session:
-        notifications.follow(session, world.principal("member"), "space", "ag-zu")
+        notifications.follow(session, world.caller("member"), "space", "ag-zu")
     with pytest.raises(PermissionDenied), database.write() as session:
-        notifications.follow(session, world.principal("partner"), "space", "intern")
+        notifications.follow(session, world.caller("partner"), "space", "intern")
     with pytest.raises(InvalidInput), database.write() as session:
-        notifications.follow(session, world.principal("member"), "dog", "1")
+        notifications.follow(session, world.caller("member"), "dog", "1")
     with pytest.raises(InvalidInput), database.write() as session:
-        notifications.follow(session, world.principal("member"), "call", "abc")
+        notifications.follow(session, world.caller("member"), "call", "abc")
     with database.write() as session:
-        _rec, new = notifications.follow(session, world.principal("member"), "call", "3")
-        _rec, again = notifications.follow(session, world.principal("member"), "call", "3")
+        _rec, new = notifications.follow(session, world.caller("member"), "call", "3")
+        _rec, again = notifications.follow(session, world.caller("member"), "call", "3")
     assert new and not again
 
 
@@ -267,12 +266,12 @@ def test_inbox_read_markers(database: Database, world: World) -> None:
 
 def test_invitation_lifecycle_expired_and_reused(database: Database, world: World) -> None:
     with database.write() as session:
-        network.add_country(session, code="PL", name={"en": "Poland"})
-        org = network.add_organisation(session, name="Gdynia City Hall", country="PL")
+        network.add_country(session, world.caller("admin"), code="PL", name={"en": "Poland"})
+        org = network.add_organisation(session, world.caller("admin"), name="Gdynia City Hall", country="PL")
         token, invitation = network.create_invitation(
-            session, actor=world.actor("admin"), email="Kasia@Example.PL", organisation_id=org.id
+            session, caller=world.caller("admin"), email="Kasia@Example.PL", organisation_id=org.id
         )
-        old_token, old = network.create_invitation(session, actor=world.actor("admin"), email="late@example.pl")
+        old_token, old = network.create_invitation(session, caller=world.caller("admin"), email="late@example.pl")
         old.expires_at = utcnow() - timedelta(minutes=1)  # time passes
     with database.read() as session:
         stored = session.get(Invitation, invitation.id)
@@ -281,10 +280,10 @@ def test_invitation_lifecycle_expired_and_reused(database: Database, world: Worl
         member = network.accept_invitation(session, token=token, name="Kasia", password="long enough pw", language="en")
     assert member.role == "partner" and member.country == "PL" and member.email == "kasia@example.pl"
     with database.read() as session:
-        assert policy.refusal(world.principal("partner"), "space.netz") is None
-        from events import Principal
+        assert policy.refusal(world.caller("partner"), "space.netz") is None
+        from events import Caller
 
-        partner = Principal(member.id, "partner")
+        partner = Caller(member.id, member.name, "partner")
         assert policy.refusal(partner, "space.netz") is None  # joined the network's spaces
         assert policy.refusal(partner, "space.intern") is not None  # not member-only national ones
         assert policy.refusal(partner, "space.offen") is None
@@ -297,4 +296,4 @@ def test_invitation_lifecycle_expired_and_reused(database: Database, world: Worl
     assert expired.code == "invitation_expired"
     assert _refused(database, NotFound, lambda s: network.accept_invitation(s, token="inv_nope", **accept))
     with pytest.raises(Conflict), database.write() as session:
-        network.create_invitation(session, actor=world.actor("admin"), email="kasia@example.pl")
+        network.create_invitation(session, caller=world.caller("admin"), email="kasia@example.pl")

@@ -7,9 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from events import Database
-from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
-from services.identity import AccessToken, Member, authenticate, create_member, issue_token, revoke_token
+from events import Caller, Database, read_page
+from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from services.identity import (
+    AccessToken,
+    Member,
+    authenticate,
+    caller_for_token_id,
+    create_member,
+    issue_token,
+    revoke_token,
+    update_account,
+)
 
 DAY = timedelta(days=1)
 
@@ -29,8 +38,8 @@ def test_passwords_are_argon2_and_tokens_stored_only_as_hashes(database: Databas
     assert member.password_hash.startswith("$argon2id$")
     assert token not in stored.token_hash and len(stored.token_hash) == 64
     with database.read() as session:
-        who, _ = authenticate(session, token)
-    assert who.email == "a@example.org"
+        who = authenticate(session, token)
+    assert (who.id, who.name, who.role, who.token_id) == (member.id, "A", "member", stored.id)
 
 
 def test_wrong_password_unknown_email_revoked_and_expired_tokens_fail(database: Database) -> None:
@@ -44,7 +53,7 @@ def test_wrong_password_unknown_email_revoked_and_expired_tokens_fail(database: 
         token, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
         old, _ = issue_token(session, email="a@example.org", password="correct horse", ttl=-DAY)
     with database.write() as session:
-        revoke_token(session, member_id=member_id, token_id=record.id)
+        revoke_token(session, Caller(member_id, "A", "member"), record.id)
     for bad, code in ((token, "token_revoked"), (old, "token_expired"), ("scd_nope", "invalid_token")):
         with pytest.raises(AuthenticationFailed) as info, database.read() as session:
             authenticate(session, bad)
@@ -57,7 +66,7 @@ def test_only_own_tokens_can_be_revoked(database: Database) -> None:
     with database.write() as session:
         _, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
     with pytest.raises(NotFound), database.write() as session:
-        revoke_token(session, member_id=other, token_id=record.id)
+        revoke_token(session, Caller(other, "A", "member"), record.id)
 
 
 def test_member_rules(database: Database) -> None:
@@ -69,3 +78,39 @@ def test_member_rules(database: Database) -> None:
     with pytest.raises(InvalidInput) as short, database.write() as session:
         create_member(session, email="c@example.org", name="C", password="short")
     assert role.value.field == "role" and short.value.field == "password"
+
+
+def test_revoking_a_token_is_an_access_change_event_on_the_members_topic(database: Database) -> None:
+    member_id = make_member(database)
+    with database.write() as session:
+        _, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
+        revoke_token(session, Caller(member_id, "A", "member"), record.id)
+        revoke_token(session, Caller(member_id, "A", "member"), record.id)  # twice: one event
+    with database.read() as session:
+        events = read_page(session, 0, [f"user.{member_id}"], limit=10)
+    assert [(e.type, e.data) for e in events] == [("token.revoked", {"member_id": member_id, "token_id": record.id})]
+
+
+def test_admins_change_roles_and_deactivate_accounts_which_ends_their_tokens(database: Database) -> None:
+    admin_id = make_member(database, "admin@example.org", role="admin")
+    member_id = make_member(database)
+    admin = Caller(admin_id, "A", "admin")
+    with database.write() as session:
+        _, record = issue_token(session, email="a@example.org", password="correct horse", ttl=DAY)
+    with pytest.raises(PermissionDenied), database.write() as session:
+        update_account(session, Caller(member_id, "A", "member"), member_id, role="admin")
+    with pytest.raises(Conflict), database.write() as session:
+        update_account(session, admin, admin_id, active=False)
+    with database.write() as session:
+        update_account(session, admin, member_id, role="partner")
+    with database.read() as session:
+        assert caller_for_token_id(session, record.id).role == "partner"
+    with database.write() as session:
+        update_account(session, admin, member_id, active=False)
+    with pytest.raises(AuthenticationFailed) as info, database.read() as session:
+        caller_for_token_id(session, record.id)
+    assert info.value.code == "account_deactivated"
+    with database.read() as session:
+        events = read_page(session, 0, [f"user.{member_id}"], limit=10)
+    assert [e.type for e in events] == ["member.role_changed", "member.deactivated"]
+    assert events[0].data == {"member_id": member_id, "role": "partner", "previous_role": "member"}

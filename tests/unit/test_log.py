@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from events import Actor, Database, check_cursor, log_state, prune, publish, read_page, utcnow
+from events import Caller, Database, check_cursor, log_state, prune, publish, read_page, utcnow
 from events.models import EventRecord
 
-ACTOR = Actor(1, "Test")
+ACTOR = Caller(1, "Test")
 
 
 def publish_many(db: Database, topics_of: list[tuple[str, tuple[str, ...]]]) -> list[int]:

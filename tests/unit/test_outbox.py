@@ -7,17 +7,16 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from events import Actor, Database, Event, InvalidEventData, UnknownEventType, on_commit, publish, registry
+from events import Database, Event, InvalidEventData, UnknownEventType, on_commit, publish, registry
 from events.models import EventRecord, EventTopic
 from events.outbox import remove_commit_listener
 from services.news import NewsItem, create_news
-
-EDITOR = Actor(None, "Redaktion")
+from tests.support.callers import staff
 
 
 def _news(session, title: str = "Titel") -> NewsItem:  # type: ignore[no-untyped-def]
     return create_news(
-        session, actor=EDITOR, title={"de": title}, body={"de": "<p>Text</p>"}, tags=[], publish_now=True
+        session, caller=staff(session), title={"de": title}, body={"de": "<p>Text</p>"}, tags=[], publish_now=True
     )
 
 

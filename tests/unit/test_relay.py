@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from events import Actor, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
+from events import Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
 from events.outbox import remove_commit_listener
 
-ACTOR = Actor(1, "Test")
+ACTOR = Caller(1, "Test")
 
 
 def publish_one(db: Database, topic: str = "news") -> int:

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events import Database
+from events import ANONYMOUS, Database
 from services.calls import change_deadline, get_call, open_call_now, reminders_of
 from services.news import create_news, get_news
 from services.scheduling import tick
-from tests.support.programme import EDITOR, T0, call_of, events_on, head, make_call
+from tests.support.callers import staff
+from tests.support.programme import T0, call_of, events_on, head, make_call
 
 DAY = timedelta(days=1)
 WINDOW = timedelta(hours=12)
@@ -42,8 +43,8 @@ def test_a_call_lives_through_announce_open_reminders_deadline_change_and_close(
     moved_at = deadline - 10 * DAY
     new_deadline = deadline + 10 * DAY
     with database.write() as session:
-        call = get_call(session, call_id, include_drafts=True)
-        change_deadline(session, call, actor=EDITOR, deadline=new_deadline, reason="Verlängert", now=moved_at)
+        call = get_call(session, staff(session), call_id)
+        change_deadline(session, call, caller=staff(session), deadline=new_deadline, reason="Verlängert", now=moved_at)
     before = story(database)
     tick(database, deadline - 7 * DAY)  # the old 7-day reminder's time: nothing
     tick(database, new_deadline - 14 * DAY)  # the new 14-day reminder
@@ -68,7 +69,7 @@ def test_a_call_lives_through_announce_open_reminders_deadline_change_and_close(
     assert changed["reason"] == "Verlängert" and changed["deadline"] == new_deadline.isoformat() + "Z"
     assert changed["deadline_local"].endswith("+01:00")
     with database.read() as session:
-        planned = sorted(reminders_of(session, call_id), key=lambda r: (r.deadline, -r.days_before))
+        planned = sorted(reminders_of(session, staff(session), call_id), key=lambda r: (r.deadline, -r.days_before))
         outcomes = [(r.days_before, r.deadline, r.outcome) for r in planned]
     assert outcomes == [
         (14, deadline, "sent"),
@@ -112,14 +113,17 @@ def test_a_reminder_missed_by_more_than_its_window_is_recorded_skipped(database:
     assert [o for _, o in in_time.outcomes("call.reminder")] == ["sent"]
     assert story(database) == ["call.announced", "call.opened", "call.reminder:7"]
     with database.read() as session:
-        assert [(r.days_before, r.outcome) for r in reminders_of(session, call_id)] == [(14, "skipped"), (7, "sent")]
+        assert [(r.days_before, r.outcome) for r in reminders_of(session, staff(session), call_id)] == [
+            (14, "skipped"),
+            (7, "sent"),
+        ]
 
 
 def test_admin_opening_before_the_scheduler_means_the_scheduler_does_nothing(database: Database) -> None:
     call_id = make_call(database, now=T0, opens_in=DAY)
     with database.write() as session:
-        call = get_call(session, call_id, include_drafts=True)
-        open_call_now(session, call, actor=EDITOR, now=T0 + timedelta(hours=1))
+        call = get_call(session, staff(session), call_id)
+        open_call_now(session, call, caller=staff(session, "admin"), now=T0 + timedelta(hours=1))
     assert tick(database, T0 + 2 * DAY).handled == []
     opened = [d for t, d in events_on(database, "calls") if t == "call.opened"]
     assert len(opened) == 1 and opened[0]["broadcast"] is True
@@ -129,7 +133,7 @@ def test_scheduled_news_is_published_by_the_tick_once(database: Database) -> Non
     with database.write() as session:
         item = create_news(
             session,
-            actor=EDITOR,
+            caller=staff(session),
             title={"de": "Geplant"},
             body={"de": "x"},
             tags=[],
@@ -143,7 +147,7 @@ def test_scheduled_news_is_published_by_the_tick_once(database: Database) -> Non
     assert tick(database, T0 + timedelta(hours=4)).handled == []
     assert [t for t, _ in events_on(database, "news")] == ["news.published"]
     with database.read() as session:
-        assert get_news(session, news_id, include_drafts=False).published_at == T0 + timedelta(hours=3)
+        assert get_news(session, ANONYMOUS, news_id).published_at == T0 + timedelta(hours=3)
 
 
 @pytest.mark.parametrize("schedulers", [2, 4])

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from events import ANONYMOUS, Actor, Database, Principal
+from events import ANONYMOUS, Database
 from services.announcements import announcement_reach, broadcast_announcement
-from services.errors import InvalidInput
+from services.errors import AuthenticationFailed, InvalidInput
 from services.news import create_news
 from services.webhooks import (
     DeliveryPolicy,
@@ -25,24 +25,31 @@ from services.webhooks import (
     list_deliveries,
 )
 from services.webhooks.delivery import due_deliveries
+from tests.support.callers import staff
 from tests.support.programme import T0
 from tests.support.receiver import receiver
 
-ADMIN = Principal(None, "admin")
-EDITOR = Actor(None, "Redaktion")
 POLICY = DeliveryPolicy(max_attempts=3, first_delay=timedelta(seconds=10), timeout=5, allow_private=True)
 
 
 def subscribe(db: Database, url: str, topics: list[str], secret: str = "a-long-enough-secret") -> int:
     with db.write() as session:
         return create_subscription(
-            session, owner=ADMIN, url=url, topics=topics, secret=secret, description=None, allow_private=True
+            session,
+            owner=staff(session, "admin"),
+            url=url,
+            topics=topics,
+            secret=secret,
+            description=None,
+            allow_private=True,
         ).id
 
 
 def news(db: Database, title: str) -> int:
     with db.write() as session:
-        return create_news(session, actor=EDITOR, title={"de": title}, body={"de": "x"}, tags=[], publish_now=True).id
+        return create_news(
+            session, caller=staff(session), title={"de": title}, body={"de": "x"}, tags=[], publish_now=True
+        ).id
 
 
 def deliveries(db: Database) -> list[WebhookDelivery]:
@@ -55,7 +62,7 @@ def test_committed_events_on_followed_topics_are_queued_and_rolled_back_ones_are
     subscribe(database, "http://127.0.0.1:9/other", ["calls"])
     news(database, "eins")
     with pytest.raises(RuntimeError), database.write() as session:
-        create_news(session, actor=EDITOR, title={"de": "nie"}, body={"de": "x"}, tags=[], publish_now=True)
+        create_news(session, caller=staff(session), title={"de": "nie"}, body={"de": "x"}, tags=[], publish_now=True)
         raise RuntimeError("rolled back")
     queued = deliveries(database)
     assert [(d.subscription_id, d.event_type, d.status) for d in queued] == [(1, "news.published", "pending")]
@@ -135,15 +142,35 @@ def test_two_workers_never_send_one_delivery_twice(database: Database) -> None:
 def test_private_endpoints_are_refused_unless_allowed(database: Database) -> None:
     with pytest.raises(InvalidInput) as info, database.write() as session:
         create_subscription(
-            session, owner=ADMIN, url="http://127.0.0.1/x", topics=["news"], secret=None, description=None,
+            session,
+            owner=staff(session, "admin"),
+            url="http://127.0.0.1/x",
+            topics=["news"],
+            secret=None,
+            description=None,
             allow_private=False,
-        )  # fmt: skip
+        )
     assert info.value.field == "url"
+    with pytest.raises(AuthenticationFailed), database.write() as session:
+        create_subscription(
+            session,
+            owner=ANONYMOUS,
+            url="https://example.org/x",
+            topics=["news"],
+            secret=None,
+            description=None,
+            allow_private=True,
+        )
     with pytest.raises(InvalidInput) as topics, database.write() as session:
         create_subscription(
-            session, owner=ANONYMOUS, url="https://example.org/x", topics=["news", "moderation"], secret=None,
-            description=None, allow_private=True,
-        )  # fmt: skip
+            session,
+            owner=staff(session, "admin"),
+            url="https://example.org/x",
+            topics=["news", "user.99"],
+            secret=None,
+            description=None,
+            allow_private=True,
+        )
     assert topics.value.field == "topics"
     subscribe(database, "http://127.0.0.1:9/hook", ["news"])
     news(database, "privat")
@@ -159,13 +186,16 @@ def test_deactivating_cancels_what_is_queued_and_reach_counts_deliveries(databas
         first = subscribe(database, endpoint.url, ["announcements"])
         second = subscribe(database, endpoint.url + "2", ["announcements"])
         with database.write() as session:
-            item = broadcast_announcement(session, actor=EDITOR, title={"de": "Hinweis"}, body={"de": "x"})
+            item = broadcast_announcement(
+                session, caller=staff(session, "admin"), title={"de": "Hinweis"}, body={"de": "x"}
+            )
         with database.write() as session:
             from services.webhooks import get_subscription
 
-            deactivate_subscription(session, get_subscription(session, second))
+            admin = staff(session, "admin")
+            deactivate_subscription(session, admin, get_subscription(session, admin, second))
         deliver_due(database, T0 + timedelta(days=9999), POLICY)
         assert endpoint.wait_for(1)
     assert {d.subscription_id: d.status for d in deliveries(database)} == {first: "delivered", second: "cancelled"}
     with database.read() as session:
-        assert announcement_reach(session, item.id)["webhooks"] == 1
+        assert announcement_reach(session, staff(session, "admin"), item.id)["webhooks"] == 1
