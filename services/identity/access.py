@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events import Caller
 from services.errors import AuthenticationFailed, PermissionDenied
-from services.identity import ADMIN
+from services.identity.roles import ADMIN
 
 
 def require_login(caller: Caller) -> int:
