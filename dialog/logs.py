@@ -36,6 +36,9 @@ def configure(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are step-by-step chatter
+    # APScheduler logs two INFO lines per job run (every second for the scheduler's tick); its
+    # warnings and errors (a missed or failed run) still show. Our own tick logs what it did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:
