@@ -45,7 +45,7 @@ def from_env() -> dict[str, Any]:
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),
         # A Socket.IO client with more packets than this waiting is not fed more replay yet.
         "REPLAY_MAX_QUEUED": _int("DIALOG_REPLAY_MAX_QUEUED", 1000),
-        # Broadcast fast path (dialog/fastpath.py): encode each event once, write the same frame
+        # Broadcast fast path (dialog/realtime/fanout.py): encode each event once, write the same frame
         # to every WebSocket. A live client with more than FANOUT_MAX_BUFFER_BYTES unwritten is
         # dropped back to replay-from-log mode (it resumes by cursor at its own pace).
         "FANOUT_FASTPATH": _bool("DIALOG_FANOUT_FASTPATH", True),

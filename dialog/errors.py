@@ -22,6 +22,9 @@ from services.errors import (
 
 log = logging.getLogger(__name__)
 
+# Database errors that mean "not reachable right now" (503 / an `unavailable` ack), not a bug.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
     PermissionDenied: 403,
@@ -95,5 +98,5 @@ def register(app: Flask) -> None:
     """Install the handlers (after flask-smorest, so ours win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
-    app.register_error_handler(InterfaceError, handle_database_unavailable)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_database_unavailable)

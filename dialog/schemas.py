@@ -37,42 +37,6 @@ class CursorFields(Schema):
     epoch = fields.String(validate=validate.Length(min=1, max=32))
 
 
-class SubscribeMessage(CursorFields):
-    """The `subscribe` message of the /live namespace."""
-
-    topics = TopicList(required=True)
-
-
-class UnsubscribeMessage(Schema):
-    """The `unsubscribe` message of the /live namespace."""
-
-    topics = TopicList(required=True)
-
-
-class TypingMessage(Schema):
-    """The `typing` message of the /live namespace."""
-
-    thread_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-
-
-class PresenceMessage(Schema):
-    """The `view` and `leave` messages of the /live namespace: a space or thread topic."""
-
-    topic = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^(space\.[a-z0-9-]{1,60}|thread\.[1-9][0-9]{0,17})$", error="a space.<slug> or thread.<id>"
-        ),
-    )
-
-
-def first_error(errors: dict[str, Any]) -> str:
-    """A one-line summary of marshmallow errors, for Socket.IO error acks."""
-    field, problems = next(iter(errors.items()))
-    text = problems[0] if isinstance(problems, list) and problems else problems
-    return f"{field}: {text}"
-
-
 class PageArgs(Schema):
     """Offset pagination."""
 

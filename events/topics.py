@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from events.caller import Caller
 
+# The largest id a topic may name: the databases' 64-bit integer. A larger one names nothing, and
+# must be refused as such instead of failing in the database driver.
+MAX_ID = 2**63 - 1
+
 # A rule gets the caller and the topic's argument ("42" for "user.42", "" for exact names)
 # and returns None to allow, or the reason for refusing.
 TopicRule = Callable[[Caller, str], str | None]
@@ -62,7 +66,8 @@ def numeric_id(rule: TopicRule) -> TopicRule:
     """Wrap a family rule so that its argument must be a positive integer id."""
 
     def checked(caller: Caller, arg: str) -> str | None:
-        if not arg.isdigit() or int(arg) <= 0:
+        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+        if not (arg.isascii() and arg.isdigit() and len(arg) <= 19 and 0 < int(arg) <= MAX_ID):
             return "unknown topic"
         return rule(caller, arg)
 

@@ -1,4 +1,4 @@
-"""The broadcast fast path (dialog/fastpath.py) end to end: order, slow readers, long-poll clients.
+"""The broadcast fast path (dialog/realtime/fanout.py) end to end: order, slow readers, long-poll clients.
 
 Correctness only: nothing here measures time (the benchmark in bench/ does).
 """

@@ -1,4 +1,4 @@
-"""Broadcast fast path: encode an event once, hand the same WebSocket frame bytes to every socket.
+"""Broadcast fast path (Outbox, FanOut): encode an event once, hand the same WebSocket frame bytes to every socket.
 
 The normal python-socketio path costs, per recipient: a queue put, a wake-up of that
 connection's writer greenlet, Engine.IO encoding, wsproto framing and one `send`. Here a
@@ -33,13 +33,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from engineio import packet as eio_packet
-from engineio import socket as eio_socket
-from socketio import packet as sio_packet
+from dialog.realtime.engineio import EVENT_PREFIX, SocketServer
 
 log = logging.getLogger(__name__)
-
-_installed = False
 
 
 def ws_text_frame(payload: bytes) -> bytes:
@@ -211,31 +207,6 @@ class FastSocket:
         return getattr(self._fast_sock, name)
 
 
-def install() -> None:
-    """Wrap Engine.IO's WebSocket handler so that WebSocket connections of a fast-path server get an outbox.
-
-    Only Engine.IO servers carrying a `dialog_fanout` attribute are affected.
-    """
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    original = eio_socket.Socket._websocket_handler
-
-    def _websocket_handler(self: Any, ws: Any) -> Any:
-        fanout: FanOut | None = getattr(self.server, "dialog_fanout", None)
-        conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
-        if fanout is not None and fanout.enabled and not self.connected and conn is not None and hasattr(conn, "sock"):
-            outbox = Outbox(
-                conn.sock, cooperative=fanout.cooperative, spawn=self.server.start_background_task, sndbuf=fanout.sndbuf
-            )
-            conn.sock = FastSocket(conn.sock, outbox)
-            self.dialog_outbox = outbox
-        return original(self, ws)
-
-    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
-
-
 class Target:
     """Where one Socket.IO session's events go: its outbox, or Engine.IO's queue (long-poll)."""
 
@@ -253,45 +224,42 @@ class FanOut:
 
     def __init__(
         self,
-        server: Any,
-        namespace: str,
+        io: SocketServer,
         *,
         enabled: bool,
         max_bytes: int,
         sndbuf: int = 0,
         on_overflow: Callable[[str, int], None] | None = None,
     ) -> None:
-        self.server = server  # the python-socketio Server
-        self.namespace = namespace
-        self.prefix = f"4{sio_packet.EVENT}{namespace}," if namespace != "/" else f"4{sio_packet.EVENT}"
+        self.io = io
+        namespace = io.namespace
+        self.prefix = f"{EVENT_PREFIX}{namespace}," if namespace != "/" else EVENT_PREFIX
         self.enabled = enabled
         self.max_bytes = max_bytes
         self.sndbuf = sndbuf
         self.on_overflow = on_overflow
-        self.cooperative = getattr(server, "async_mode", "threading") in ("gevent", "gevent_uwsgi", "eventlet")
+        self.cooperative = getattr(io.server, "async_mode", "threading") in ("gevent", "gevent_uwsgi", "eventlet")
         self.rooms: dict[str, dict[str, Target]] = {}
         self.targets: dict[str, Target] = {}
         self.lock = threading.RLock()
         self.overflows = 0
         if enabled:
-            install()
-            server.eio.dialog_fanout = self
+            io.on_websocket_open(self._open)
+
+    def _open(self, sock: Any, spawn: Callable[..., Any]) -> tuple[Any, Outbox]:
+        # A new WebSocket connection: every byte it sends from now on goes through its outbox.
+        outbox = Outbox(sock, cooperative=self.cooperative, spawn=spawn, sndbuf=self.sndbuf)
+        return FastSocket(sock, outbox), outbox
 
     # -- membership (the caller holds the relay lock) -------------------------------------------
     def target(self, sid: str) -> Target | None:
         """The target of session `sid` (resolved once), or None if it is gone."""
         target = self.targets.get(sid)
         if target is None:
-            try:
-                eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
-            except KeyError:
+            eio_sid = self.io.eio_sid(sid)
+            if eio_sid is None or self.io.socket(eio_sid) is None:
                 return None
-            if eio_sid is None:
-                return None
-            sock = self.server.eio.sockets.get(eio_sid)
-            if sock is None:
-                return None
-            target = Target(sid, eio_sid, getattr(sock, "dialog_outbox", None))
+            target = Target(sid, eio_sid, self.io.outbox(eio_sid))
             self.targets[sid] = target
         return target
 
@@ -371,7 +339,7 @@ class FanOut:
             encoded = [self.encode(event, payload) for _id, payload in items]
             frames = b"".join(f for _t, f in encoded) if len(encoded) > 1 else encoded[0][1]
             count = len(encoded)
-            eio_packets: list[Any] | None = None
+            texts: list[str] | None = None
             for target in recipients:
                 if target.demoted:
                     continue
@@ -383,10 +351,9 @@ class FanOut:
                         target.demoted = True
                         overflowed.append((target.sid, items[0][0] - 1))
                 else:
-                    if eio_packets is None:
-                        eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, t[1:]) for t, _f in encoded]
-                    for pkt in eio_packets:
-                        self.server._send_eio_packet(target.eio_sid, pkt)
+                    if texts is None:
+                        texts = [t[1:] for t, _f in encoded]  # without Engine.IO's "4": a MESSAGE packet's data
+                    self.io.send_messages(target.eio_sid, texts)
                     delivered += count
         for sid, cursor in overflowed:
             self.overflows += 1

@@ -13,7 +13,8 @@ import logging
 import threading
 
 from dialog.extensions import db, socketio
-from dialog.live import NAMESPACE, room_of
+from dialog.realtime.engineio import SocketServer
+from dialog.realtime.protocol import room_of
 from events import Event, StreamHub
 from services.announcements import TRACKED, record_deliveries
 
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 class ReachRecorder:
     """Relay sink: counts the live recipients of tracked broadcasts; `run()` stores the counts."""
 
-    def __init__(self, hub: StreamHub, *, flush_seconds: float = 0.5) -> None:
+    def __init__(self, io: SocketServer, hub: StreamHub, *, flush_seconds: float = 0.5) -> None:
+        self.io = io
         self.hub = hub
         self.flush_seconds = flush_seconds
         self.pending: dict[int, tuple[int, int]] = {}
@@ -44,11 +46,9 @@ class ReachRecorder:
         if counted:
             self._wake.set()
 
-    @staticmethod
-    def live_sessions(topics: tuple[str, ...]) -> int:
+    def live_sessions(self, topics: tuple[str, ...]) -> int:
         """Distinct /live sessions in the rooms of `topics` (this process's only)."""
-        rooms = [room_of(t) for t in topics]
-        return len({sid for sid, _eio_sid in socketio.server.manager.get_participants(NAMESPACE, rooms)})
+        return len(self.io.participants([room_of(t) for t in topics]))
 
     def flush(self) -> int:
         """Write the collected counts; return how many broadcasts were updated."""

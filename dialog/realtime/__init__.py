@@ -1,4 +1,17 @@
-"""Wires the relay to the transports of this process and runs its background tasks."""
+"""The realtime layer of one web process: the relay wired to Socket.IO `/live`, SSE and long-poll.
+
+One module per job:
+    protocol.py  message names and schemas, acks, rooms, dispatch rules
+    engineio.py  the one adapter to python-engineio / python-socketio internals
+    fanout.py    the broadcast fast path: encode once, one ordered outbox per WebSocket
+    clients.py   the connections of this process, their topics and rooms
+    replay.py    a socket client's catch-up from the log and hand-over to live
+    presence.py  typing and viewers (ephemeral, never stored)
+    sink.py      the relay's Socket.IO sink
+    gateway.py   the thin `/live` namespace
+    reach.py     proof of reach: who each tracked broadcast was pushed to
+    wakeup.py    cross-process relay wake-ups through Redis
+"""
 
 from __future__ import annotations
 
@@ -9,10 +22,16 @@ from flask import Flask
 
 from dialog import metrics
 from dialog.extensions import db, socketio
-from dialog.fastpath import FanOut
-from dialog.live import NAMESPACE, LiveNamespace, SocketIOSink
-from dialog.reach import ReachRecorder
-from dialog.wakeup import RedisWakeup
+from dialog.realtime.clients import Clients
+from dialog.realtime.engineio import SocketServer
+from dialog.realtime.fanout import FanOut
+from dialog.realtime.gateway import LiveNamespace
+from dialog.realtime.presence import Presence
+from dialog.realtime.protocol import NAMESPACE
+from dialog.realtime.reach import ReachRecorder
+from dialog.realtime.replay import Replayer
+from dialog.realtime.sink import SocketIOSink
+from dialog.realtime.wakeup import RedisWakeup
 from events import Relay, StreamHub, on_commit, prune, utcnow
 
 log = logging.getLogger(__name__)
@@ -25,24 +44,26 @@ class Realtime:
         config = app.config
         self.relay = Relay(db, page_size=config["REPLAY_PAGE_SIZE"], poll_interval=config["RELAY_POLL_SECONDS"])
         self.hub = StreamHub()
+        self.io = SocketServer(socketio.server, NAMESPACE)
         self.fanout = FanOut(
-            socketio.server,
-            NAMESPACE,
+            self.io,
             enabled=config["FANOUT_FASTPATH"],
             max_bytes=config["FANOUT_MAX_BUFFER_BYTES"],
             sndbuf=config["FANOUT_SOCKET_SNDBUF"],
         )
-        self.live = LiveNamespace(self.relay, max_queued=config["REPLAY_MAX_QUEUED"], fanout=self.fanout)
+        self.clients = Clients(self.io, self.fanout)
+        replayer = Replayer(self.relay, self.clients, self.fanout, max_queued=config["REPLAY_MAX_QUEUED"])
+        self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, Presence(self.clients))
         self.relay.add_sink(SocketIOSink(self.fanout))
         self.relay.add_sink(self.hub)
         self.relay.add_sink(metrics.MetricsSink())
-        metrics.CONNECTIONS.labels("/live").set_function(self.live.connected_clients)
-        metrics.SUBSCRIPTIONS.set_function(self.live.subscription_count)
+        metrics.CONNECTIONS.labels("/live").set_function(self.clients.count)
+        metrics.SUBSCRIPTIONS.set_function(self.clients.subscription_count)
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
         queue = config["SOCKETIO_MESSAGE_QUEUE"]
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None
         # Last: it counts who the sinks above just pushed each broadcast to.
-        self.reach = ReachRecorder(self.hub, flush_seconds=config["REACH_FLUSH_SECONDS"])
+        self.reach = ReachRecorder(self.io, self.hub, flush_seconds=config["REACH_FLUSH_SECONDS"])
         self.relay.add_sink(self.reach)
         self.retention = timedelta(days=config["EVENT_RETENTION_DAYS"])
         self.retention_check_seconds = config["RETENTION_CHECK_SECONDS"]

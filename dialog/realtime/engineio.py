@@ -1,0 +1,206 @@
+"""The one adapter to python-engineio / python-socketio / simple-websocket internals.
+
+Everything the realtime layer needs beyond those libraries' public API goes through here: the
+wrap of Engine.IO's WebSocket handler (the fan-out outbox), the guard of long-poll POSTs, the
+Engine.IO socket and queue behind a Socket.IO session, the manager's room and connection state.
+The versions below are the ones this file was read against and tested with (pyproject.toml pins
+them); importing it with other versions, or with one of the attributes gone, fails at once with
+an error that says which, instead of misbehaving later under load.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from importlib.metadata import version
+from typing import Any
+
+import simple_websocket
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+from engineio import server as eio_server
+from engineio import socket as eio_socket
+from socketio import base_manager
+from socketio import packet as sio_packet
+
+# distribution -> (lowest verified, first unverified): keep in step with pyproject.toml.
+VERIFIED = {
+    "python-engineio": ((4, 15, 1), (4, 16)),
+    "python-socketio": ((5, 18, 1), (5, 19)),
+    "simple-websocket": ((1, 1, 0), (1, 2)),
+}
+
+
+class IncompatibleLibrary(ImportError):
+    """Raised at import when an installed library is not one the adapter was verified with."""
+
+
+def _parse(text: str) -> tuple[int, ...]:
+    parts: list[int] = []
+    for piece in text.split("."):
+        digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def check_versions(installed: Callable[[str], str] = version) -> None:
+    """Raise IncompatibleLibrary unless every library is within its verified range."""
+    for name, (lowest, beyond) in VERIFIED.items():
+        found = installed(name)
+        if not lowest <= _parse(found) < beyond:
+            raise IncompatibleLibrary(
+                f"dialog.realtime.engineio was verified with {name} >={'.'.join(map(str, lowest))},"
+                f"<{'.'.join(map(str, beyond))}; {found} is installed. Check the private attributes it uses"
+                " against that version, then widen VERIFIED and the pin in pyproject.toml."
+            )
+
+
+# (owner, attribute, what we rely on): class-level members; per-instance ones are checked in SocketServer.
+_REQUIRED: list[tuple[Any, str, str]] = [
+    (eio_socket.Socket, "_websocket_handler", "wrapped to give WebSocket connections an outbox"),
+    (eio_socket.Socket, "handle_post_request", "wrapped to answer a bad long-poll POST without hanging"),
+    (eio_socket.Socket, "close", "close(wait=False, abort=True, reason=...)"),
+    (eio_server.Server, "send_packet", "writes an Engine.IO packet to a session's queue"),
+    (eio_server.Server, "reason", "disconnect reasons (TRANSPORT_ERROR)"),
+    (eio_exceptions, "EngineIOError", "what a failed POST raises"),
+    (eio_packet, "Packet", "Engine.IO packets of pre-encoded messages"),
+    (eio_packet, "MESSAGE", "the Engine.IO message packet type"),
+    (base_manager.BaseManager, "eio_sid_from_sid", "Socket.IO sid -> Engine.IO sid"),
+    (base_manager.BaseManager, "get_participants", "the sessions in a set of rooms"),
+    (base_manager.BaseManager, "is_pre_connected", "tells a real connect from a client's `connect` event"),
+    (sio_packet, "EVENT", "the Socket.IO event packet type"),
+    (simple_websocket, "Server", "the WebSocket whose `sock` the outbox writes to"),
+]
+
+
+def check_internals() -> None:
+    """Raise IncompatibleLibrary if an internal attribute the adapter uses is missing or changed."""
+    for owner, name, purpose in _REQUIRED:
+        if not hasattr(owner, name):
+            raise IncompatibleLibrary(f"{getattr(owner, '__name__', owner)}.{name} is gone ({purpose}); {_installed()}")
+    close = inspect.signature(eio_socket.Socket.close).parameters
+    if not {"wait", "abort", "reason"} <= set(close):
+        raise IncompatibleLibrary(f"engineio Socket.close() lost wait/abort/reason; {_installed()}")
+    if not hasattr(eio_server.Server.reason, "TRANSPORT_ERROR"):
+        raise IncompatibleLibrary(f"engineio Server.reason.TRANSPORT_ERROR is gone; {_installed()}")
+
+
+def _installed() -> str:
+    return ", ".join(f"{name} {version(name)}" for name in VERIFIED)
+
+
+check_versions()
+check_internals()
+
+# The Socket.IO EVENT packet prefix as Engine.IO text: "4" (MESSAGE) + "2" (EVENT).
+EVENT_PREFIX = f"4{sio_packet.EVENT}"
+
+# -- class-level wraps (installed once per process) ---------------------------------------------
+_wrapped: set[str] = set()
+
+# A factory attached to an Engine.IO server: (raw socket, spawn) -> (socket to use, outbox).
+OutboxFactory = Callable[[Any, Callable[..., Any]], tuple[Any, Any]]
+
+
+def guard_polling_posts() -> None:
+    """Answer a long-poll POST that Engine.IO rejects (unknown packet type, too long) at once.
+
+    python-engineio 4.x answers such a POST with `Server.disconnect(sid)`, i.e. `close(wait=True)`,
+    which waits until the session's queue is drained, and only a long-poll GET drains it: with
+    none pending, the request (and its connection) hangs forever. Closing without waiting first
+    makes that disconnect a no-op, so the POST gets its 400 at once and the session is gone.
+    """
+    if "post" in _wrapped:
+        return
+    _wrapped.add("post")
+    original = eio_socket.Socket.handle_post_request
+
+    def handle_post_request(self: Any, environ: dict[str, Any]) -> Any:
+        try:
+            return original(self, environ)
+        except eio_exceptions.EngineIOError:
+            self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            raise
+
+    eio_socket.Socket.handle_post_request = handle_post_request  # type: ignore[method-assign]
+
+
+def _wrap_websocket_handler() -> None:
+    if "websocket" in _wrapped:
+        return
+    _wrapped.add("websocket")
+    original = eio_socket.Socket._websocket_handler
+
+    def _websocket_handler(self: Any, ws: Any) -> Any:
+        factory: OutboxFactory | None = getattr(self.server, "dialog_outbox_factory", None)
+        conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
+        # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
+        if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
+            conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
+        return original(self, ws)
+
+    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+
+
+class SocketServer:
+    """One python-socketio Server and namespace, seen through the internals the realtime layer needs."""
+
+    def __init__(self, server: Any, namespace: str) -> None:
+        self.server = server
+        self.namespace = namespace
+        manager = server.manager
+        for owner, name in ((manager, "pending_disconnect"), (manager, "rooms")):
+            if not hasattr(owner, name):
+                raise IncompatibleLibrary(f"socketio manager.{name} is gone; {_installed()}")
+        guard_polling_posts()
+
+    # -- WebSocket outbox hook -------------------------------------------------------------------
+    def on_websocket_open(self, factory: OutboxFactory) -> None:
+        """Give every WebSocket connection that opens from now on the socket and outbox `factory` makes."""
+        _wrap_websocket_handler()
+        eio = self.server.eio
+        if not hasattr(eio, "sockets"):
+            raise IncompatibleLibrary(f"engineio Server.sockets is gone; {_installed()}")
+        eio.dialog_outbox_factory = factory
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def eio_sid(self, sid: str) -> str | None:
+        """The Engine.IO session behind Socket.IO session `sid` of the namespace (None if gone)."""
+        try:
+            eio_sid: str | None = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        except KeyError:
+            return None
+        return eio_sid
+
+    def socket(self, eio_sid: str | None) -> Any:
+        """The Engine.IO socket of `eio_sid`, or None."""
+        return None if eio_sid is None else self.server.eio.sockets.get(eio_sid)
+
+    def outbox(self, eio_sid: str | None) -> Any:
+        """The outbox `on_websocket_open` gave the connection, or None (long-poll, or gone)."""
+        return getattr(self.socket(eio_sid), "dialog_outbox", None)
+
+    def queued(self, sid: str) -> int:
+        """Packets waiting in Engine.IO's queue of session `sid` (0 if it is gone)."""
+        sock = self.socket(self.eio_sid(sid))
+        return sock.queue.qsize() if sock is not None else 0
+
+    def send_messages(self, eio_sid: str, texts: Iterable[str]) -> None:
+        """Queue pre-encoded Socket.IO packets (Engine.IO MESSAGE payloads) to one Engine.IO session."""
+        eio = self.server.eio
+        for text in texts:
+            eio.send_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, text))
+
+    def participants(self, rooms: list[str]) -> set[str]:
+        """The distinct Socket.IO sessions of this process in any of `rooms`."""
+        return {sid for sid, _eio_sid in self.server.manager.get_participants(self.namespace, rooms)}
+
+    def connecting(self, sid: str) -> bool:
+        """True while `sid` is inside its connect handler (a real connect, not a client's `connect` event)."""
+        return bool(self.server.manager.is_pre_connected(sid, self.namespace))
+
+    def disconnecting(self, sid: str) -> bool:
+        """True while `sid` is being disconnected (a real disconnect, not a client's `disconnect` event)."""
+        return sid in self.server.manager.pending_disconnect.get(self.namespace, ())

@@ -1,0 +1,210 @@
+"""The `/live` Socket.IO namespace: thin handlers that check, load and hand over.
+
+Auth at connect; `subscribe` with cursor replay (replay.py); `typing`, `view`, `leave`
+(presence.py). Every message gets an ack: a failure of any kind is an error ack, never silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace
+from sqlalchemy.exc import SQLAlchemyError
+
+from dialog.auth import caller_from_token
+from dialog.errors import DATABASE_UNAVAILABLE
+from dialog.extensions import db
+from dialog.realtime.clients import Clients, LiveClient
+from dialog.realtime.engineio import SocketServer
+from dialog.realtime.presence import Presence
+from dialog.realtime.protocol import (
+    INTERNAL,
+    NAMESPACE,
+    UNAVAILABLE,
+    Rejected,
+    check_name,
+    error_ack,
+    load,
+)
+from dialog.realtime.replay import Replayer
+from events import ANONYMOUS, Caller, Relay, check_cursor, policy
+from services.errors import AuthenticationFailed
+
+log = logging.getLogger(__name__)
+
+
+class LiveNamespace(Namespace):
+    """Handlers of the `/live` namespace."""
+
+    def __init__(
+        self, relay: Relay, io: SocketServer, clients: Clients, replayer: Replayer, presence: Presence
+    ) -> None:
+        super().__init__(NAMESPACE)
+        self.relay = relay
+        self.io = io
+        self.clients = clients
+        self.replayer = replayer
+        self.presence = presence
+
+    # -- dispatch ----------------------------------------------------------------------------------
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Dispatch a message to `on_<event>`; anything but success is answered with an error ack.
+
+        `args` are the sid, then what the client sent. The real connect and disconnect come here
+        too, under the same names as a client's `connect` / `disconnect` messages: the session's
+        state tells them apart, and a client's are refused like any reserved name.
+        """
+        sid = args[0] if args else None
+        if event == "connect" and isinstance(sid, str) and self.io.connecting(sid):
+            return self._connect(*args)
+        if event == "disconnect" and isinstance(sid, str) and self.io.disconnecting(sid):
+            return self._disconnect(*args)
+        try:
+            check_name(event)
+            return super().trigger_event(event, *args)
+        except Rejected as rejected:
+            return rejected.ack
+        except DATABASE_UNAVAILABLE:
+            return error_ack(*UNAVAILABLE)
+        except Exception:
+            log.exception("/live %s from %s failed", event, sid)
+            return error_ack(*INTERNAL)
+
+    def _connect(self, *args: Any) -> Any:
+        try:
+            return super().trigger_event("connect", *args)
+        except ConnectionRefusedError:
+            raise
+        except DATABASE_UNAVAILABLE as exc:
+            raise ConnectionRefusedError("unavailable: the database is not reachable; retry") from exc
+        except Exception as exc:
+            log.exception("/live connect failed")
+            raise ConnectionRefusedError("internal_error: the server failed to accept this connection") from exc
+
+    def _disconnect(self, *args: Any) -> None:
+        try:
+            super().trigger_event("disconnect", *args)
+        except Exception:  # nobody is left to answer; the connection is gone either way
+            log.exception("/live disconnect of %s failed", args[0])
+
+    def _client(self) -> LiveClient:
+        client = self.clients.get(request.sid)  # type: ignore[attr-defined]
+        if client is None:
+            raise Rejected("not_connected", "connect first")
+        return client
+
+    # -- connection ----------------------------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
+        caller = ANONYMOUS
+        if auth is not None:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if token is not None or not isinstance(auth, dict):
+                try:
+                    caller = caller_from_token(token) if isinstance(token, str) else _bad_auth()
+                except AuthenticationFailed as exc:
+                    raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+        sid: str = request.sid  # type: ignore[attr-defined]
+        self.clients.add(LiveClient(sid, caller))
+
+    def on_disconnect(self, *_reason: Any) -> None:
+        """Forget the connection, stop its replay, and end its presence."""
+        client = self.clients.pop(request.sid)  # type: ignore[attr-defined]
+        if client is not None:
+            client.generation += 1
+            with self.relay.lock:
+                client.live = False
+                self.clients.fanout.forget(client.sid)
+            self.presence.leave_all(client)
+
+    # -- subscribe / unsubscribe -------------------------------------------------------------------
+    def on_subscribe(self, *args: Any) -> dict[str, Any]:
+        """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
+        message = load("subscribe", args)
+        client = self._client()
+        granted, denied = policy.authorize(client.caller, message["topics"])  # may read memberships
+        client.generation += 1
+        generation = client.generation
+        with client.busy:  # wait for an older replay of this client to notice and stop
+            try:
+                with db.read() as session:
+                    check = check_cursor(session, message.get("since"), message.get("epoch"))
+            except SQLAlchemyError:
+                if client.cursor is not None and not client.live:
+                    # We stopped this client's replay above: let it carry on where it was.
+                    self.replayer.start(client, generation)
+                raise Rejected(*UNAVAILABLE) from None
+            with self.relay.lock:
+                self.replayer.pause(client)
+            new_topics = [t for t in granted if t not in client.topics]
+            backfill = None
+            if client.cursor is None:
+                client.cursor = check.start
+            elif check.recovered and "since" in message and check.start < client.cursor and new_topics:
+                # Topics joining a running stream: their history since `since` comes first.
+                backfill = (check.start, client.cursor, new_topics)
+            client.topics.update(granted)
+        self.replayer.start(client, generation, backfill)
+        ack: dict[str, Any] = {
+            "ok": True,
+            "topics": granted,
+            "denied": denied,
+            "recovered": check.recovered,
+            "head": check.state.head,
+            "epoch": check.state.epoch,
+        }
+        if not check.recovered:
+            ack.update(earliest=check.state.earliest, reason=check.reason)
+        return ack
+
+    def on_unsubscribe(self, *args: Any) -> dict[str, Any]:
+        """Stop following topics."""
+        message = load("unsubscribe", args)
+        client = self._client()
+        with self.relay.lock:
+            dropped = [t for t in message["topics"] if t in client.topics]
+            if client.live:
+                self.clients.leave_rooms(client, dropped)
+            client.topics.difference_update(dropped)
+        return {"ok": True, "topics": sorted(client.topics)}
+
+    # -- ephemeral: typing and presence ------------------------------------------------------------
+    def on_typing(self, *args: Any) -> dict[str, Any]:
+        """`{"thread_id": 7}`: tell the others following thread.7 live that you are typing."""
+        message = load("typing", args)
+        client = self._client()
+        member_id = _member_who_may_read(client.caller, f"thread.{message['thread_id']}", "type in a thread")
+        self.presence.typing(client, member_id, message["thread_id"])
+        return {"ok": True}
+
+    def on_view(self, *args: Any) -> dict[str, Any]:
+        """`{"topic": "thread.7"}`: you are viewing it; the ack lists who else is (members, once each)."""
+        topic = load("view", args)["topic"]
+        client = self._client()
+        member_id = _member_who_may_read(client.caller, topic, "be seen viewing")
+        return {"ok": True, "topic": topic, "viewers": self.presence.view(client, member_id, topic)}
+
+    def on_leave(self, *args: Any) -> dict[str, Any]:
+        """`{"topic": "thread.7"}`: you stopped viewing it."""
+        topic = load("leave", args)["topic"]
+        client = self._client()
+        if topic not in client.viewing:
+            raise Rejected("not_viewing", f"you are not viewing {topic}")
+        self.presence.leave(client, topic)
+        return {"ok": True, "topic": topic}
+
+
+def _member_who_may_read(caller: Caller, topic: str, doing: str) -> int:
+    """The caller's member id if logged in and allowed to read `topic`; Rejected otherwise."""
+    if caller.id is None:
+        raise Rejected("login_required", f"log in to {doing}")
+    reason = policy.refusal(caller, topic)
+    if reason is not None:
+        raise Rejected("forbidden", f"{topic}: {reason}")
+    return caller.id
+
+
+def _bad_auth() -> Caller:
+    raise AuthenticationFailed('auth must be {"token": "<bearer token>"} or nothing', code="invalid_auth")

@@ -1,0 +1,144 @@
+"""A socket client's catch-up: what it missed, from the log, in pages, then the hand-over to live.
+
+`subscribe` pauses live delivery and starts a replay task. The task streams the events after
+the client's cursor (with back-pressure: a slow reader is not given the next page until it
+drains), then, under the relay lock and exactly at the relay's position, puts the client in the
+rooms of its topics: the hand-over has no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from dialog.extensions import db, socketio
+from dialog.metrics import REPLAYED
+from dialog.realtime.clients import Clients, LiveClient
+from dialog.realtime.fanout import FanOut
+from dialog.realtime.protocol import NAMESPACE
+from events import Event, Relay, read_page
+from events.log import read_page_json
+
+# Replayed frames written to a fast-path socket at once.
+FAST_REPLAY_CHUNK = 100
+log = logging.getLogger(__name__)
+
+# Topics joining a running stream: (history after, up to, topics).
+Backfill = tuple[int, int, list[str]]
+
+
+class Replayer:
+    """Runs each client's catch-up and switches it to live delivery."""
+
+    def __init__(self, relay: Relay, clients: Clients, fanout: FanOut, *, max_queued: int) -> None:
+        self.relay = relay
+        self.clients = clients
+        self.fanout = fanout
+        self.max_queued = max_queued
+        fanout.on_overflow = self.demote
+
+    def start(self, client: LiveClient, generation: int, backfill: Backfill | None = None) -> None:
+        """Replay to `client` in a background task, then make it live (unless a newer generation started)."""
+        socketio.start_background_task(self._stream, client, generation, backfill)
+
+    def pause(self, client: LiveClient) -> None:
+        """Stop live delivery to a live client; its cursor is then the relay's position (hold the relay lock)."""
+        if client.live:
+            # Everything up to the relay's position has been emitted to this client.
+            self.clients.leave_rooms(client, client.topics)
+            client.live = False
+            client.cursor = self.relay.position
+
+    def demote(self, sid: str, cursor: int) -> None:
+        """A live client's socket backed up past its limit: replay from the event after `cursor`.
+
+        Called by the fast path under the relay lock: everything up to `cursor` was handed to the
+        socket; the client catches up from the log at its own pace and goes live again when it has.
+        """
+        client = self.clients.get(sid)
+        if client is None or not client.live:
+            return
+        self.clients.leave_rooms(client, client.topics)
+        client.live = False
+        client.cursor = cursor
+        client.generation += 1
+        self.start(client, client.generation)
+
+    def _stream(self, client: LiveClient, generation: int, backfill: Backfill | None) -> None:
+        def cancelled() -> bool:
+            return client.generation != generation
+
+        with client.busy:
+            if cancelled() or client.cursor is None:
+                return
+            fast = self._fast_outbox(client.sid)
+            pending: list[bytes] = []
+
+            def flush() -> None:
+                # Replay frames of a fast-path client go out in chunks, in order, before it goes live.
+                if pending and fast is not None:
+                    fast.write(b"".join(pending), len(pending))
+                    pending.clear()
+
+            def go_live(_cursor: int) -> None:
+                flush()
+                self._go_live(client)
+
+            try:
+                if backfill is not None:
+                    self._backfill(client, backfill, cancelled)
+                reader = read_page_json if fast is not None else None
+                catch_up = self.relay.follow(client.cursor, lambda: tuple(client.topics), go_live, cancelled, reader)
+                try:
+                    for event in catch_up:
+                        if fast is None:
+                            self._send(client, event, cancelled)
+                            continue
+                        pending.append(self.fanout.frame_of_json("event", event.json))
+                        if len(pending) >= FAST_REPLAY_CHUNK:
+                            flush()
+                            # Back-pressure: a slow reader is not given the next chunk until it drains.
+                            while fast.backlog_frames() > self.max_queued and not cancelled():
+                                socketio.sleep(0.02)
+                finally:
+                    flush()  # what the cursor below claims was sent, is sent
+                    client.cursor = catch_up.cursor
+                    REPLAYED.observe(catch_up.replayed)
+            except Exception:
+                log.exception("replay for %s failed", client.sid)
+                socketio.server.disconnect(client.sid, namespace=NAMESPACE)
+
+    def _backfill(self, client: LiveClient, backfill: Backfill, cancelled: Callable[[], bool]) -> None:
+        after, upto, topics = backfill
+        while after < upto and not cancelled():
+            with db.read() as session:
+                page = read_page(session, after, topics, limit=self.relay.page_size, upto=upto)
+            for event in page:
+                self._send(client, event, cancelled)
+            after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto
+
+    def _fast_outbox(self, sid: str) -> Any:
+        if not self.fanout.enabled:
+            return None
+        target = self.fanout.target(sid)
+        return target.outbox if target is not None else None
+
+    def _go_live(self, client: LiveClient) -> None:
+        # Called under the relay lock when the client's cursor equals the relay's position.
+        # Access that ended during the replay is told now: after every event sent before it ended,
+        # before any live one.
+        for notice in client.notices:
+            self.clients.send(client, "revoked", notice)
+        client.notices.clear()
+        client.live = True
+        self.clients.enter_rooms(client)
+
+    def _send(self, client: LiveClient, event: Event, cancelled: Callable[[], bool]) -> None:
+        # Back-pressure: a client that reads slowly is not sent the next page until it drains,
+        # so a client far behind never holds more than about `max_queued` packets in memory.
+        while self.clients.queued(client.sid) > self.max_queued and not cancelled():
+            socketio.sleep(0.02)
+        if cancelled():
+            return
+        self.clients.send(client, "event", event.envelope())

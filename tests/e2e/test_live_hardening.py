@@ -1,0 +1,119 @@
+"""Hostile input on the real-time endpoints: every message is answered, nothing hangs or resets a session."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.api import me
+from tests.support.live_client import Recorder
+from tests.support.server import MEMBER, LiveServer
+
+pytestmark = pytest.mark.e2e
+TOO_BIG = "9223372036854775808"  # 2**63: no database integer
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Served like production: gunicorn with one gevent worker."""
+    live = LiveServer(tmp_path_factory.mktemp("gunicorn"), gunicorn=True)
+    live.prepare()
+    live.start()
+    yield live
+    live.stop()
+
+
+def _open_polling_session(url: str, namespace: bool) -> str:
+    opened = requests.get(url + "/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=5)
+    assert opened.status_code == 200 and opened.text.startswith("0"), opened.text
+    sid = str(json.loads(opened.text[1:])["sid"])
+    if namespace:
+        joined = requests.post(
+            url + "/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, data=b"40/live,", timeout=5
+        )
+        assert joined.status_code == 200
+    return sid
+
+
+def test_polling_posts_with_an_unknown_packet_type_are_answered_at_once(production: LiveServer) -> None:
+    url = production.url
+    for n in range(30):
+        sid = _open_polling_session(url, namespace=n % 2 == 1)
+        params = {"EIO": "4", "transport": "polling", "sid": sid}
+        started = time.monotonic()
+        # A new connection for each, as curl would: a hung request holds its connection.
+        answer = requests.post(url + "/socket.io/", params=params, data=b"9", timeout=5)
+        assert answer.status_code == 400 and time.monotonic() - started < 2
+        # The session is over: the next poll is refused, not held.
+        assert requests.get(url + "/socket.io/", params=params, timeout=5).status_code == 400
+    started = time.monotonic()
+    assert requests.get(url + "/api/v1/log", timeout=5).status_code == 200
+    assert time.monotonic() - started < 1
+
+
+def test_ids_beyond_any_database_integer_are_unknown_topics_on_every_transport(server: LiveServer) -> None:
+    client = Recorder(server.url).connect()
+    try:
+        ack = client.subscribe([f"thread.{TOO_BIG}", f"project.{TOO_BIG}", "project.²", "news"])
+        assert ack["ok"] is True and ack["topics"] == ["news"]
+        assert {d["topic"]: d["reason"] for d in ack["denied"]} == {
+            f"thread.{TOO_BIG}": "unknown topic",
+            f"project.{TOO_BIG}": "unknown topic",
+            "project.²": "unknown topic",
+        }
+    finally:
+        client.disconnect()
+    for path in ("/api/v1/events", "/api/v1/stream"):
+        refused = requests.get(server.url + path, params={"topics": f"thread.{TOO_BIG}"}, timeout=5)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+MALFORMED = ["news", ["news"], 7, True, None]
+
+
+def test_every_malformed_message_gets_an_error_ack_and_the_connection_stays(server: LiveServer) -> None:
+    client = Recorder(server.url, token=server.token(MEMBER)).connect()
+    try:
+        answers = {}
+        for message in ("subscribe", "unsubscribe", "typing", "view", "leave"):
+            for payload in MALFORMED:
+                answers[(message, repr(payload))] = client.call(message, payload)
+        # Extra positional arguments (a tuple is sent as several arguments).
+        answers[("subscribe", "two arguments")] = client.call("subscribe", ({"topics": ["news"]}, 1))
+        answers[("view", "two arguments")] = client.call("view", ({"topic": "space.x"}, {"topic": "space.y"}))
+        answers[("typing", "huge id")] = client.call("typing", {"thread_id": 10**30})
+        answers[("typing", "2**63")] = client.call("typing", {"thread_id": int(TOO_BIG)})
+        for key, ack in answers.items():
+            assert isinstance(ack, dict) and ack["ok"] is False, (key, ack)
+            assert ack["error"]["code"] == "invalid_message" and ack["error"]["message"], (key, ack)
+        assert client.subscribe(["news"])["ok"] is True
+    finally:
+        client.disconnect()
+
+
+def test_reserved_names_sent_by_a_client_are_refused_and_the_session_is_untouched(server: LiveServer) -> None:
+    token = server.token(MEMBER)
+    own = f"user.{me(server, token)}"
+    client = Recorder(server.url, token=token).connect()
+    try:
+        for name, payload in (
+            ("connect", {"token": "scd_someone_else"}),
+            ("connect", None),
+            ("disconnect", "client namespace disconnect"),
+            ("disconnect", None),
+            ("connect_error", {"message": "x"}),
+            ("disconnecting", None),
+        ):
+            ack = client.call(name, payload)
+            assert ack["ok"] is False and ack["error"]["code"] == "reserved_message", (name, ack)
+        # Still logged in as the member (a `connect` message did not log it out) and still known
+        # (a `disconnect` message did not make the server forget it).
+        ack = client.subscribe([own])
+        assert ack["ok"] is True and ack["topics"] == [own] and ack["denied"] == []
+        assert client.client.connected
+    finally:
+        client.disconnect()

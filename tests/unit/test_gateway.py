@@ -1,0 +1,48 @@
+"""The `/live` gateway's dispatch, in process (Flask-SocketIO's test client, the real app and database).
+
+The end-to-end tests (tests/e2e/test_live_hardening.py) send real malformed messages; here a
+handler is made to fail in a way no client input can reach any more, to show that even an
+unforeseen failure is answered with an error ack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from dialog import create_app
+from dialog.extensions import db, socketio
+from events import init_log, policy
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'gw.sqlite3'}"})
+    db.create_all()
+    with db.write() as session:
+        init_log(session)
+    yield app
+    db.dispose()
+
+
+def test_an_unexpected_failure_in_a_handler_is_an_error_ack_and_the_connection_stays(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = socketio.test_client(app, namespace="/live")
+    assert client.is_connected("/live")
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(policy, "authorize", broken)
+    ack = client.emit("subscribe", {"topics": ["news"]}, namespace="/live", callback=True)
+    assert ack == {"ok": False, "error": {"code": "internal_error", "message": ack["error"]["message"]}}
+    assert "logged" in ack["error"]["message"]
+    monkeypatch.undo()
+    assert client.emit("subscribe", {"topics": ["news"]}, namespace="/live", callback=True)["ok"] is True
+    assert client.is_connected("/live")
+    client.disconnect(namespace="/live")
