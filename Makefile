@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint typecheck clean bench
+.PHONY: run test lint typecheck clean bench docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check dialog events services tests wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Generated documentation: docs/events.md from the event classes (a test fails while it is stale).
+docs: $(VENV)/.installed
+	$(BIN)/flask dialog events --format markdown -o docs/events.md
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[bench]'

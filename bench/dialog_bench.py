@@ -20,25 +20,12 @@ import time
 from typing import Any
 
 from flask import jsonify, request
-from marshmallow import Schema, fields
 
+from bench.ticks import BenchTick
 from dialog import create_app
 from dialog.extensions import db, socketio
 from dialog.realtime import realtime_of
-from events import Event, policy, publish, registry
-from events.topics import public
-
-
-class TickData(Schema):
-    """`bench.tick`: a benchmark event."""
-
-    t = fields.Float(required=True)
-    s = fields.Integer(required=True)
-    pad = fields.String(required=True)
-
-
-registry.event_type("bench.tick", TickData, "benchmark event")
-policy.family("bench", public)
+from events import Event, publish
 
 app = create_app()
 PAD = "x" * 60
@@ -58,14 +45,14 @@ def _publish_loop(rate: float, seconds: float, topics: int, step: int, use_log: 
         due = int((now - start) * rate) + 1
         while n < due:
             topic_no = n % topics
-            data = {"t": time.time() * 1000.0, "s": step, "pad": PAD}
+            tick = BenchTick(t=time.time() * 1000.0, s=step, pad=PAD)
             topic = f"bench.{topic_no}"
             if use_log:
                 with db.write() as session:
-                    publish(session, "bench.tick", data, topic=topic)
+                    publish(session, tick, topic=topic)
             else:
                 fake_id += 1
-                event = Event(type="bench.tick", topic=topic, data=data, id=fake_id, epoch="bench")
+                event = Event(type="bench.tick", topic=topic, data=tick.to_data(), id=fake_id, epoch="bench")
                 with relay.lock:
                     for sink in relay.sinks:
                         sink.push([event])
@@ -94,7 +81,7 @@ def bench_fill() -> Any:
     while done < count:
         with db.write() as session:
             for _ in range(min(batch, count - done)):
-                publish(session, "bench.tick", {"t": time.time() * 1000.0, "s": -1, "pad": PAD}, topic=topic)
+                publish(session, BenchTick(t=time.time() * 1000.0, s=-1, pad=PAD), topic=topic)
                 done += 1
         socketio.sleep(0)
     return jsonify({"filled": done})

@@ -1,6 +1,6 @@
 """Event-log append throughput against raw SQLAlchemy Core inserts on the same database.
 
-- ours, single: one `events.publish` per transaction (validation, event_log + event_topic rows,
+- ours, single: one `events.publish` per transaction (typed data to JSON, event_log + event_topic rows,
   commit-order lock on PostgreSQL, handlers hook) — what one REST publish costs the database.
 - ours, batched: 1000 `events.publish` per transaction.
 - raw Core, single: one INSERT of the same columns per transaction into a plain table.
@@ -24,25 +24,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, insert
 
 import services
-from events import Database, init_log, publish, registry
-from events.topics import public
+from bench.ticks import BenchTick
+from events import Database, init_log, publish
 
 services.load_all()
-
-try:  # the bench type may be registered already when imported next to bench.dialog_bench
-    from marshmallow import Schema, fields
-
-    class TickData(Schema):
-        t = fields.Float(required=True)
-        s = fields.Integer(required=True)
-        pad = fields.String(required=True)
-
-    registry.event_type("bench.tick", TickData, "benchmark event")
-    from events import policy
-
-    policy.family("bench", public)
-except Exception:  # noqa: BLE001
-    pass
 
 PAD = "x" * 60
 BATCH = 1000
@@ -65,13 +50,13 @@ def run(url: str, n: int) -> dict[str, Any]:
     single_n = max(200, n // 10)
     out: dict[str, Any] = {}
 
-    def data() -> dict[str, Any]:
-        return {"t": time.time() * 1000.0, "s": 0, "pad": PAD}
+    def tick() -> BenchTick:
+        return BenchTick(t=time.time() * 1000.0, s=0, pad=PAD)
 
     t0 = time.perf_counter()
     for _ in range(single_n):
         with db.write() as session:
-            publish(session, "bench.tick", data(), topic="bench.0")
+            publish(session, tick(), topic="bench.0")
     out["ours_single"] = single_n / (time.perf_counter() - t0)
 
     t0 = time.perf_counter()
@@ -79,13 +64,13 @@ def run(url: str, n: int) -> dict[str, Any]:
     while done < n:
         with db.write() as session:
             for _ in range(min(BATCH, n - done)):
-                publish(session, "bench.tick", data(), topic="bench.0")
+                publish(session, tick(), topic="bench.0")
                 done += 1
     out["ours_batched"] = n / (time.perf_counter() - t0)
 
     def row() -> dict[str, Any]:
         return {"topic": "bench.0", "type": "bench.tick", "occurred_at": datetime.now(UTC).replace(tzinfo=None),
-                "actor_id": None, "actor_name": None, "data": data()}
+                "actor_id": None, "actor_name": None, "data": {"t": time.time() * 1000.0, "s": 0, "pad": PAD}}
 
     t0 = time.perf_counter()
     for _ in range(single_n):

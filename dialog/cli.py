@@ -1,4 +1,4 @@
-"""`flask dialog ...`: migrate, create-admin, seed-demo, serve, prune-events, db-revision."""
+"""`flask dialog ...`: migrate, create-admin, seed-demo, serve, prune-events, events, db-revision."""
 
 from __future__ import annotations
 
@@ -124,6 +124,26 @@ def prune_command() -> None:
 
     watermark = realtime_of(current_app).prune_now()
     click.echo(f"events up to id {watermark} are pruned")
+
+
+@group.command("events")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write to this file")
+def events_command(fmt: str, output: Path | None) -> None:
+    """List every event type with its topics, description and the JSON Schema of its data."""
+    from events import catalog, registry
+
+    if fmt == "json":
+        text = catalog.as_json(registry)
+    elif fmt == "markdown":
+        text = catalog.as_markdown(registry)
+    else:
+        text = catalog.as_text(registry)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{len(registry.types)} event types written to {output}")
 
 
 @group.command("serve")

@@ -5,7 +5,8 @@ from events.db import Base, Database
 from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
 from events.outbox import on_commit, publish
-from events.registry import InvalidEventData, UnknownEventType, registry
+from events.payload import Constraints, EventData, described, field_values
+from events.registry import EventType, UnknownEventType, event_type, registry
 from events.relay import CatchUp, Relay
 from events.streams import Listener, PullResult, StreamHub, follow_stream, pull
 from events.topics import policy
@@ -15,10 +16,12 @@ __all__ = [
     "Base",
     "Caller",
     "CatchUp",
+    "Constraints",
     "CursorCheck",
     "Database",
     "Event",
-    "InvalidEventData",
+    "EventData",
+    "EventType",
     "Listener",
     "LogState",
     "PullResult",
@@ -26,6 +29,9 @@ __all__ = [
     "StreamHub",
     "UnknownEventType",
     "check_cursor",
+    "described",
+    "event_type",
+    "field_values",
     "follow_stream",
     "init_log",
     "isoformat_z",

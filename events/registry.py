@@ -1,12 +1,12 @@
-"""The visible registries of the bus: event types with their data schemas, and handlers."""
+"""The visible registries of the bus: event types with their typed data, and handlers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from marshmallow import Schema
+from events.payload import EventData, description_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -15,30 +15,40 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Session", "Event"], None]
 ANY_TYPE = "*"
+D = TypeVar("D", bound=EventData)
 
 
 class UnknownEventType(LookupError):
-    """Raised when publishing a type nobody registered."""
-
-
-class InvalidEventData(ValueError):
-    """Raised when an event's data does not match its type's schema."""
-
-    def __init__(self, event_type: str, errors: dict[str, Any]) -> None:
-        super().__init__(f"{event_type}: {errors}")
-        self.errors = errors
+    """Raised when publishing data of a class no event type was declared with."""
 
 
 @dataclass(frozen=True)
 class EventType:
-    """A documented event type: `<noun>.<past-tense verb>`, its topic family and data schema."""
+    """A documented event type: `<noun>.<past-tense verb>`, its data class, topics and description.
+
+    `topics` names where it is published: exact topics (`news`) and families (`space.<slug>`).
+    """
 
     name: str
-    schema: type[Schema]
-    description: str = ""
+    data: type[EventData]
+    topics: tuple[str, ...]
+    description: str
     # An access change (a membership ended, a role changed, a token revoked ...): every process's
     # relay re-checks the open subscriptions it affects before delivering anything after it.
     access_change: bool = False
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of the type's `data`, titled with the type's name (clients never see classes)."""
+        return {**self.data.json_schema(), "title": self.name}
+
+    def routes_to(self, topic: str) -> bool:
+        """True if `topic` is one of the declared topics or in a declared family (`space.<slug>`)."""
+        for declared in self.topics:
+            family, placeholder, _ = declared.partition("<")
+            if topic == declared or (placeholder and topic.startswith(family) and len(topic) > len(family)):
+                return True
+        return False
 
 
 @dataclass
@@ -47,20 +57,46 @@ class Registry:
 
     types: dict[str, EventType] = field(default_factory=dict)
     handlers: dict[str, list[Handler]] = field(default_factory=dict)
-    # One schema instance per type: building a marshmallow Schema costs more than validating.
-    _schemas: dict[str, Schema] = field(default_factory=dict)
+    _by_class: dict[type[EventData], EventType] = field(default_factory=dict)
 
     def event_type(
-        self, name: str, schema: type[Schema], description: str = "", *, access_change: bool = False
-    ) -> None:
-        """Declare an event type and its data schema (each type declared once)."""
+        self, name: str, *, topics: tuple[str, ...], access_change: bool = False
+    ) -> Callable[[type[D]], type[D]]:
+        """Class decorator: declare the event type `name` with the data class it decorates.
+
+        The class docstring is the type's description; `topics` documents where it goes;
+        `access_change` marks a change of who may read what (see EventType).
+        """
         noun, _, verb = name.partition(".")
         if not noun or not verb:
             raise ValueError(f"event type {name!r} is not <noun>.<verb>")
-        existing = self.types.get(name)
-        if existing is not None and existing.schema is not schema:
-            raise ValueError(f"event type {name!r} declared twice")
-        self.types[name] = EventType(name, schema, description, access_change)
+        if not topics:
+            raise ValueError(f"event type {name!r}: name the topics it is published on")
+
+        def declare(cls: type[D]) -> type[D]:
+            if not (isinstance(cls, type) and issubclass(cls, EventData)):
+                raise TypeError(f"event type {name!r}: {cls!r} is not an EventData class")
+            description = description_of(cls)
+            if not description:
+                raise ValueError(f"event type {name!r}: {cls.__name__} needs a docstring (its description)")
+            existing, known = self.types.get(name), self._by_class.get(cls)
+            if existing is not None and existing.data is not cls:
+                raise ValueError(f"event type {name!r} declared twice")
+            if known is not None and known.name != name:
+                raise ValueError(f"{cls.__name__} is already the data of {known.name!r}")
+            cls.shape()  # derived now, so a field without a JSON form fails at import, not at publish
+            spec = EventType(name, cls, tuple(topics), description, access_change)
+            self.types[name] = self._by_class[cls] = spec
+            return cls
+
+        return declare
+
+    def of(self, data: EventData) -> EventType:
+        """The event type declared with `data`'s class."""
+        spec = self._by_class.get(type(data))
+        if spec is None:
+            raise UnknownEventType(type(data).__name__)
+        return spec
 
     def handler(self, event_type: str) -> Callable[[Handler], Handler]:
         """Decorator: run `fn(session, event)` in the publishing transaction for `event_type`.
@@ -86,18 +122,6 @@ class Registry:
         """The handlers of `event_type`, then those of every type."""
         return [*self.handlers.get(event_type, ()), *self.handlers.get(ANY_TYPE, ())]
 
-    def validate(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Check `data` (JSON primitives, exactly as clients will see it) against its schema."""
-        spec = self.types.get(event_type)
-        if spec is None:
-            raise UnknownEventType(event_type)
-        schema = self._schemas.get(event_type)
-        if schema is None or not isinstance(schema, spec.schema):
-            schema = self._schemas[event_type] = spec.schema()
-        errors = schema.validate(data)
-        if errors:
-            raise InvalidEventData(event_type, errors)
-        return data
-
 
 registry = Registry()
+event_type = registry.event_type

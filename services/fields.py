@@ -1,13 +1,32 @@
-"""Marshmallow fields shared by the event schemas and the API schemas."""
+"""Field types shared by the services: typed event fields, and marshmallow fields of the API schemas."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, TypeGuard, TypeVar, get_args
 
 from marshmallow import fields, validate
 
-LANGUAGES = ("de", "en")
+from events import Constraints
+
+Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+# Text in one or more languages, `{"de": "...", "en": "..."}`, in event data.
+LocalizedText = Annotated[
+    Mapping[str, str],
+    Constraints(
+        propertyNames={"enum": list(LANGUAGES)},
+        additionalProperties={"type": "string", "minLength": 1},
+        minProperties=1,
+    ),
+]
+S = TypeVar("S", bound=str)
+
+
+def is_one_of(value: str, options: tuple[S, ...]) -> TypeGuard[S]:
+    """True if `value` is one of `options` (narrowing a str to their Literal type)."""
+    return value in options
 
 
 def localized_text(*, max_length: int | None = None, **kwargs: Any) -> fields.Dict:

@@ -9,8 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from events import Caller, isoformat_z, publish, utcnow
-from services.announcements.events import TOPIC
+from events import Caller, publish, utcnow
+from services.announcements.events import TOPIC, AnnouncementBroadcast
 from services.announcements.models import Announcement, AnnouncementRead, BroadcastReach
 from services.announcements.queries import get_announcement
 from services.html import sanitise_html
@@ -33,8 +33,7 @@ def broadcast_announcement(
     session.flush()
     publish(
         session,
-        "announcement.broadcast",
-        {"announcement_id": item.id, "title": item.title, "body": item.body, "broadcast_at": isoformat_z(now)},
+        AnnouncementBroadcast(announcement_id=item.id, title=item.title, body=item.body, broadcast_at=now),
         topic=TOPIC,
         actor=caller,
     )

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
-from events import Event
-from events.registry import registry
+from events import Event, EventData, event_type, registry
 from events.topics import policy, public
 from services.announcements.models import BroadcastReach
-from services.fields import UtcTimestamp, localized_text
+from services.fields import LocalizedText
 
 TOPIC = "announcements"
 # Event types whose reach is recorded, and which data field names their subject.
 TRACKED = {"announcement.broadcast": ("announcement", "announcement_id"), "call.opened": ("call", "call_id")}
 
 
-class AnnouncementBroadcastData(Schema):
-    """`announcement.broadcast`: an admin's announcement to everyone."""
+@event_type("announcement.broadcast", topics=(TOPIC,))
+class AnnouncementBroadcast(EventData):
+    """An admin broadcast an announcement to everyone."""
 
-    announcement_id = fields.Integer(required=True, strict=True)
-    title = localized_text(required=True)
-    body = localized_text(required=True)
-    broadcast_at = UtcTimestamp(required=True)
+    announcement_id: int
+    title: LocalizedText
+    body: LocalizedText
+    broadcast_at: datetime
 
 
-registry.event_type("announcement.broadcast", AnnouncementBroadcastData, "an admin broadcast an announcement")
 policy.topic(TOPIC, public)
 
 

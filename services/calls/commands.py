@@ -9,9 +9,17 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from events import Caller, isoformat_z, publish, utcnow
+from events import Caller, field_values, publish, utcnow
 from services.calls.access import require_broadcaster, require_call_writer
-from services.calls.events import TOPIC
+from services.calls.events import (
+    TOPIC,
+    CallAnnounced,
+    CallClosed,
+    CallDeadlineChanged,
+    CallOpened,
+    CallRef,
+    CallReminded,
+)
 from services.calls.models import (
     ANNOUNCED,
     CANCELLED,
@@ -90,28 +98,16 @@ def _check_writable(call: FundingCall) -> None:
 
 # -- event data --------------------------------------------------------------------------------
 def _ref(call: FundingCall) -> dict[str, Any]:
-    return {
-        "call_id": call.id,
-        "round": call.round,
-        "title": call.title,
-        "deadline": isoformat_z(call.deadline) if call.deadline else None,
-        "deadline_local": local_iso(call.deadline),
-    }
-
-
-def _announced_data(call: FundingCall) -> dict[str, Any]:
-    assert call.opens_at is not None
-    return {
-        **_ref(call),
-        "programme": call.programme,
-        "summary": call.summary,
-        "budget": cents_to_budget(call.budget_cents),
-        "currency": CURRENCY,
-        "motto": call.motto,
-        "opens_at": isoformat_z(call.opens_at),
-        "application_url": call.application_url,
-        "reminder_days": list(call.reminder_days),
-    }
+    """The CallRef fields every call event starts with (typed here; `**` them into the event)."""
+    return field_values(
+        CallRef(
+            call_id=call.id,
+            round=call.round,
+            title=call.title,
+            deadline=call.deadline,
+            deadline_local=local_iso(call.deadline),
+        )
+    )
 
 
 # -- reminders ---------------------------------------------------------------------------------
@@ -242,7 +238,19 @@ def announce_call(session: Session, call: FundingCall, *, caller: Caller, now: d
     call.updated_at = now
     session.flush()
     plan_reminders(session, call, now=now)
-    publish(session, "call.announced", _announced_data(call), topic=TOPIC, actor=caller)
+    assert call.opens_at is not None
+    announced = CallAnnounced(
+        **_ref(call),
+        programme=call.programme,
+        summary=call.summary,
+        budget=cents_to_budget(call.budget_cents),
+        currency=CURRENCY,
+        motto=call.motto,
+        opens_at=call.opens_at,
+        application_url=call.application_url,
+        reminder_days=tuple(call.reminder_days),
+    )
+    publish(session, announced, topic=TOPIC, actor=caller)
     return call
 
 
@@ -286,11 +294,7 @@ def change_deadline(
         return call
     plan_reminders(session, call, now=now)
     publish(
-        session,
-        "call.deadline_changed",
-        {**_ref(call), "previous_deadline": isoformat_z(previous) if previous else None, "reason": reason},
-        topic=TOPIC,
-        actor=caller,
+        session, CallDeadlineChanged(**_ref(call), previous_deadline=previous, reason=reason), topic=TOPIC, actor=caller
     )
     return call
 
@@ -332,24 +336,16 @@ def archive_call(session: Session, call: FundingCall, *, caller: Caller, now: da
     call.closed_at = now
     call.updated_at = now
     session.flush()
-    publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=caller)
+    publish(session, CallClosed(**_ref(call), closed_at=now), topic=TOPIC, actor=caller)
     return call
 
 
 def _publish_opened(session: Session, call: FundingCall, *, actor: Caller | None, broadcast: bool) -> None:
     assert call.opened_at is not None
-    publish(
-        session,
-        "call.opened",
-        {
-            **_ref(call),
-            "opened_at": isoformat_z(call.opened_at),
-            "application_url": call.application_url,
-            "broadcast": broadcast,
-        },
-        topic=TOPIC,
-        actor=actor,
+    opened = CallOpened(
+        **_ref(call), opened_at=call.opened_at, application_url=call.application_url, broadcast=broadcast
     )
+    publish(session, opened, topic=TOPIC, actor=actor)
 
 
 # -- scheduler steps (each runs in its own transaction; the conditional UPDATE is the claim) ----
@@ -370,7 +366,7 @@ def close_due_call(session: Session, call_id: int, *, now: datetime) -> bool:
     if call is None:
         return False
     cancel_reminders(session, call_id, now=now)
-    publish(session, "call.closed", {**_ref(call), "closed_at": isoformat_z(now)}, topic=TOPIC, actor=SCHEDULER)
+    publish(session, CallClosed(**_ref(call), closed_at=now), topic=TOPIC, actor=SCHEDULER)
     return True
 
 
@@ -390,11 +386,6 @@ def handle_due_reminder(session: Session, reminder_id: int, *, now: datetime, wi
         return None
     if outcome == SENT:
         assert call is not None
-        publish(
-            session,
-            "call.reminder",
-            {**_ref(call), "days_left": reminder.days_before, "application_url": call.application_url},
-            topic=TOPIC,
-            actor=SCHEDULER,
-        )
+        due = CallReminded(**_ref(call), days_left=reminder.days_before, application_url=call.application_url)
+        publish(session, due, topic=TOPIC, actor=SCHEDULER)
     return outcome

@@ -2,69 +2,70 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from collections.abc import Mapping
+from datetime import datetime
 
-from events.registry import registry
+from events import EventData, described, event_type
 from events.topics import policy, public
-from services.fields import UtcTimestamp, localized_text
+from services.fields import LocalizedText
 
 TOPIC = "calls"
 
 
-class CallRef(Schema):
+class CallRef(EventData):
     """What every call event carries: which call, its title, its deadline (UTC and Berlin)."""
 
-    call_id = fields.Integer(required=True, strict=True)
-    round = fields.Integer(required=True, strict=True)
-    title = localized_text(required=True)
-    deadline = UtcTimestamp(required=True, allow_none=True)
-    deadline_local = fields.String(required=True, allow_none=True, metadata={"description": "Europe/Berlin"})
+    call_id: int
+    round: int
+    title: LocalizedText
+    deadline: datetime | None
+    deadline_local: str | None = described("the deadline in Europe/Berlin, ISO 8601 with its offset")
 
 
-class CallAnnouncedData(CallRef):
-    """`call.announced`: a call was made public with its dates; it opens at `opens_at`."""
+@event_type("call.announced", topics=(TOPIC,))
+class CallAnnounced(CallRef):
+    """A funding call was made public with its dates; it opens at `opens_at`."""
 
-    programme = fields.String(required=True)
-    summary = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    budget = fields.String(required=True, allow_none=True, metadata={"description": "EUR, decimal string"})
-    currency = fields.String(required=True)
-    motto = fields.String(required=True, allow_none=True)
-    opens_at = UtcTimestamp(required=True)
-    application_url = fields.String(required=True, allow_none=True)
-    reminder_days = fields.List(fields.Integer(strict=True), required=True)
-
-
-class CallOpenedData(CallRef):
-    """`call.opened`: applications are accepted from now on."""
-
-    opened_at = UtcTimestamp(required=True)
-    application_url = fields.String(required=True, allow_none=True)
-    broadcast = fields.Boolean(required=True, metadata={"description": "opened at once by an admin"})
+    programme: str
+    summary: Mapping[str, str] = described("by language")
+    budget: str | None = described("EUR, decimal string")
+    currency: str
+    motto: str | None
+    opens_at: datetime
+    application_url: str | None
+    reminder_days: tuple[int, ...] = described("days before the deadline that reminders go out")
 
 
-class CallDeadlineChangedData(CallRef):
-    """`call.deadline_changed`: the deadline moved; reminders move with it."""
+@event_type("call.opened", topics=(TOPIC,))
+class CallOpened(CallRef):
+    """A funding call opened: applications are accepted from now on."""
 
-    previous_deadline = UtcTimestamp(required=True, allow_none=True)
-    reason = fields.String(required=True)
-
-
-class CallReminderData(CallRef):
-    """`call.reminder`: the deadline is `days_left` days away."""
-
-    days_left = fields.Integer(required=True, strict=True)
-    application_url = fields.String(required=True, allow_none=True)
+    opened_at: datetime
+    application_url: str | None
+    broadcast: bool = described("opened at once by an admin")
 
 
-class CallClosedData(CallRef):
-    """`call.closed`: the deadline passed; no more applications."""
+@event_type("call.deadline_changed", topics=(TOPIC,))
+class CallDeadlineChanged(CallRef):
+    """A funding call's deadline moved; reminders move with it."""
 
-    closed_at = UtcTimestamp(required=True)
+    previous_deadline: datetime | None
+    reason: str
 
 
-registry.event_type("call.announced", CallAnnouncedData, "a funding call was announced")
-registry.event_type("call.opened", CallOpenedData, "a funding call opened for applications")
-registry.event_type("call.deadline_changed", CallDeadlineChangedData, "a funding call's deadline moved")
-registry.event_type("call.reminder", CallReminderData, "a funding call's deadline is near")
-registry.event_type("call.closed", CallClosedData, "a funding call closed")
+@event_type("call.reminder", topics=(TOPIC,))
+class CallReminded(CallRef):
+    """A funding call's deadline is `days_left` days away."""
+
+    days_left: int
+    application_url: str | None
+
+
+@event_type("call.closed", topics=(TOPIC,))
+class CallClosed(CallRef):
+    """A funding call's deadline passed: no more applications."""
+
+    closed_at: datetime
+
+
 policy.topic(TOPIC, public)

@@ -1,5 +1,6 @@
 """Forum: threads and posts in spaces, mentions, reactions, edit history, flags, moderation."""
 
+from services.fields import LANGUAGES
 from services.forum import access, events  # noqa: F401  (registers event types and topic rules)
 from services.forum.commands import (
     MAX_BODY_CHARS,
@@ -14,7 +15,7 @@ from services.forum.commands import (
     set_locked,
     set_pinned,
 )
-from services.forum.events import LANGUAGES, REACTIONS
+from services.forum.events import REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
 from services.forum.queries import PostView, get_post, get_thread, list_posts, list_threads, post_revisions
 

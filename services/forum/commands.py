@@ -6,16 +6,30 @@ anything, so a refused request leaves no trace; the events it publishes commit w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from events import Caller, isoformat_z, publish, utcnow
+from events import Caller, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.fields import LANGUAGES, Language, is_one_of
 from services.forum.access import moderates, require_moderator
-from services.forum.events import LANGUAGES, REACTIONS, space_topic, thread_topic
+from services.forum.events import (
+    REACTIONS,
+    FlagRaised,
+    InThread,
+    PostCreated,
+    PostEdited,
+    PostHidden,
+    ReactionAdded,
+    ThreadCreated,
+    ThreadLocked,
+    ThreadPinned,
+    space_topic,
+    thread_topic,
+)
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.html import excerpt, plain_text, sanitise_html
 from services.identity import Member, require_login
@@ -36,9 +50,10 @@ def _clean_body(body: str) -> str:
     return clean
 
 
-def _check_language(language: str) -> None:
-    if language not in LANGUAGES:
+def _check_language(language: str) -> Language:
+    if not is_one_of(language, LANGUAGES):
         raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+    return language
 
 
 def _check_mentions(session: Session, space: Space, mentions: list[int]) -> list[int]:
@@ -64,13 +79,9 @@ def _space_of(session: Session, thread: Thread) -> Space:
     return space
 
 
-def _publish_in_thread(
-    session: Session, event_type: str, data: dict[str, Any], *, actor: Caller, space: Space, thread: Thread
-) -> None:
+def _publish_in_thread(session: Session, data: InThread, *, actor: Caller) -> None:
     """Publish a forum event on its space's topic and its thread's topic."""
-    publish(
-        session, event_type, data, topic=space_topic(space.slug), extra_topics=(thread_topic(thread.id),), actor=actor
-    )
+    publish(session, data, topic=space_topic(data.space), extra_topics=(thread_topic(data.thread_id),), actor=actor)
 
 
 def _visible_post(session: Session, post_id: int) -> Post:
@@ -110,7 +121,7 @@ def create_thread(
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE_CHARS:
         raise InvalidInput("title", f"between 1 and {MAX_TITLE_CHARS} characters")
-    _check_language(language)
+    checked_language = _check_language(language)
     clean = _clean_body(body)
     mentioned = _check_mentions(session, space, mentions)
     now = utcnow()
@@ -124,21 +135,18 @@ def create_thread(
     assert caller.id is not None
     _publish_in_thread(
         session,
-        "thread.created",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "title": title,
-            "post_id": post.id,
-            "author_id": caller.id,
-            "language": language,
-            "body": clean,
-            "mentions": mentioned,
-            "created_at": isoformat_z(now),
-        },
+        ThreadCreated(
+            space=space.slug,
+            thread_id=thread.id,
+            title=title,
+            post_id=post.id,
+            author_id=caller.id,
+            language=checked_language,
+            body=clean,
+            mentions=tuple(mentioned),
+            created_at=now,
+        ),
         actor=caller,
-        space=space,
-        thread=thread,
     )
     return thread, post
 
@@ -159,7 +167,7 @@ def create_post(
     require_write(session, caller, space)
     if thread.locked and not moderates(caller):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
-    _check_language(language)
+    checked_language = _check_language(language)
     reply_to_author: int | None = thread.author_id
     if parent_id is not None:
         parent = session.get(Post, parent_id)
@@ -182,22 +190,19 @@ def create_post(
     assert caller.id is not None
     _publish_in_thread(
         session,
-        "post.created",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "post_id": post.id,
-            "parent_id": parent_id,
-            "reply_to_author_id": reply_to_author,
-            "author_id": caller.id,
-            "language": language,
-            "body": clean,
-            "mentions": mentioned,
-            "created_at": isoformat_z(now),
-        },
+        PostCreated(
+            space=space.slug,
+            thread_id=thread.id,
+            post_id=post.id,
+            parent_id=parent_id,
+            reply_to_author_id=reply_to_author,
+            author_id=caller.id,
+            language=checked_language,
+            body=clean,
+            mentions=tuple(mentioned),
+            created_at=now,
+        ),
         actor=caller,
-        space=space,
-        thread=thread,
     )
     return post
 
@@ -212,8 +217,7 @@ def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, lang
     require_write(session, caller, space)
     if thread.locked and not moderates(caller):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
-    language = language or post.language
-    _check_language(language)
+    checked_language = _check_language(language or post.language)
     clean = _clean_body(body)
     now = utcnow()
     session.add(
@@ -225,24 +229,21 @@ def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, lang
             replaced_at=now,
         )
     )
-    post.body, post.language, post.edited_at = clean, language, now
+    post.body, post.language, post.edited_at = clean, checked_language, now
     session.flush()
     revisions = session.scalar(select(func.count()).where(PostRevision.post_id == post.id)) or 0
     _publish_in_thread(
         session,
-        "post.edited",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "post_id": post.id,
-            "language": language,
-            "body": clean,
-            "revisions": revisions,
-            "edited_at": isoformat_z(now),
-        },
+        PostEdited(
+            space=space.slug,
+            thread_id=thread.id,
+            post_id=post.id,
+            language=checked_language,
+            body=clean,
+            revisions=revisions,
+            edited_at=now,
+        ),
         actor=caller,
-        space=space,
-        thread=thread,
     )
     return post
 
@@ -252,7 +253,7 @@ def add_reaction(session: Session, *, caller: Caller, post_id: int, kind: str) -
     require_login(caller)
     post, thread, space = _visible_post_in_space(session, post_id)
     require_write(session, caller, space)
-    if kind not in REACTIONS:
+    if not is_one_of(kind, REACTIONS):
         raise InvalidInput("kind", f"must be one of {', '.join(REACTIONS)}")
     assert caller.id is not None
     existing = session.scalar(
@@ -270,18 +271,10 @@ def add_reaction(session: Session, *, caller: Caller, post_id: int, kind: str) -
     count = session.scalar(select(func.count()).where(Reaction.post_id == post.id, Reaction.kind == kind)) or 0
     _publish_in_thread(
         session,
-        "reaction.added",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "post_id": post.id,
-            "member_id": caller.id,
-            "kind": kind,
-            "count": count,
-        },
+        ReactionAdded(
+            space=space.slug, thread_id=thread.id, post_id=post.id, member_id=caller.id, kind=kind, count=count
+        ),
         actor=caller,
-        space=space,
-        thread=thread,
     )
     return reaction
 
@@ -303,16 +296,15 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
     flags = session.scalar(select(func.count()).where(Flag.post_id == post.id)) or 0
     publish(
         session,
-        "flag.raised",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "flag_id": flag.id,
-            "post_id": post.id,
-            "reason": reason,
-            "excerpt": excerpt(post.body, EXCERPT_CHARS),
-            "flags": flags,
-        },
+        FlagRaised(
+            space=space.slug,
+            thread_id=thread.id,
+            flag_id=flag.id,
+            post_id=post.id,
+            reason=reason,
+            excerpt=excerpt(post.body, EXCERPT_CHARS),
+            flags=flags,
+        ),
         topic="moderation",
         actor=caller,
     )
@@ -337,14 +329,7 @@ def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | N
     thread.post_count -= 1
     publish(
         session,
-        "post.hidden",
-        {
-            "space": space.slug,
-            "thread_id": thread.id,
-            "post_id": post.id,
-            "reason": reason,
-            "hidden_at": isoformat_z(now),
-        },
+        PostHidden(space=space.slug, thread_id=thread.id, post_id=post.id, reason=reason, hidden_at=now),
         topic=space_topic(space.slug),
         extra_topics=(thread_topic(thread.id), "moderation"),
         actor=caller,
@@ -352,7 +337,9 @@ def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | N
     return post
 
 
-def _set_thread_flag(session: Session, *, caller: Caller, thread_id: int, flag: str, value: bool) -> Thread:
+def _set_thread_flag(
+    session: Session, *, caller: Caller, thread_id: int, flag: Literal["locked", "pinned"], value: bool
+) -> Thread:
     require_login(caller)
     # Locking and pinning are the same moderation step on a different flag (no event when unchanged).
     thread = _thread(session, thread_id)
@@ -360,14 +347,13 @@ def _set_thread_flag(session: Session, *, caller: Caller, thread_id: int, flag: 
     require_moderator(session, caller, space)
     if getattr(thread, flag) != value:
         setattr(thread, flag, value)
-        _publish_in_thread(
-            session,
-            f"thread.{flag}",
-            {"space": space.slug, "thread_id": thread.id, flag: value},
-            actor=caller,
-            space=space,
-            thread=thread,
+        slug = space.slug
+        data: InThread = (
+            ThreadLocked(space=slug, thread_id=thread.id, locked=value)
+            if flag == "locked"
+            else ThreadPinned(space=slug, thread_id=thread.id, pinned=value)
         )
+        _publish_in_thread(session, data, actor=caller)
     return thread
 
 

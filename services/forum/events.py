@@ -1,4 +1,4 @@
-"""Event types of the forum, with their data schemas, and the `thread.<id>` topic rule.
+"""Event types of the forum, with their typed data, and the `thread.<id>` topic rule.
 
 Every forum event goes to `space.<slug>` and `thread.<id>`; `flag.raised` goes to `moderation`
 only (flags are not for the flagged author's eyes), `post.hidden` to all three.
@@ -6,17 +6,19 @@ only (flags are not for the flagged author's eyes), `post.hidden` to all three.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import datetime
+from typing import Literal, get_args
 
-from events.registry import registry
+from events import EventData, described, event_type
 from events.topics import Caller, numeric_id, policy
 from services.database import reading
-from services.fields import UtcTimestamp
+from services.fields import Language
 from services.forum.models import Thread
 from services.spaces import Space, read_refusal
 
-LANGUAGES = ("de", "en")
-REACTIONS = ("like", "thanks", "agree", "idea")
+ReactionKind = Literal["like", "thanks", "agree", "idea"]
+REACTIONS: tuple[ReactionKind, ...] = get_args(ReactionKind)
+IN_THREAD = ("space.<slug>", "thread.<id>")
 
 
 def space_topic(slug: str) -> str:
@@ -29,98 +31,93 @@ def thread_topic(thread_id: int) -> str:
     return f"thread.{thread_id}"
 
 
-class _InThread(Schema):
-    space = fields.String(required=True, metadata={"description": "slug of the space"})
-    thread_id = fields.Integer(required=True, strict=True)
+class InThread(EventData):
+    """What every forum event carries: where it happened."""
+
+    space: str = described("slug of the space")
+    thread_id: int
 
 
-class ThreadCreatedData(_InThread):
-    """`thread.created`: a thread was opened with its first post."""
+@event_type("thread.created", topics=IN_THREAD)
+class ThreadCreated(InThread):
+    """A thread was opened with its first post."""
 
-    title = fields.String(required=True)
-    post_id = fields.Integer(required=True, strict=True)
-    author_id = fields.Integer(required=True, strict=True)
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    body = fields.String(required=True, metadata={"description": "sanitised HTML"})
-    mentions = fields.List(fields.Integer(strict=True), required=True)
-    created_at = UtcTimestamp(required=True)
-
-
-class PostCreatedData(_InThread):
-    """`post.created`: a reply in a thread (to the thread, or to `parent_id`)."""
-
-    post_id = fields.Integer(required=True, strict=True)
-    parent_id = fields.Integer(required=True, strict=True, allow_none=True)
-    reply_to_author_id = fields.Integer(
-        required=True, strict=True, allow_none=True, metadata={"description": "author of the parent post or thread"}
-    )
-    author_id = fields.Integer(required=True, strict=True)
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    body = fields.String(required=True)
-    mentions = fields.List(fields.Integer(strict=True), required=True)
-    created_at = UtcTimestamp(required=True)
+    title: str
+    post_id: int
+    author_id: int
+    language: Language
+    body: str = described("sanitised HTML")
+    mentions: tuple[int, ...] = described("ids of the mentioned members")
+    created_at: datetime
 
 
-class PostEditedData(_InThread):
-    """`post.edited`: a post's new text (the earlier one is kept in its history)."""
+@event_type("post.created", topics=IN_THREAD)
+class PostCreated(InThread):
+    """A reply was posted in a thread (to the thread, or to the post `parent_id`)."""
 
-    post_id = fields.Integer(required=True, strict=True)
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    body = fields.String(required=True)
-    revisions = fields.Integer(required=True, strict=True)
-    edited_at = UtcTimestamp(required=True)
-
-
-class PostHiddenData(_InThread):
-    """`post.hidden`: a moderator hid a post; clients that show it withdraw it."""
-
-    post_id = fields.Integer(required=True, strict=True)
-    reason = fields.String(required=True, allow_none=True)
-    hidden_at = UtcTimestamp(required=True)
+    post_id: int
+    parent_id: int | None
+    reply_to_author_id: int | None = described("author of the parent post or thread")
+    author_id: int
+    language: Language
+    body: str = described("sanitised HTML")
+    mentions: tuple[int, ...] = described("ids of the mentioned members")
+    created_at: datetime
 
 
-class ThreadLockedData(_InThread):
-    """`thread.locked`: a thread was locked (`locked: true`) or unlocked."""
+@event_type("post.edited", topics=IN_THREAD)
+class PostEdited(InThread):
+    """A post was edited: its new text (the earlier one is kept in its history)."""
 
-    locked = fields.Boolean(required=True)
-
-
-class ThreadPinnedData(_InThread):
-    """`thread.pinned`: a thread was pinned (`pinned: true`) or unpinned."""
-
-    pinned = fields.Boolean(required=True)
-
-
-class ReactionAddedData(_InThread):
-    """`reaction.added`: a member reacted to a post."""
-
-    post_id = fields.Integer(required=True, strict=True)
-    member_id = fields.Integer(required=True, strict=True)
-    kind = fields.String(required=True, validate=validate.OneOf(REACTIONS))
-    count = fields.Integer(required=True, strict=True, metadata={"description": "reactions of this kind now"})
+    post_id: int
+    language: Language
+    body: str = described("sanitised HTML")
+    revisions: int = described("earlier versions kept")
+    edited_at: datetime
 
 
-class FlagRaisedData(_InThread):
-    """`flag.raised` (on `moderation`): a member reported a post."""
+@event_type("post.hidden", topics=(*IN_THREAD, "moderation"))
+class PostHidden(InThread):
+    """A moderator hid a post; clients that show it withdraw it."""
 
-    flag_id = fields.Integer(required=True, strict=True)
-    post_id = fields.Integer(required=True, strict=True)
-    reason = fields.String(required=True)
-    excerpt = fields.String(required=True)
-    flags = fields.Integer(required=True, strict=True, metadata={"description": "flags on this post now"})
+    post_id: int
+    reason: str | None
+    hidden_at: datetime
 
 
-for _name, _schema, _description in (
-    ("thread.created", ThreadCreatedData, "a thread was opened with its first post"),
-    ("post.created", PostCreatedData, "a reply was posted"),
-    ("post.edited", PostEditedData, "a post was edited"),
-    ("post.hidden", PostHiddenData, "a moderator hid a post"),
-    ("thread.locked", ThreadLockedData, "a thread was locked or unlocked"),
-    ("thread.pinned", ThreadPinnedData, "a thread was pinned or unpinned"),
-    ("reaction.added", ReactionAddedData, "a member reacted to a post"),
-    ("flag.raised", FlagRaisedData, "a member flagged a post for the moderators"),
-):
-    registry.event_type(_name, _schema, _description)
+@event_type("thread.locked", topics=IN_THREAD)
+class ThreadLocked(InThread):
+    """A thread was locked (`locked: true`) or unlocked."""
+
+    locked: bool
+
+
+@event_type("thread.pinned", topics=IN_THREAD)
+class ThreadPinned(InThread):
+    """A thread was pinned (`pinned: true`) or unpinned."""
+
+    pinned: bool
+
+
+@event_type("reaction.added", topics=IN_THREAD)
+class ReactionAdded(InThread):
+    """A member reacted to a post."""
+
+    post_id: int
+    member_id: int
+    kind: ReactionKind
+    count: int = described("reactions of this kind on the post now")
+
+
+@event_type("flag.raised", topics=("moderation",))
+class FlagRaised(InThread):
+    """A member flagged a post for the moderators (only on `moderation`: not for the author's eyes)."""
+
+    flag_id: int
+    post_id: int
+    reason: str
+    excerpt: str = described("the post's text, shortened")
+    flags: int = described("flags on this post now")
 
 
 def _thread_topic_refusal(caller: Caller, arg: str) -> str | None:

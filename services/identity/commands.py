@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from events import Caller, publish, utcnow
 from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from services.identity.access import require_admin, require_login
-from services.identity.events import user_topic
+from services.identity.events import (
+    MemberDeactivated,
+    MemberReactivated,
+    MemberRoleChanged,
+    TokenRevoked,
+    user_topic,
+)
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import hash_password, verify_password
 from services.identity.roles import ROLES
@@ -131,8 +137,7 @@ def revoke_token(session: Session, caller: Caller, token_id: int) -> AccessToken
         record.revoked_at = utcnow()
         publish(
             session,
-            "token.revoked",
-            {"member_id": member_id, "token_id": record.id},
+            TokenRevoked(member_id=member_id, token_id=record.id),
             topic=user_topic(member_id),
             actor=caller,
         )
@@ -164,8 +169,7 @@ def update_account(
         previous, member.role = member.role, role
         publish(
             session,
-            "member.role_changed",
-            {"member_id": member.id, "role": role, "previous_role": previous},
+            MemberRoleChanged(member_id=member.id, role=role, previous_role=previous),
             topic=user_topic(member.id),
             actor=caller,
         )
@@ -173,8 +177,7 @@ def update_account(
         member.active = active
         publish(
             session,
-            "member.reactivated" if active else "member.deactivated",
-            {"member_id": member.id},
+            MemberReactivated(member_id=member.id) if active else MemberDeactivated(member_id=member.id),
             topic=user_topic(member.id),
             actor=caller,
         )

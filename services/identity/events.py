@@ -6,10 +6,13 @@ change affects before it delivers anything published after it (see events.relay)
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Annotated
 
-from events.registry import registry
+from events import Constraints, EventData, event_type
 from services.identity.roles import ROLES
+
+Role = Annotated[str, Constraints(enum=list(ROLES))]
+USER_TOPIC = ("user.<id>",)
 
 
 def user_topic(member_id: int) -> str:
@@ -17,34 +20,32 @@ def user_topic(member_id: int) -> str:
     return f"user.{member_id}"
 
 
-class MemberRoleChangedData(Schema):
-    """`member.role_changed`: an admin gave a member another role."""
+@event_type("member.role_changed", topics=USER_TOPIC, access_change=True)
+class MemberRoleChanged(EventData):
+    """An admin gave a member another role."""
 
-    member_id = fields.Integer(required=True, strict=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    previous_role = fields.String(required=True, validate=validate.OneOf(ROLES))
-
-
-class MemberDeactivatedData(Schema):
-    """`member.deactivated`: an admin deactivated an account; its sessions end at once."""
-
-    member_id = fields.Integer(required=True, strict=True)
+    member_id: int
+    role: Role
+    previous_role: Role
 
 
-class MemberReactivatedData(Schema):
-    """`member.reactivated`: an admin reactivated an account (it logs in again)."""
+@event_type("member.deactivated", topics=USER_TOPIC, access_change=True)
+class MemberDeactivated(EventData):
+    """An admin deactivated an account; its sessions end at once."""
 
-    member_id = fields.Integer(required=True, strict=True)
-
-
-class TokenRevokedData(Schema):
-    """`token.revoked`: a bearer token was revoked; connections opened with it end at once."""
-
-    member_id = fields.Integer(required=True, strict=True)
-    token_id = fields.Integer(required=True, strict=True)
+    member_id: int
 
 
-registry.event_type("member.role_changed", MemberRoleChangedData, "a member's role changed", access_change=True)
-registry.event_type("member.deactivated", MemberDeactivatedData, "an account was deactivated", access_change=True)
-registry.event_type("member.reactivated", MemberReactivatedData, "an account was reactivated")
-registry.event_type("token.revoked", TokenRevokedData, "a bearer token was revoked", access_change=True)
+@event_type("member.reactivated", topics=USER_TOPIC)
+class MemberReactivated(EventData):
+    """An admin reactivated an account (it logs in again)."""
+
+    member_id: int
+
+
+@event_type("token.revoked", topics=USER_TOPIC, access_change=True)
+class TokenRevoked(EventData):
+    """A bearer token was revoked; connections opened with it end at once."""
+
+    member_id: int
+    token_id: int

@@ -9,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from events import Caller, isoformat_z, publish, utcnow
+from events import Caller, publish, utcnow
 from services.errors import Conflict, Gone, InvalidInput, NotFound
 from services.identity import Member, create_member, hash_token, normalise_email, require_admin, require_login
+from services.network.events import InvitationAccepted, InvitationCreated, PartnerJoined
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
 from services.spaces import join_network_spaces
 
@@ -97,14 +98,13 @@ def create_invitation(
     if caller.id is not None:
         publish(
             session,
-            "invitation.created",
-            {
-                "invitation_id": invitation.id,
-                "email": email,
-                "country": code,
-                "organisation_id": organisation_id,
-                "expires_at": isoformat_z(invitation.expires_at),
-            },
+            InvitationCreated(
+                invitation_id=invitation.id,
+                email=email,
+                country=code,
+                organisation_id=organisation_id,
+                expires_at=invitation.expires_at,
+            ),
             topic=f"user.{caller.id}",
             actor=caller,
         )
@@ -147,23 +147,21 @@ def accept_invitation(session: Session, *, token: str, name: str, password: str,
     if invitation.invited_by is not None:
         publish(
             session,
-            "invitation.accepted",
-            {"invitation_id": invitation.id, "member_id": member.id, "name": member.name},
+            InvitationAccepted(invitation_id=invitation.id, member_id=member.id, name=member.name),
             topic=f"user.{invitation.invited_by}",
             actor=joined,
         )
     organisation = session.get(PartnerOrganisation, invitation.organisation_id) if invitation.organisation_id else None
     publish(
         session,
-        "partner.joined",
-        {
-            "member_id": member.id,
-            "name": member.name,
-            "country": invitation.country_code,
-            "organisation_id": invitation.organisation_id,
-            "organisation": organisation.name if organisation else None,
-            "spaces": [s.slug for s in spaces],
-        },
+        PartnerJoined(
+            member_id=member.id,
+            name=member.name,
+            country=invitation.country_code,
+            organisation_id=invitation.organisation_id,
+            organisation=organisation.name if organisation else None,
+            spaces=tuple(s.slug for s in spaces),
+        ),
         topic="moderation",
         extra_topics=[f"space.{s.slug}" for s in spaces],
         actor=joined,

@@ -7,41 +7,38 @@ partner will be discussing.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import datetime
 
-from events.registry import registry
-from services.fields import UtcTimestamp
-
-
-class InvitationCreatedData(Schema):
-    """`invitation.created`: an admin invited a partner contact."""
-
-    invitation_id = fields.Integer(required=True, strict=True)
-    email = fields.String(required=True)
-    country = fields.String(required=True, allow_none=True)
-    organisation_id = fields.Integer(required=True, strict=True, allow_none=True)
-    expires_at = UtcTimestamp(required=True)
+from events import EventData, event_type
 
 
-class InvitationAcceptedData(Schema):
-    """`invitation.accepted`: the invited contact accepted and has an account now."""
+@event_type("invitation.created", topics=("user.<id>",))
+class InvitationCreated(EventData):
+    """An admin invited a partner contact (on the inviting admin's topic)."""
 
-    invitation_id = fields.Integer(required=True, strict=True)
-    member_id = fields.Integer(required=True, strict=True)
-    name = fields.String(required=True)
-
-
-class PartnerJoinedData(Schema):
-    """`partner.joined`: a partner contact joined the network and its spaces."""
-
-    member_id = fields.Integer(required=True, strict=True)
-    name = fields.String(required=True)
-    country = fields.String(required=True, allow_none=True)
-    organisation_id = fields.Integer(required=True, strict=True, allow_none=True)
-    organisation = fields.String(required=True, allow_none=True)
-    spaces = fields.List(fields.String(), required=True)
+    invitation_id: int
+    email: str
+    country: str | None
+    organisation_id: int | None
+    expires_at: datetime
 
 
-registry.event_type("invitation.created", InvitationCreatedData, "an admin invited a partner contact")
-registry.event_type("invitation.accepted", InvitationAcceptedData, "an invitation was accepted")
-registry.event_type("partner.joined", PartnerJoinedData, "a partner contact joined the network")
+@event_type("invitation.accepted", topics=("user.<id>",))
+class InvitationAccepted(EventData):
+    """An invitation was accepted: the invited contact has an account now."""
+
+    invitation_id: int
+    member_id: int
+    name: str
+
+
+@event_type("partner.joined", topics=("moderation", "space.<slug>"))
+class PartnerJoined(EventData):
+    """A partner contact joined the network and its spaces."""
+
+    member_id: int
+    name: str
+    country: str | None
+    organisation_id: int | None
+    organisation: str | None
+    spaces: tuple[str, ...]

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from events import Caller, isoformat_z, publish, utcnow
+from events import Caller, field_values, publish, utcnow
 from services.claims import claim
 from services.clock import SCHEDULER
 from services.errors import Conflict, InvalidInput
 from services.html import excerpt, sanitise_html
 from services.news.access import require_news_writer
-from services.news.events import TOPIC
+from services.news.events import TOPIC, NewsPublished, NewsRetracted, NewsUpdated
 from services.news.models import DEFAULT_SPACE, DRAFT, PUBLISHED, RETRACTED, SCHEDULED, NewsItem
 from services.projects import project_exists, project_topic
 from services.search import index_of, normalise_tags
@@ -45,17 +45,17 @@ def _check_publish_at(publish_at: datetime, now: datetime) -> datetime:
     return publish_at
 
 
-def _public_data(item: NewsItem) -> dict[str, Any]:
+def _public_data(item: NewsItem) -> NewsPublished:
     assert item.published_at is not None
-    return {
-        "news_id": item.id,
-        "title": item.title,
-        "summary": {lang: excerpt(html) for lang, html in item.body.items()},
-        "tags": item.tags,
-        "published_at": isoformat_z(item.published_at),
-        "space": item.space,
-        "project_id": item.project_id,
-    }
+    return NewsPublished(
+        news_id=item.id,
+        title=item.title,
+        summary={lang: excerpt(html) for lang, html in item.body.items()},
+        tags=tuple(item.tags),
+        published_at=item.published_at,
+        space=item.space,
+        project_id=item.project_id,
+    )
 
 
 def create_news(
@@ -112,9 +112,7 @@ def publish_news(session: Session, item: NewsItem, *, caller: Caller, now: datet
     item.published_at = now or utcnow()
     item.publish_at = None
     session.flush()
-    publish(
-        session, "news.published", _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=caller
-    )
+    publish(session, _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=caller)
     return item
 
 
@@ -158,8 +156,7 @@ def update_news(
     if item.status == PUBLISHED:
         publish(
             session,
-            "news.updated",
-            {**_public_data(item), "changed": changed, "updated_at": isoformat_z(now)},
+            NewsUpdated(**field_values(_public_data(item)), changed=tuple(changed), updated_at=now),
             topic=TOPIC,
             extra_topics=_topics(old_project, item.project_id),
             actor=caller,
@@ -183,13 +180,7 @@ def retract_news(
     session.flush()
     publish(
         session,
-        "news.retracted",
-        {
-            "news_id": item.id,
-            "reason": reason,
-            "retracted_at": isoformat_z(item.retracted_at),
-            "project_id": item.project_id,
-        },
+        NewsRetracted(news_id=item.id, reason=reason, retracted_at=item.retracted_at, project_id=item.project_id),
         topic=TOPIC,
         extra_topics=_topics(item.project_id),
         actor=caller,
@@ -207,12 +198,5 @@ def publish_due_news(session: Session, news_id: int, *, now: datetime) -> bool:
     item = claim(session, NewsItem, news_id, *due, status=PUBLISHED, published_at=now, publish_at=None)
     if item is None:
         return False
-    publish(
-        session,
-        "news.published",
-        _public_data(item),
-        topic=TOPIC,
-        extra_topics=_topics(item.project_id),
-        actor=SCHEDULER,
-    )
+    publish(session, _public_data(item), topic=TOPIC, extra_topics=_topics(item.project_id), actor=SCHEDULER)
     return True

@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import datetime
 
-from events.registry import registry
+from events import EventData, described, event_type
 from events.topics import policy, public
-from services.fields import UtcTimestamp, localized_text
+from services.fields import LocalizedText
 
 TOPIC = "news"
+TOPICS = (TOPIC, "project.<id>")
 
 
-class NewsPublishedData(Schema):
-    """`news.published`: a news item became public."""
+@event_type("news.published", topics=TOPICS)
+class NewsPublished(EventData):
+    """A news item became public."""
 
-    news_id = fields.Integer(required=True, strict=True)
-    title = localized_text(required=True)
-    summary = localized_text(required=True)
-    tags = fields.List(fields.String(), required=True)
-    published_at = UtcTimestamp(required=True)
-    space = fields.String()
-    project_id = fields.Integer(strict=True, allow_none=True)
-
-
-class NewsUpdatedData(NewsPublishedData):
-    """`news.updated`: a published item changed; `changed` names the fields."""
-
-    changed = fields.List(fields.String(), required=True)
-    updated_at = UtcTimestamp(required=True)
+    news_id: int
+    title: LocalizedText
+    summary: LocalizedText = described("the start of the text, by language")
+    tags: tuple[str, ...]
+    published_at: datetime
+    space: str
+    project_id: int | None
 
 
-class NewsRetractedData(Schema):
-    """`news.retracted`: a published item was withdrawn (clients should hide it)."""
+@event_type("news.updated", topics=TOPICS)
+class NewsUpdated(NewsPublished):
+    """A published news item changed; `changed` names the fields."""
 
-    news_id = fields.Integer(required=True, strict=True)
-    reason = fields.String(allow_none=True)
-    retracted_at = UtcTimestamp(required=True)
-    project_id = fields.Integer(strict=True, allow_none=True)
+    changed: tuple[str, ...]
+    updated_at: datetime
 
 
-registry.event_type("news.published", NewsPublishedData, "a news item became public")
-registry.event_type("news.updated", NewsUpdatedData, "a published news item changed")
-registry.event_type("news.retracted", NewsRetractedData, "a published news item was withdrawn")
+@event_type("news.retracted", topics=TOPICS)
+class NewsRetracted(EventData):
+    """A published news item was withdrawn (clients should hide it)."""
+
+    news_id: int
+    reason: str | None
+    retracted_at: datetime
+    project_id: int | None
+
+
 policy.topic(TOPIC, public)

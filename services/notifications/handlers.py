@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from events import Event
 from events.registry import ANY_TYPE, registry
 from services.html import excerpt
+from services.notifications.events import NotificationKind
 from services.notifications.follows import ensure_following, followers
 from services.notifications.inbox import deliver
 from services.spaces import get_space
@@ -29,7 +30,7 @@ def on_thread_created(session: Session, event: Event) -> None:
     """Mentions, and followers of the space, hear of a new thread; its author follows it."""
     data = event.data
     ensure_following(session, data["author_id"], "thread", str(data["thread_id"]))
-    recipients: dict[int, str] = {}
+    recipients: dict[int, NotificationKind] = {}
     for member_id in data["mentions"]:
         recipients.setdefault(member_id, "mention")
     for member_id in followers(session, "space", data["space"]):
@@ -49,7 +50,7 @@ def on_post_created(session: Session, event: Event) -> None:
     """Mentions, the author replied to, followers of the thread and of the space."""
     data = event.data
     ensure_following(session, data["author_id"], "thread", str(data["thread_id"]))
-    recipients: dict[int, str] = {}
+    recipients: dict[int, NotificationKind] = {}
     for member_id in data["mentions"]:
         recipients.setdefault(member_id, "mention")
     if data["reply_to_author_id"] is not None:
@@ -81,7 +82,7 @@ def on_call_reminder(session: Session, event: Event) -> None:
     call_id = event.data.get("call_id")
     if not isinstance(call_id, int):
         return
-    recipients = dict.fromkeys(followers(session, "call", str(call_id)), "call_reminder")
+    recipients: dict[int, NotificationKind] = dict.fromkeys(followers(session, "call", str(call_id)), "call_reminder")
     deliver(
         session,
         event,
@@ -95,7 +96,7 @@ def on_call_reminder(session: Session, event: Event) -> None:
 def on_project_activity(session: Session, event: Event) -> None:
     """Whatever is published on `project.<id>` reaches the project's followers."""
     projects = [t.partition(".")[2] for t in event.topics if t.startswith("project.")]
-    recipients: dict[int, str] = {}
+    recipients: dict[int, NotificationKind] = {}
     project_id = None
     for key in projects:
         for member_id in followers(session, "project", key):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from events import Event, publish, utcnow
 from services.errors import NotFound
 from services.identity import Member, user_topic
+from services.notifications.events import NotificationCreated, NotificationKind, NotificationRead
 from services.notifications.models import Notification
 from services.spaces import Space, member_can_read
 
@@ -27,7 +28,7 @@ def unread_count(session: Session, member_id: int) -> int:
 def deliver(
     session: Session,
     event: Event,
-    recipients: dict[int, str],
+    recipients: dict[int, NotificationKind],
     *,
     summary: str,
     subject: dict[str, Any],
@@ -72,16 +73,15 @@ def deliver(
     for note in made:
         publish(
             session,
-            "notification.created",
-            {
-                "notification_id": note.id,
-                "kind": note.kind,
-                "event_id": note.event_id,
-                "event_type": note.event_type,
-                "summary": note.summary,
-                "subject": note.subject,
-                "unread_count": unread_count(session, note.member_id),
-            },
+            NotificationCreated(
+                notification_id=note.id,
+                kind=recipients[note.member_id],
+                event_id=note.event_id,
+                event_type=note.event_type,
+                summary=note.summary,
+                subject=note.subject,
+                unread_count=unread_count(session, note.member_id),
+            ),
             topic=user_topic(note.member_id),
             actor=event.actor,
         )
@@ -106,8 +106,7 @@ def list_notifications(
 def _announce_read(session: Session, member_id: int, ids: list[int], up_to: int | None) -> None:
     publish(
         session,
-        "notification.read",
-        {"notification_ids": ids, "up_to": up_to, "unread_count": unread_count(session, member_id)},
+        NotificationRead(notification_ids=tuple(ids), up_to=up_to, unread_count=unread_count(session, member_id)),
         topic=user_topic(member_id),
     )
 

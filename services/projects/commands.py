@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Caller, publish, utcnow
+from events import Caller, field_values, publish, utcnow
 from services.errors import Conflict, InvalidInput
 from services.projects.access import require_project_editor
-from services.projects.events import TOPIC, project_topic
+from services.projects.events import TOPIC, ProjectCreated, ProjectUpdated, project_topic
 from services.projects.models import FEDERAL_STATES, KINDS, Project
 from services.search import index_of, normalise_tags, search_text
 
@@ -37,16 +37,16 @@ def _reindex(project: Project) -> None:
     project.search_text = search_text(project.name, project.description, project.topics, project.federal_states)
 
 
-def _data(project: Project) -> dict[str, Any]:
-    return {
-        "project_id": project.id,
-        "name": project.name,
-        "kind": project.kind,
-        "round": project.round,
-        "federal_states": list(project.federal_states),
-        "topics": list(project.topics),
-        "description": dict(project.description),
-    }
+def _data(project: Project) -> ProjectCreated:
+    return ProjectCreated(
+        project_id=project.id,
+        name=project.name,
+        kind=project.kind,
+        round=project.round,
+        federal_states=tuple(project.federal_states),
+        topics=tuple(project.topics),
+        description=project.description,
+    )
 
 
 def create_project(
@@ -83,9 +83,7 @@ def create_project(
     _reindex(project)
     session.add(project)
     session.flush()
-    publish(
-        session, "project.created", _data(project), topic=TOPIC, extra_topics=[project_topic(project.id)], actor=caller
-    )
+    publish(session, _data(project), topic=TOPIC, extra_topics=[project_topic(project.id)], actor=caller)
     return project
 
 
@@ -118,8 +116,7 @@ def update_project(session: Session, project: Project, *, caller: Caller, change
     session.flush()
     publish(
         session,
-        "project.updated",
-        {**_data(project), "changed": changed},
+        ProjectUpdated(**field_values(_data(project)), changed=tuple(changed)),
         topic=TOPIC,
         extra_topics=[project_topic(project.id)],
         actor=caller,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
-
-from events.registry import registry
+from events import EventData, event_type
 from events.topics import numeric_id, policy, public
-from services.fields import localized_text
+from services.fields import LocalizedText
 
 TOPIC = "projects"
+TOPICS = (TOPIC, "project.<id>")
 
 
 def project_topic(project_id: int) -> str:
@@ -16,25 +15,25 @@ def project_topic(project_id: int) -> str:
     return f"project.{project_id}"
 
 
-class ProjectData(Schema):
-    """`project.created` / `project.updated`: the project as it is now."""
+@event_type("project.created", topics=TOPICS)
+class ProjectCreated(EventData):
+    """A model project joined the directory: the project as it is now."""
 
-    project_id = fields.Integer(required=True, strict=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    round = fields.Integer(required=True, strict=True)
-    federal_states = fields.List(fields.String(), required=True)
-    topics = fields.List(fields.String(), required=True)
-    description = localized_text(required=True)
-
-
-class ProjectUpdatedData(ProjectData):
-    """`project.updated`: the project as it is now and the names of the changed fields."""
-
-    changed = fields.List(fields.String(), required=True)
+    project_id: int
+    name: str
+    kind: str
+    round: int
+    federal_states: tuple[str, ...]
+    topics: tuple[str, ...]
+    description: LocalizedText
 
 
-registry.event_type("project.created", ProjectData, "a model project joined the directory")
-registry.event_type("project.updated", ProjectUpdatedData, "a model project's entry changed")
+@event_type("project.updated", topics=TOPICS)
+class ProjectUpdated(ProjectCreated):
+    """A model project's entry changed: the project as it is now, and the names of the changed fields."""
+
+    changed: tuple[str, ...]
+
+
 policy.topic(TOPIC, public)
 policy.family("project", numeric_id(public))

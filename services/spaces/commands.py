@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from events import Caller, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
 from services.identity import get_member, require_admin, user_topic
-from services.spaces.events import space_topic
+from services.spaces.events import SpaceMemberRemoved, SpaceVisibilityChanged, space_topic
 from services.spaces.models import KINDS, NETWORK, VISIBILITIES, Space, SpaceMembership
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -68,8 +68,9 @@ def update_space(
         previous, space.visibility = space.visibility, visibility
         publish(
             session,
-            "space.visibility_changed",
-            {"space_id": space.id, "space": space.slug, "visibility": visibility, "previous_visibility": previous},
+            SpaceVisibilityChanged(
+                space_id=space.id, space=space.slug, visibility=visibility, previous_visibility=previous
+            ),
             topic=space_topic(space.slug),
             actor=caller,
         )
@@ -101,8 +102,7 @@ def remove_membership(session: Session, caller: Caller, space: Space, member_id:
     session.delete(membership)
     publish(
         session,
-        "space.member_removed",
-        {"space_id": space.id, "space": space.slug, "member_id": member_id},
+        SpaceMemberRemoved(space_id=space.id, space=space.slug, member_id=member_id),
         topic=space_topic(space.slug),
         extra_topics=(user_topic(member_id),),
         actor=caller,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Annotated
 
-from events.registry import registry
+from events import Constraints, EventData, described, event_type
 from services.spaces.models import VISIBILITIES
+
+Visibility = Annotated[str, Constraints(enum=list(VISIBILITIES))]
 
 
 def space_topic(slug: str) -> str:
@@ -13,26 +15,20 @@ def space_topic(slug: str) -> str:
     return f"space.{slug}"
 
 
-class SpaceMemberRemovedData(Schema):
-    """`space.member_removed`: a membership ended; the member's subscriptions are re-checked."""
+@event_type("space.member_removed", topics=("space.<slug>", "user.<id>"), access_change=True)
+class SpaceMemberRemoved(EventData):
+    """A member was removed from a space; the member's subscriptions are re-checked."""
 
-    space_id = fields.Integer(required=True, strict=True)
-    space = fields.String(required=True, metadata={"description": "slug of the space"})
-    member_id = fields.Integer(required=True, strict=True)
-
-
-class SpaceVisibilityChangedData(Schema):
-    """`space.visibility_changed`: who may read the space changed; every follower is re-checked."""
-
-    space_id = fields.Integer(required=True, strict=True)
-    space = fields.String(required=True, metadata={"description": "slug of the space"})
-    visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
-    previous_visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
+    space_id: int
+    space: str = described("slug of the space")
+    member_id: int
 
 
-registry.event_type(
-    "space.member_removed", SpaceMemberRemovedData, "a member was removed from a space", access_change=True
-)
-registry.event_type(
-    "space.visibility_changed", SpaceVisibilityChangedData, "a space's visibility changed", access_change=True
-)
+@event_type("space.visibility_changed", topics=("space.<slug>",), access_change=True)
+class SpaceVisibilityChanged(EventData):
+    """A space's visibility changed (who may read it); every follower is re-checked."""
+
+    space_id: int
+    space: str = described("slug of the space")
+    visibility: Visibility
+    previous_visibility: Visibility

@@ -12,6 +12,7 @@ import pytest
 from events import Caller, Database, publish
 from tests.conftest import start_server
 from tests.support.live_client import Recorder
+from tests.support.news import news_published
 from tests.support.server import EDITOR
 
 pytestmark = pytest.mark.e2e
@@ -22,18 +23,12 @@ def append_history(database_url: str, count: int, batch: int = 5000) -> None:
     """Commit `count` news events from this process, as another writer (scheduler, CLI) would."""
     db = Database()
     db.configure(database_url)
-    data = {
-        "news_id": 1,
-        "title": {"de": "Archiv"},
-        "summary": {"de": "x"},
-        "tags": [],
-        "published_at": "2021-01-15T08:00:00Z",
-    }
+    data = news_published(title="Archiv")
     try:
         for start in range(0, count, batch):
             with db.write() as session:
                 for _ in range(min(batch, count - start)):
-                    publish(session, "news.published", data, topic="news", actor=Caller(None, "Archiv"))
+                    publish(session, data, topic="news", actor=Caller(None, "Archiv"))
     finally:
         db.dispose()
 

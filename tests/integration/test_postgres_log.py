@@ -12,18 +12,9 @@ from events import Caller, Database, Event, check_cursor, on_commit, publish, re
 from events import outbox as outbox_module
 from events.models import EventRecord
 from events.outbox import remove_commit_listener
+from tests.support.news import news_published
 
 ACTOR = Caller(None, "Test")
-
-
-def news(title: str) -> dict[str, Any]:
-    return {
-        "news_id": 1,
-        "title": {"de": title},
-        "summary": {"de": "s"},
-        "tags": [],
-        "published_at": "2021-01-15T08:00:00Z",
-    }
 
 
 def visible_ids(db: Database) -> list[int]:
@@ -47,7 +38,7 @@ def run_early_id_late_commit(db: Database) -> dict[str, Any]:
 
     def writer(title: str, done: threading.Event | None) -> None:
         with db.write() as session:
-            ids[title.lower()] = publish(session, "news.published", news(title), topic="news", actor=ACTOR)
+            ids[title.lower()] = publish(session, news_published(title=title), topic="news", actor=ACTOR)
         if done is not None:
             done.set()
 
@@ -102,8 +93,8 @@ def test_concurrent_writers_commit_in_id_order(pg_database: Database) -> None:
         def writer(n: int) -> None:
             for i in range(30):
                 with pg_database.write() as session:
-                    publish(session, "news.published", news(f"{n}-{i}"), topic="news", actor=ACTOR)
-                    publish(session, "news.published", news(f"{n}-{i}b"), topic="news", extra_topics=["project.1"])
+                    publish(session, news_published(title=f"{n}-{i}"), topic="news", actor=ACTOR)
+                    publish(session, news_published(title=f"{n}-{i}b"), topic="news", extra_topics=["project.1"])
 
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
         for t in threads:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from events import Caller, Database, check_cursor, log_state, prune, publish, read_page, utcnow
 from events.models import EventRecord
+from tests.support.news import news_published
 
 ACTOR = Caller(1, "Test")
 
@@ -14,20 +15,7 @@ def publish_many(db: Database, topics_of: list[tuple[str, tuple[str, ...]]]) -> 
     ids = []
     with db.write() as session:
         events = [
-            publish(
-                session,
-                "news.published",
-                {
-                    "news_id": n + 1,
-                    "title": {"de": "t"},
-                    "summary": {"de": "s"},
-                    "tags": [],
-                    "published_at": "2021-01-15T08:00:00Z",
-                },
-                topic=topic,
-                extra_topics=extra,
-                actor=ACTOR,
-            )
+            publish(session, news_published(n + 1), topic=topic, extra_topics=extra, actor=ACTOR)
             for n, (topic, extra) in enumerate(topics_of)
         ]
     ids = [e.id for e in events]
@@ -93,18 +81,7 @@ def test_pre_serialised_pages_carry_the_same_envelopes_as_events(database: Datab
 
     publish_many(database, [("news", ()), ("calls", ("news",)), ("news", ()), ("projects", ())] * 3)
     with database.write() as session:
-        publish(
-            session,
-            "news.published",
-            {
-                "news_id": 99,
-                "title": {"de": 'ä "q"'},
-                "summary": {"de": "s"},
-                "tags": ["x"],
-                "published_at": "2021-01-15T08:00:00Z",
-            },
-            topic="news",
-        )
+        publish(session, news_published(99, 'ä "q"', tags=("x",)), topic="news")
     with database.read() as session:
         for topics, after, upto in ((["news"], 0, None), (["news", "projects"], 2, 11), (None, 1, None)):
             events = read_page(session, after, topics, limit=5, upto=upto)

@@ -6,25 +6,14 @@ import threading
 
 from events import Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
 from events.outbox import remove_commit_listener
+from tests.support.news import news_published
 
 ACTOR = Caller(1, "Test")
 
 
 def publish_one(db: Database, topic: str = "news") -> int:
     with db.write() as session:
-        event = publish(
-            session,
-            "news.published",
-            {
-                "news_id": 1,
-                "title": {"de": "t"},
-                "summary": {"de": "s"},
-                "tags": [],
-                "published_at": "2021-01-15T08:00:00Z",
-            },
-            topic=topic,
-            actor=ACTOR,
-        )
+        event = publish(session, news_published(), topic=topic, actor=ACTOR)
     assert event.id is not None
     return event.id
 

@@ -1,0 +1,125 @@
+"""The catalogue of event types: each with its topics, description and `data` schema, as JSON,
+as text for a terminal (`flask dialog events`), and as the Markdown of docs/events.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from events.registry import EventType, Registry
+
+DOCS_INTRO = """\
+Every event reaches clients as the envelope of the [real-time contract](realtime-contract.md)
+(`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`, `data`); this page lists each `type`
+with the topics it is published on and the JSON Schema of its `data`. Times are UTC ISO 8601
+with `Z`; multilingual text is an object keyed by language. Every field is always present
+(`null` where the schema allows it). A redacted event keeps only some ids and gains
+`"redacted": true` (see the contract); the schemas describe events as published."""
+
+
+ACCESS_CHANGE = (
+    "An **access change**: every process re-checks the open subscriptions it affects before it delivers"
+    " anything published after it."
+)
+
+
+def catalogue(registry: Registry) -> list[dict[str, Any]]:
+    """Every event type, by name: `type`, `topics`, `description`, `access_change` and `schema` (of `data`)."""
+    return [
+        {
+            "type": spec.name,
+            "topics": list(spec.topics),
+            "description": spec.description,
+            "access_change": spec.access_change,
+            "schema": spec.schema,
+        }
+        for spec in _sorted(registry)
+    ]
+
+
+def as_json(registry: Registry) -> str:
+    """The catalogue as indented JSON."""
+    return json.dumps({"event_types": catalogue(registry)}, ensure_ascii=False, indent=2) + "\n"
+
+
+def as_text(registry: Registry) -> str:
+    """The catalogue for a terminal: each type, its topics and description, one line per field."""
+    lines: list[str] = []
+    for spec in _sorted(registry):
+        marks = "  (access change)" if spec.access_change else ""
+        lines.append(f"{spec.name}  on {', '.join(spec.topics)}{marks}")
+        lines.append(f"  {spec.description}")
+        for name, schema in spec.schema["properties"].items():
+            note = f"  ({schema['description']})" if "description" in schema else ""
+            lines.append(f"    {name}: {type_text(schema)}{note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def as_markdown(registry: Registry) -> str:
+    """The page docs/events.md: an index, then each type with a field table and its JSON Schema."""
+    out = [
+        "# Event types",
+        "",
+        "<!-- Generated from the event classes by `make docs` (`flask dialog events --format markdown`):",
+        "     edit those, not this page. -->",
+        "",
+        DOCS_INTRO,
+        "",
+        "| type | topics | description |",
+        "| --- | --- | --- |",
+    ]
+    specs = _sorted(registry)
+    out += [f"| [`{s.name}`](#{_anchor(s)}) | {_topics(s)} | {_cell(s.description)} |" for s in specs]
+    for spec in specs:
+        out += ["", f"## {spec.name}", "", spec.description, "", f"Topics: {_topics(spec)}", ""]
+        if spec.access_change:
+            out += [ACCESS_CHANGE, ""]
+        out += ["| field | type | description |", "| --- | --- | --- |"]
+        for name, schema in spec.schema["properties"].items():
+            out.append(f"| `{name}` | {_cell(type_text(schema))} | {_cell(schema.get('description', ''))} |")
+        schema_json = json.dumps(spec.schema, ensure_ascii=False, indent=2)
+        out += ["", "<details><summary>JSON Schema</summary>", "", "```json", schema_json, "```", "", "</details>"]
+    return "\n".join(out) + "\n"
+
+
+def type_text(schema: dict[str, Any]) -> str:
+    """A short human reading of a field's schema: `integer or null`, `array of string` ..."""
+    if "anyOf" in schema:
+        return " or ".join(type_text(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
+    kinds = schema.get("type")
+    if kinds is None:
+        return "any JSON value"
+    names = []
+    for kind in [kinds] if isinstance(kinds, str) else kinds:
+        if kind == "array":
+            names.append(f"array of {type_text(schema.get('items', {}))}")
+        elif kind == "object" and "propertyNames" in schema:
+            languages = ", ".join(schema["propertyNames"].get("enum", []))
+            names.append(f"text by language ({languages})")
+        elif kind == "object":
+            names.append(f"object of {type_text(schema.get('additionalProperties', {}))}")
+        elif kind == "string" and schema.get("format") == "date-time":
+            names.append("UTC time")
+        else:
+            names.append(kind)
+    return " or ".join(names)
+
+
+def _sorted(registry: Registry) -> list[EventType]:
+    return [registry.types[name] for name in sorted(registry.types)]
+
+
+def _topics(spec: EventType) -> str:
+    return ", ".join(f"`{t}`" for t in spec.topics)
+
+
+def _anchor(spec: EventType) -> str:
+    # The heading's id as GitHub and most renderers make it: lower case, dots dropped.
+    return spec.name.lower().replace(".", "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
