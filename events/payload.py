@@ -93,7 +93,8 @@ class EventData:
         shape = cls.__dict__.get("_shape")
         if shape is None:
             shape = derive(cls)
-            cls._shape = shape  # type: ignore[attr-defined]  # per class, never inherited (see above)
+            # Read from the class's own __dict__ above, so a subclass never takes its base's shape.
+            cls._shape = shape  # type: ignore[attr-defined]
         return shape
 
     @classmethod
