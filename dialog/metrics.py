@@ -44,6 +44,9 @@ class MetricsSink:
         for event in events:
             PUSH_LAG.observe(max(0.0, (now - event.occurred_at).total_seconds()))
 
+    def revoke(self, _event: Event) -> None:
+        """Access changes are counted as the events they are, when pushed."""
+
 
 def _count_committed(events: list[Event]) -> None:
     COMMITTED.inc(len(events))

@@ -5,6 +5,12 @@ commits made by other processes such as the scheduler or the CLI), so anything c
 pushed even if the process that committed it died before pushing. `position` is the id of the
 last event pushed; `CatchUp` uses it to hand a replaying client over to live delivery with no
 gap and no duplicate.
+
+Access changes (a member removed from a space, a token revoked ...) are events too, and every
+relay applies them in log order: each batch is split at access-change events, and every sink
+is told `revoke(event)` after the events before it and before the event itself and any later
+one. A reader who lost access is therefore never pushed one event published after the change,
+in any process.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any, Protocol
 from events.db import Database
 from events.envelope import Event
 from events.log import log_state, read_page
+from events.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,9 @@ class Sink(Protocol):
 
     def push(self, events: list[Event]) -> None:
         """Deliver a batch of committed events, oldest first; must not block."""
+
+    def revoke(self, event: Event) -> None:
+        """Apply an access-change event before it or anything after it is pushed (under the relay lock)."""
 
 
 class Relay:
@@ -44,6 +54,9 @@ class Relay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.sinks: list[Sink] = []
+        # Bumped (under the lock) by every access change applied. Whoever authorises a reader
+        # outside the lock and registers it inside checks that it did not move in between.
+        self.access_version = 0
 
     def add_sink(self, sink: Sink) -> None:
         """Deliver every future event to `sink` as well."""
@@ -76,11 +89,7 @@ class Relay:
             if not batch:
                 return total
             with self.lock:
-                for sink in self.sinks:
-                    try:
-                        sink.push(batch)
-                    except Exception:  # one broken transport must not stop the others
-                        log.exception("relay sink %r failed", sink)
+                self._deliver(batch)
                 self.position = batch[-1].id or self.position
                 self._advanced.notify_all()
             total += len(batch)
@@ -88,6 +97,32 @@ class Relay:
                 # A short page is the end of the log as of this read; a later commit wakes us
                 # again (or the poll finds it), so a second, empty read would only cost time.
                 return total
+
+    def _deliver(self, batch: list[Event]) -> None:
+        # Split at access changes: what came before is pushed, then the change is applied, then
+        # the change itself and what follows are pushed (to whoever may still read them).
+        segment: list[Event] = []
+        for event in batch:
+            if registry.is_access_change(event.type):
+                self._push(segment)
+                segment = []
+                for sink in self.sinks:
+                    try:
+                        sink.revoke(event)
+                    except Exception:  # one broken transport must not stop the others
+                        log.exception("relay sink %r failed to apply %s %s", sink, event.type, event.id)
+                self.access_version += 1
+            segment.append(event)
+        self._push(segment)
+
+    def _push(self, events: list[Event]) -> None:
+        if not events:
+            return
+        for sink in self.sinks:
+            try:
+                sink.push(events)
+            except Exception:  # one broken transport must not stop the others
+                log.exception("relay sink %r failed", sink)
 
     def run(self) -> None:
         """Push until `stop()`; meant to be a background task of the web process."""

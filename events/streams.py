@@ -1,22 +1,32 @@
-"""Live listeners for the HTTP transports (SSE, long-poll): a relay sink with bounded queues."""
+"""Live listeners for the HTTP transports (SSE, long-poll): a relay sink with bounded queues.
+
+Each SSE stream is registered as a `Follower` (its caller and topics) for as long as it runs,
+replaying or live, so that an access change applied by the relay can end it: the stream sends
+what it had before the change, then a `Revocation`, then stops.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from events.access import ReviewOf, Revocation
+from events.caller import Caller
 from events.db import Database
 from events.envelope import Event
 from events.log import CursorCheck, check_cursor, log_state, read_page, read_page_json
 from events.relay import Relay
 
 DEFAULT_QUEUE_SIZE = 5000
+# Put in a listener's queue to wake its reader when the stream was revoked.
+_WAKE = object()
 
 
 class Listener:
@@ -29,7 +39,7 @@ class Listener:
 
     def __init__(self, topics: Iterable[str], cursor: int, maxsize: int = DEFAULT_QUEUE_SIZE) -> None:
         self.topics = frozenset(topics)
-        self.queue: queue.Queue[Event] = queue.Queue(maxsize=maxsize)
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
         self.last_enqueued = cursor
         self.overflowed = False
 
@@ -44,19 +54,70 @@ class Listener:
         return True
 
     def get(self, timeout: float) -> Event | None:
-        """The next event, or None after `timeout` seconds without one."""
+        """The next event, or None after `timeout` seconds without one (or when woken)."""
         try:
-            return self.queue.get(timeout=timeout)
+            item = self.queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        return None if item is _WAKE else item
+
+    def wake(self) -> None:
+        """Wake a reader blocked in `get` (if the queue is full, it is not blocked)."""
+        with contextlib.suppress(queue.Full):
+            self.queue.put_nowait(_WAKE)
+
+
+class Follower:
+    """One HTTP stream, replaying or live: who follows which topics, and why it ended if access did."""
+
+    def __init__(self, caller: Caller, topics: Iterable[str]) -> None:
+        self.caller = caller
+        self.topics = frozenset(topics)
+        self.revocation: Revocation | None = None
+        self.listener: Listener | None = None
 
 
 class StreamHub:
-    """Relay sink that hands each event to the live listeners of its topics."""
+    """Relay sink that hands each event to the live listeners of its topics, and ends revoked streams."""
 
-    def __init__(self) -> None:
+    def __init__(self, review: ReviewOf | None = None) -> None:
         self._by_topic: dict[str, set[Listener]] = {}
         self._lock = threading.Lock()
+        self.review = review
+        self.followers: set[Follower] = set()
+
+    def register(self, follower: Follower) -> None:
+        """Follow `follower` for access changes until `unregister` (call under the relay lock)."""
+        with self._lock:
+            self.followers.add(follower)
+
+    def unregister(self, follower: Follower) -> None:
+        """The stream ended."""
+        with self._lock:
+            self.followers.discard(follower)
+
+    def revoke(self, event: Event) -> None:
+        """Apply an access change: end every stream it takes topics from (called by the relay, in order)."""
+        if self.review is None:
+            return
+        with self._lock:
+            followers = [f for f in self.followers if f.revocation is None]
+        review = None
+        for follower in followers:
+            review = review or self.review(event)
+            if not review.affects(follower.caller, follower.topics):
+                continue
+            verdict = review.verdict(follower.caller, follower.topics)
+            if verdict.revocation is not None:
+                self.end(follower, verdict.revocation)
+
+    def end(self, follower: Follower, revocation: Revocation) -> None:
+        """End `follower`'s stream: nothing more is delivered to it; its reader sends `revocation` and stops."""
+        follower.revocation = revocation
+        listener = follower.listener
+        if listener is not None:
+            self.remove(listener)
+            listener.wake()
 
     def add(self, listener: Listener) -> None:
         """Start live delivery to `listener` (call under the relay lock, see CatchUp)."""
@@ -102,30 +163,41 @@ def follow_stream(
     relay: Relay,
     hub: StreamHub,
     cursor: int,
-    topics: Iterable[str],
+    follower: Follower,
     *,
     heartbeat: float,
     mark_replayed: bool = False,
 ) -> Iterator[Any]:
-    """Yield every event on `topics` after `cursor`, in order, forever; None as a heartbeat.
+    """Yield every event on the follower's topics after `cursor`, in order; None as a heartbeat.
 
     Replayed events come pre-serialised (`EncodedEvent`, from `read_page_json`), live ones as `Event`.
     With `mark_replayed`, `REPLAYED` follows each catch-up (a writer that batches replayed frames
     flushes there instead of waiting for the next live event).
 
     Replays from the log, then goes live through `hub`; a reader that falls too far behind is
-    moved back to replay and resumes exactly after the last event it was given.
+    moved back to replay and resumes exactly after the last event it was given. If the hub ends
+    the follower (an access change), the events before the change are yielded, then the
+    `Revocation`, and the stream stops: nothing published after the change is yielded.
     """
-    topic_set = frozenset(topics)
+    topics = follower.topics
+
+    def revoked() -> bool:
+        return follower.revocation is not None
+
     while True:
+        if follower.revocation is not None:
+            yield follower.revocation
+            return
         holder: list[Listener] = []
 
         def go_live(position: int, holder: list[Listener] = holder) -> None:
-            listener = Listener(topic_set, position)
+            # Under the relay lock, and only if not revoked (CatchUp checks `cancelled` there too).
+            listener = Listener(topics, position)
             hub.add(listener)
+            follower.listener = listener
             holder.append(listener)
 
-        catch_up = relay.follow(cursor, lambda: topic_set, go_live, reader=read_page_json)
+        catch_up = relay.follow(cursor, lambda: topics, go_live, revoked, reader=read_page_json)
         yield from catch_up
         cursor = catch_up.cursor
         if mark_replayed:
@@ -135,15 +207,18 @@ def follow_stream(
         listener = holder[0]
         try:
             while not (listener.overflowed and listener.queue.empty()):
+                if revoked() and listener.queue.empty():
+                    break  # everything queued before the change was yielded
                 event = listener.get(timeout=heartbeat)
                 if event is None:
-                    if not listener.overflowed:
+                    if not listener.overflowed and not revoked():
                         yield None
                     continue
                 yield event
                 cursor = event.id or cursor
         finally:
             hub.remove(listener)
+            follower.listener = None
 
 
 @dataclass(frozen=True)
@@ -156,9 +231,23 @@ class PullResult:
 
 
 def pull(
-    db: Database, relay: Relay, topics: Iterable[str], *, since: int | None, epoch: str | None, limit: int, wait: float
+    db: Database,
+    relay: Relay,
+    topics: Iterable[str],
+    *,
+    since: int | None,
+    epoch: str | None,
+    limit: int,
+    wait: float,
+    recheck: Callable[[], Iterable[str]] | None = None,
 ) -> PullResult:
-    """A page of events after `since`; with `wait`, hold the request until one arrives or time runs out."""
+    """A page of events after `since`; with `wait`, hold the request until one arrives or time runs out.
+
+    `recheck` (if given) is asked, after each page is read, which topics the caller may read now
+    (it raises if none): events only on topics lost meanwhile are left out. Every event read was
+    committed after any access change with a smaller id, so a check made after the read sees
+    every change that could concern the page.
+    """
     topic_list = sorted(set(topics))
     with db.read() as session:
         check = check_cursor(session, since, epoch)
@@ -172,9 +261,13 @@ def pull(
             # Every id up to the head is committed (ids follow commit order), so a short page
             # means nothing else up to the head: the next cursor may skip ahead to it.
             head = log_state(session).head
-            page = read_page(session, cursor, topic_list, limit=limit, upto=head)
+            page = read_page(session, cursor, topic_list, limit=limit, upto=head, with_topics=recheck is not None)
         if page:
-            return PullResult(page, page[-1].id if len(page) == limit else head, check)  # type: ignore[arg-type]
+            next_cursor: int = page[-1].id if len(page) == limit else head  # type: ignore[assignment]
+            if recheck is not None:
+                allowed = set(recheck())
+                page = [event for event in page if allowed.intersection(event.topics)]
+            return PullResult(page, next_cursor, check)
         cursor = max(cursor, head)
         remaining = deadline - time.monotonic()
         if remaining <= 0:

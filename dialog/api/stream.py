@@ -1,4 +1,10 @@
-"""The event stream over plain HTTP: the log's state, long-poll pages, and SSE."""
+"""The event stream over plain HTTP: the log's state, long-poll pages, and SSE.
+
+Access follows every change here too: an SSE stream is registered with its caller and topics
+for as long as it runs, and an access change that takes topics from it (or ends the caller's
+session) sends an `event: revoked` frame and ends the stream. A long-poll checks access again
+after reading each page, so a wait that spans a change returns nothing published after it.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dialog.auth import current_caller
+from dialog.auth import current_caller, refresh_caller
 from dialog.extensions import db
-from dialog.realtime import realtime_of
+from dialog.realtime import Realtime, realtime_of
+from dialog.realtime.access import grant_stably
 from dialog.schemas import CursorFields, TopicList
-from events import CursorCheck, check_cursor, follow_stream, log_state, policy, pull
+from events import Caller, CursorCheck, check_cursor, follow_stream, log_state, policy, pull
+from events.access import Revocation
 from events.log import EncodedEvent
-from events.streams import REPLAYED
-from services.errors import InvalidInput, PermissionDenied
+from events.streams import REPLAYED, Follower
+from services.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 
 blp = Blueprint("stream", __name__, url_prefix="/api/v1", description="The event stream: pull, long-poll, SSE")
 
@@ -67,11 +75,44 @@ class EventPage(Schema):
     denied = fields.List(fields.Nested(DeniedTopic))
 
 
-def _grant(topics: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    granted, denied = policy.authorize(current_caller(), topics)
+def _grant(caller: Caller, topics: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    granted, denied = policy.authorize(caller, topics)
     if not granted:
         raise PermissionDenied("none of the topics may be followed", details={"denied": denied})
     return granted, denied
+
+
+def _still_granted(caller: Caller, topics: list[str]) -> list[str]:
+    """The topics `caller` may still read now; 401 if their session ended, 403 if none is left."""
+    return _grant(refresh_caller(caller), topics)[0]
+
+
+def _follower(realtime: Realtime, caller: Caller, topics: list[str], version: int) -> Follower:
+    """Register an SSE stream for access changes, as authorised when the relay stood at `version`."""
+    relay, hub = realtime.relay, realtime.hub
+    follower = Follower(caller, topics)
+    with relay.lock:
+        if relay.access_version == version:
+            hub.register(follower)
+            return follower
+    # An access change was applied after the request was authorised and before the stream was
+    # registered: check again, as the relay would have done, and start from what is left.
+    return grant_stably(relay, lambda: _rechecked(caller, topics), hub.register)
+
+
+def _rechecked(caller: Caller, topics: list[str]) -> Follower:
+    try:
+        fresh = refresh_caller(caller)
+    except AuthenticationFailed as exc:
+        ended = Follower(caller, ())
+        ended.revocation = Revocation(tuple(topics), exc.code, final=True)
+        return ended
+    allowed, _denied = policy.authorize(fresh, topics)
+    follower = Follower(fresh, allowed)
+    lost = tuple(t for t in topics if t not in allowed)
+    if lost:
+        follower.revocation = Revocation(lost, "access_changed")
+    return follower
 
 
 def _cursor_fields(check: CursorCheck) -> dict[str, Any]:
@@ -101,11 +142,19 @@ class EventPull(MethodView):
     @blp.response(200, EventPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Events after `since` on `topics`, oldest first; `recovered: false` means reload over REST."""
-        granted, denied = _grant(args["topics"])
+        caller = current_caller()
+        granted, denied = _grant(caller, args["topics"])
         wait = min(args["wait"], current_app.config["LONGPOLL_MAX_WAIT"])
         relay = realtime_of(current_app).relay
         result = pull(
-            db, relay, granted, since=args.get("since"), epoch=args.get("epoch"), limit=args["limit"], wait=wait
+            db,
+            relay,
+            granted,
+            since=args.get("since"),
+            epoch=args.get("epoch"),
+            limit=args["limit"],
+            wait=wait,
+            recheck=lambda: _still_granted(caller, granted),
         )
         return {
             "events": [event.envelope() for event in result.events],
@@ -120,7 +169,7 @@ def _last_event_id() -> int | None:
     raw = request.headers.get("Last-Event-ID")
     if raw is None or raw.strip() == "":
         return None
-    if not raw.strip().isdigit():
+    if not (raw.strip().isascii() and raw.strip().isdigit()):
         raise InvalidInput("Last-Event-ID", "must be the id of the last event received (a whole number)")
     return int(raw)
 
@@ -141,12 +190,14 @@ class EventStream(MethodView):
 
         The cursor is `Last-Event-ID` (sent by browsers on reconnect) or `?since=`.
         """
-        granted, denied = _grant(args["topics"])
+        caller = current_caller()
+        realtime = realtime_of(current_app)
+        version = realtime.relay.access_version  # before the check: a change after it is caught at registration
+        granted, denied = _grant(caller, args["topics"])
         since = _last_event_id()
         since = args.get("since") if since is None else since
         with db.read() as session:
             check = check_cursor(session, since, args.get("epoch"))
-        realtime = realtime_of(current_app)
         heartbeat = current_app.config["SSE_HEARTBEAT_SECONDS"]
 
         def frames() -> Iterator[str]:
@@ -154,24 +205,31 @@ class EventStream(MethodView):
             yield _frame("subscribed", {"topics": granted, "denied": denied, **_cursor_fields(check)})
             if not check.recovered:
                 yield _frame("reset", _cursor_fields(check))
-            # Replayed frames go out in chunks (one write for up to 200 events); live ones at once.
-            chunk: list[str] = []
-            stream = follow_stream(
-                realtime.relay, realtime.hub, check.start, granted, heartbeat=heartbeat, mark_replayed=True
-            )
-            for event in stream:
-                if isinstance(event, EncodedEvent):
-                    chunk.append(f"id: {event.id}\nevent: {event.type}\ndata: {event.json}\n\n")
-                    if len(chunk) < 200:
-                        continue
-                    event = REPLAYED
-                if chunk:
-                    yield "".join(chunk)
-                    chunk.clear()
-                if event is None:
-                    yield ": heartbeat\n\n"
-                elif event is not REPLAYED:
-                    yield _frame(event.type, event.envelope(), event.id)
+            follower = _follower(realtime, caller, granted, version)
+            try:
+                # Replayed frames go out in chunks (one write for up to 200 events); live ones at once.
+                chunk: list[str] = []
+                stream = follow_stream(
+                    realtime.relay, realtime.hub, check.start, follower, heartbeat=heartbeat, mark_replayed=True
+                )
+                for event in stream:
+                    if isinstance(event, EncodedEvent):
+                        chunk.append(f"id: {event.id}\nevent: {event.type}\ndata: {event.json}\n\n")
+                        if len(chunk) < 200:
+                            continue
+                        event = REPLAYED
+                    if chunk:
+                        yield "".join(chunk)
+                        chunk.clear()
+                    if isinstance(event, Revocation):
+                        yield _frame("revoked", event.message())
+                        return  # access ended: so does the stream
+                    if event is None:
+                        yield ": heartbeat\n\n"
+                    elif event is not REPLAYED:
+                        yield _frame(event.type, event.envelope(), event.id)
+            finally:
+                realtime.hub.unregister(follower)
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return Response(frames(), mimetype="text/event-stream", headers=headers)

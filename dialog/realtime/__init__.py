@@ -2,11 +2,13 @@
 
 One module per job:
     protocol.py  message names and schemas, acks, rooms, dispatch rules
+    access.py    what an access-change event means for a reader; grants no change slips past
     engineio.py  the one adapter to python-engineio / python-socketio internals
     fanout.py    the broadcast fast path: encode once, one ordered outbox per WebSocket
     clients.py   the connections of this process, their topics and rooms
     replay.py    a socket client's catch-up from the log and hand-over to live
     presence.py  typing and viewers (ephemeral, never stored)
+    revocation.py access changes applied to the /live connections, in the relay's order
     sink.py      the relay's Socket.IO sink
     gateway.py   the thin `/live` namespace
     reach.py     proof of reach: who each tracked broadcast was pushed to
@@ -22,6 +24,7 @@ from flask import Flask
 
 from dialog import metrics
 from dialog.extensions import db, socketio
+from dialog.realtime.access import Reviews
 from dialog.realtime.clients import Clients
 from dialog.realtime.engineio import SocketServer
 from dialog.realtime.fanout import FanOut
@@ -30,6 +33,7 @@ from dialog.realtime.presence import Presence
 from dialog.realtime.protocol import NAMESPACE
 from dialog.realtime.reach import ReachRecorder
 from dialog.realtime.replay import Replayer
+from dialog.realtime.revocation import SocketRevoker
 from dialog.realtime.sink import SocketIOSink
 from dialog.realtime.wakeup import RedisWakeup
 from events import Relay, StreamHub, on_commit, prune, utcnow
@@ -43,7 +47,8 @@ class Realtime:
     def __init__(self, app: Flask) -> None:
         config = app.config
         self.relay = Relay(db, page_size=config["REPLAY_PAGE_SIZE"], poll_interval=config["RELAY_POLL_SECONDS"])
-        self.hub = StreamHub()
+        reviews = Reviews()
+        self.hub = StreamHub(review=reviews.of)
         self.io = SocketServer(socketio.server, NAMESPACE)
         self.fanout = FanOut(
             self.io,
@@ -53,8 +58,9 @@ class Realtime:
         )
         self.clients = Clients(self.io, self.fanout)
         replayer = Replayer(self.relay, self.clients, self.fanout, max_queued=config["REPLAY_MAX_QUEUED"])
-        self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, Presence(self.clients))
-        self.relay.add_sink(SocketIOSink(self.fanout))
+        presence = Presence(self.clients)
+        self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, presence)
+        self.relay.add_sink(SocketIOSink(self.fanout, SocketRevoker(self.clients, presence, reviews)))
         self.relay.add_sink(self.hub)
         self.relay.add_sink(metrics.MetricsSink())
         metrics.CONNECTIONS.labels("/live").set_function(self.clients.count)

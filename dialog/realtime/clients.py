@@ -23,6 +23,8 @@ class LiveClient:
     topics: set[str] = field(default_factory=set)
     cursor: int | None = None
     live: bool = False
+    # A replay was started and has not handed over to live yet (set and cleared under the relay lock).
+    replaying: bool = False
     # Bumped by every subscribe and by disconnect; a replay task of an older generation stops.
     generation: int = 0
     busy: threading.Lock = field(default_factory=threading.Lock)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dialog.auth import caller_from_token
 from dialog.errors import DATABASE_UNAVAILABLE
 from dialog.extensions import db
+from dialog.realtime.access import grant_stably
 from dialog.realtime.clients import Clients, LiveClient
 from dialog.realtime.engineio import SocketServer
 from dialog.realtime.presence import Presence
@@ -28,7 +29,7 @@ from dialog.realtime.protocol import (
     error_ack,
     load,
 )
-from dialog.realtime.replay import Replayer
+from dialog.realtime.replay import Backfill, Replayer
 from events import ANONYMOUS, Caller, Relay, check_cursor, policy
 from services.errors import AuthenticationFailed
 
@@ -93,21 +94,26 @@ class LiveNamespace(Namespace):
         client = self.clients.get(request.sid)  # type: ignore[attr-defined]
         if client is None:
             raise Rejected("not_connected", "connect first")
+        if client.ending is not None:
+            raise Rejected("revoked", f"this connection is closing: {client.ending}")
         return client
 
     # -- connection ----------------------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
         """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
-        caller = ANONYMOUS
-        if auth is not None:
-            token = auth.get("token") if isinstance(auth, dict) else None
-            if token is not None or not isinstance(auth, dict):
-                try:
-                    caller = caller_from_token(token) if isinstance(token, str) else _bad_auth()
-                except AuthenticationFailed as exc:
-                    raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+        token = _token_of(auth)
         sid: str = request.sid  # type: ignore[attr-defined]
-        self.clients.add(LiveClient(sid, caller))
+
+        def authenticate() -> Caller:
+            if token is None:
+                return ANONYMOUS
+            try:
+                return caller_from_token(token)
+            except AuthenticationFailed as exc:
+                raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+
+        # Registered only if no access change slipped in after the check (a token revoked meanwhile).
+        grant_stably(self.relay, authenticate, lambda caller: self.clients.add(LiveClient(sid, caller)))
 
     def on_disconnect(self, *_reason: Any) -> None:
         """Forget the connection, stop its replay, and end its presence."""
@@ -124,28 +130,42 @@ class LiveNamespace(Namespace):
         """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
         message = load("subscribe", args)
         client = self._client()
-        granted, denied = policy.authorize(client.caller, message["topics"])  # may read memberships
         client.generation += 1
         generation = client.generation
-        with client.busy:  # wait for an older replay of this client to notice and stop
-            try:
-                with db.read() as session:
-                    check = check_cursor(session, message.get("since"), message.get("epoch"))
-            except SQLAlchemyError:
-                if client.cursor is not None and not client.live:
-                    # We stopped this client's replay above: let it carry on where it was.
-                    self.replayer.start(client, generation)
-                raise Rejected(*UNAVAILABLE) from None
-            with self.relay.lock:
-                self.replayer.pause(client)
+        backfill: Backfill | None = None
+
+        def authorize() -> tuple[list[str], list[dict[str, str]]]:
+            return policy.authorize(client.caller, message["topics"])  # may read memberships
+
+        def register(result: tuple[list[str], list[dict[str, str]]]) -> None:
+            # Under the relay lock, after the authorisation, with no access change in between.
+            nonlocal backfill
+            if client.ending is not None:
+                raise Rejected("revoked", f"this connection is closing: {client.ending}")
+            granted = result[0]
+            self.replayer.pause(client)
             new_topics = [t for t in granted if t not in client.topics]
-            backfill = None
             if client.cursor is None:
                 client.cursor = check.start
             elif check.recovered and "since" in message and check.start < client.cursor and new_topics:
                 # Topics joining a running stream: their history since `since` comes first.
                 backfill = (check.start, client.cursor, new_topics)
             client.topics.update(granted)
+
+        registered = False
+        with client.busy:  # wait for an older replay of this client to notice and stop
+            try:
+                try:
+                    with db.read() as session:
+                        check = check_cursor(session, message.get("since"), message.get("epoch"))
+                except SQLAlchemyError:
+                    raise Rejected(*UNAVAILABLE) from None
+                granted, denied = grant_stably(self.relay, authorize, register)
+                registered = True
+            finally:
+                if not registered and client.cursor is not None and not client.live and client.ending is None:
+                    # We stopped this client's replay above: let it carry on where it was.
+                    self.replayer.start(client, generation)
         self.replayer.start(client, generation, backfill)
         ack: dict[str, Any] = {
             "ok": True,
@@ -206,5 +226,11 @@ def _member_who_may_read(caller: Caller, topic: str, doing: str) -> int:
     return caller.id
 
 
-def _bad_auth() -> Caller:
-    raise AuthenticationFailed('auth must be {"token": "<bearer token>"} or nothing', code="invalid_auth")
+def _token_of(auth: Any) -> str | None:
+    """The bearer token in a connect's `auth`, None for an anonymous connect; refused if malformed."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if auth is None or (isinstance(auth, dict) and token is None):
+        return None
+    if not isinstance(token, str):
+        raise ConnectionRefusedError('invalid_auth: auth must be {"token": "<bearer token>"} or nothing')
+    return token

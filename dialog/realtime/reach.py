@@ -50,6 +50,9 @@ class ReachRecorder:
         """Distinct /live sessions in the rooms of `topics` (this process's only)."""
         return len(self.io.participants([room_of(t) for t in topics]))
 
+    def revoke(self, _event: Event) -> None:
+        """Access changes do not change what was pushed: nothing to do."""
+
     def flush(self) -> int:
         """Write the collected counts; return how many broadcasts were updated."""
         with self._lock:

@@ -43,12 +43,16 @@ class Replayer:
         socketio.start_background_task(self._stream, client, generation, backfill)
 
     def pause(self, client: LiveClient) -> None:
-        """Stop live delivery to a live client; its cursor is then the relay's position (hold the relay lock)."""
+        """Stop live delivery until a new replay hands over; a live client's cursor is the relay's position.
+
+        The caller holds the relay lock and starts the replay.
+        """
         if client.live:
             # Everything up to the relay's position has been emitted to this client.
             self.clients.leave_rooms(client, client.topics)
             client.live = False
             client.cursor = self.relay.position
+        client.replaying = True
 
     def demote(self, sid: str, cursor: int) -> None:
         """A live client's socket backed up past its limit: replay from the event after `cursor`.
@@ -61,6 +65,7 @@ class Replayer:
             return
         self.clients.leave_rooms(client, client.topics)
         client.live = False
+        client.replaying = True
         client.cursor = cursor
         client.generation += 1
         self.start(client, client.generation)
@@ -131,6 +136,7 @@ class Replayer:
         for notice in client.notices:
             self.clients.send(client, "revoked", notice)
         client.notices.clear()
+        client.replaying = False
         client.live = True
         self.clients.enter_rooms(client)
 

@@ -7,6 +7,7 @@ from typing import Any
 from dialog.extensions import socketio
 from dialog.realtime.fanout import FanOut
 from dialog.realtime.protocol import NAMESPACE, room_of
+from dialog.realtime.revocation import SocketRevoker
 from events import Event
 
 
@@ -21,8 +22,13 @@ class SocketIOSink:
     one frame string to every WebSocket in their rooms (see fanout.py).
     """
 
-    def __init__(self, fanout: FanOut) -> None:
+    def __init__(self, fanout: FanOut, revoker: SocketRevoker) -> None:
         self.fanout = fanout
+        self.revoker = revoker
+
+    def revoke(self, event: Event) -> None:
+        """Apply an access change to the connections of this process (before anything after it is emitted)."""
+        self.revoker.revoke(event)
 
     def push(self, events: list[Event]) -> None:
         """Emit `events` in order."""

@@ -17,13 +17,17 @@ class Recorder:
         self.token = token
         self.transports = transports
         self.events: list[dict[str, Any]] = []
-        # Ephemeral messages (`typing`, `presence`) in arrival order, as (name, data).
+        # Other messages (`typing`, `presence`, `revoked`) in arrival order, as (name, data).
         self.messages: list[tuple[str, dict[str, Any]]] = []
+        # Everything received, events included, in arrival order, as (name, data); a server-side
+        # disconnect of /live is recorded as ("disconnect", reason).
+        self.timeline: list[tuple[str, Any]] = []
         self.changed = threading.Condition()
         self.client = socketio.Client(reconnection=False)
         self.client.on("event", self._on_event, namespace="/live")
-        for name in ("typing", "presence"):
+        for name in ("typing", "presence", "revoked"):
             self.client.on(name, self._recorder_of(name), namespace="/live")
+        self.client.on("disconnect", self._on_disconnect, namespace="/live")
         self._dispatch_in_arrival_order()
 
     def _dispatch_in_arrival_order(self) -> None:
@@ -34,7 +38,9 @@ class Recorder:
         trigger = eio._trigger_event
 
         def in_order(event: str, *args: Any, **kwargs: Any) -> Any:
-            if event == "message":
+            # Not a DISCONNECT packet ("1..."): its handler joins the read loop, so it cannot run
+            # on it; everything before it has been handled by then anyway.
+            if event == "message" and not (args and isinstance(args[0], str) and args[0].startswith("1")):
                 kwargs["run_async"] = False
             return trigger(event, *args, **kwargs)
 
@@ -44,6 +50,7 @@ class Recorder:
         def record(data: dict[str, Any]) -> None:
             with self.changed:
                 self.messages.append((name, data))
+                self.timeline.append((name, data))
                 self.changed.notify_all()
 
         return record
@@ -51,6 +58,12 @@ class Recorder:
     def _on_event(self, envelope: dict[str, Any]) -> None:
         with self.changed:
             self.events.append(envelope)
+            self.timeline.append(("event", envelope))
+            self.changed.notify_all()
+
+    def _on_disconnect(self, reason: Any = None) -> None:
+        with self.changed:
+            self.timeline.append(("disconnect", reason))
             self.changed.notify_all()
 
     def connect(self) -> Recorder:

@@ -154,12 +154,16 @@ class LiveServer:
         body = {"title": {"de": title}, "body": {"de": f"<p>{title}</p>"}, "publish": True, **extra}
         return requests.post(self.url + "/api/v1/news", json=body, headers=self.headers(token), timeout=10)
 
-    def log_events(self, topics: str, since: int = 0) -> list[dict[str, Any]]:
-        """Every event on `topics` after `since`, read through the pull endpoint."""
+    def log_events(self, topics: str, since: int = 0, token: str | None = None) -> list[dict[str, Any]]:
+        """Every event on `topics` after `since`, read through the pull endpoint (as `token`'s holder)."""
         events: list[dict[str, Any]] = []
+        headers = self.headers(token) if token else {}
         while True:
             page = requests.get(
-                self.url + "/api/v1/events", params={"topics": topics, "since": since, "limit": 1000}, timeout=10
+                self.url + "/api/v1/events",
+                params={"topics": topics, "since": since, "limit": 1000},
+                headers=headers,
+                timeout=10,
             ).json()
             events.extend(page["events"])
             if not page["events"]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from events import Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
+from events import ANONYMOUS, Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
+from events.access import Revocation, Verdict
 from events.outbox import remove_commit_listener
+from events.streams import Follower
+from services.identity.events import TokenRevoked
 from tests.support.news import news_published
 
 ACTOR = Caller(1, "Test")
@@ -82,7 +85,7 @@ def test_stream_listener_that_overflows_resumes_from_the_log(database: Database)
     hub = StreamHub()
     relay.add_sink(hub)
     relay.start_at_head()
-    stream = follow_stream(relay, hub, relay.position, ["news"], heartbeat=0.05)
+    stream = follow_stream(relay, hub, relay.position, Follower(ANONYMOUS, ["news"]), heartbeat=0.05)
     assert next(stream) is None  # live and idle: a heartbeat
     ids = [publish_one(database) for _ in range(30)]
     try:
@@ -95,3 +98,96 @@ def test_stream_listener_that_overflows_resumes_from_the_log(database: Database)
     finally:
         stream.close()
     assert [e.id for e in got if e is not None] == ids
+
+
+def publish_token_revoked(db: Database, member_id: int = 7) -> int:
+    with db.write() as session:
+        event = publish(session, TokenRevoked(member_id=member_id, token_id=3), topic=f"user.{member_id}", actor=ACTOR)
+    assert event.id is not None
+    return event.id
+
+
+class OrderSink:
+    """Records what the relay told it, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[int]]] = []
+
+    def push(self, events: list[Event]) -> None:
+        self.calls.append(("push", [e.id for e in events]))  # type: ignore[misc]
+
+    def revoke(self, event: Event) -> None:
+        self.calls.append(("revoke", [event.id]))  # type: ignore[list-item]
+
+
+def test_access_changes_are_applied_before_themselves_and_anything_after(database: Database) -> None:
+    relay = Relay(database, page_size=100)
+    sinks = [OrderSink(), OrderSink()]
+    for sink in sinks:
+        relay.add_sink(sink)
+    relay.start_at_head()
+    a, b = publish_one(database), publish_one(database)
+    x = publish_token_revoked(database)
+    c = publish_one(database)
+    y = publish_token_revoked(database)
+    assert relay.pump() == 5 and relay.access_version == 2
+    expected = [("push", [a, b]), ("revoke", [x]), ("push", [x, c]), ("revoke", [y]), ("push", [y])]
+    assert sinks[0].calls == sinks[1].calls == expected
+
+
+class EndEveryone:
+    """A review that ends every stream it is asked about."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+
+    def affects(self, caller: Caller, topics: object) -> bool:
+        return True
+
+    def verdict(self, caller: Caller, topics: object) -> Verdict:
+        return Verdict(None, Revocation(("news",), "token_revoked", final=True))
+
+
+def test_a_revoked_live_stream_gets_what_came_before_the_change_then_the_revocation(database: Database) -> None:
+    relay = Relay(database, page_size=10)
+    hub = StreamHub(review=EndEveryone)
+    relay.add_sink(hub)
+    relay.start_at_head()
+    follower = Follower(Caller(7, "M", "member", 3), ["news"])
+    hub.register(follower)
+    stream = follow_stream(relay, hub, relay.position, follower, heartbeat=0.05)
+    try:
+        assert next(stream) is None  # live and idle: a heartbeat
+        before = [publish_one(database) for _ in range(3)]
+        relay.pump()
+        got = [next(stream)]  # the first live event
+        publish_token_revoked(database)
+        for _ in range(3):
+            publish_one(database)
+        relay.pump()  # the change, then three more news, in one batch
+        got.extend(stream)  # the rest, until the stream ends
+    finally:
+        stream.close()
+    assert [e.id for e in got[:-1]] == before
+    assert got[-1] == Revocation(("news",), "token_revoked", final=True)
+    assert hub.count() == 0
+
+
+def test_a_stream_revoked_during_its_replay_stops_before_anything_after_the_change(database: Database) -> None:
+    relay = Relay(database, page_size=2)
+    hub = StreamHub(review=EndEveryone)
+    relay.add_sink(hub)
+    start = publish_one(database) - 1
+    before = [start + 1, *(publish_one(database) for _ in range(5))]
+    publish_token_revoked(database)
+    [publish_one(database) for _ in range(5)]
+    # The relay has pushed up to just before the change; the follower replays from the start.
+    relay.position = before[-1]
+    follower = Follower(Caller(7, "M", "member", 3), ["news"])
+    hub.register(follower)
+    stream = follow_stream(relay, hub, start, follower, heartbeat=5)
+    got = [next(stream), next(stream)]  # the first page of the replay
+    assert relay.pump() == 6  # applies the change (and pushes the rest) while the replay is under way
+    got.extend(stream)
+    assert [e.id for e in got[:-1]] == before[:2]  # it stops at once; nothing after the change
+    assert isinstance(got[-1], Revocation) and hub.count() == 0

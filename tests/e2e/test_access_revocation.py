@@ -1,0 +1,283 @@
+"""Access that ends while subscribed, end to end: real Socket.IO clients, SSE streams and long-polls.
+
+Five changes, made while news and forum posts are published for ten seconds: a member removed
+from an invited space, a space's visibility narrowed, a role changed (member -> partner loses a
+members-only space), a token revoked, an account deactivated. Each reader concerned gets
+`revoked` and then nothing more of those topics (a session that ended is disconnected); the
+others are not disturbed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from tests.support.access import Account, SseRecorder, new_account, new_space
+from tests.support.api import call, ok
+from tests.support.live_client import Recorder
+from tests.support.server import ADMIN, LiveServer
+
+pytestmark = pytest.mark.e2e
+WINDOW = 10.0  # seconds of publishing
+CHANGE_AT = 3.0  # seconds into the window
+
+
+@dataclass
+class Scenario:
+    """One reader whose access changes: what they follow, the change, and what they must lose."""
+
+    name: str
+    account: Account
+    topics: list[str]
+    lost: list[str]
+    reason: str
+    final: bool
+    change: Callable[[], requests.Response]
+    socket: Recorder | None = None
+    sse: SseRecorder | None = None
+    head_after_change: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    admin: str
+    threads: dict[str, int]
+    scenarios: list[Scenario]
+    bystander: Recorder
+    bystander_topics: list[str]
+    bystander_head: int
+
+
+@pytest.fixture(scope="module")
+def world(server: LiveServer) -> Iterator[World]:
+    admin = server.token(ADMIN)
+    threads = {
+        "removal": new_space(server, admin, "rv-removal", "invited"),
+        "visibility": new_space(server, admin, "rv-visibility", "members"),
+        "role": new_space(server, admin, "rv-role", "members"),
+        "public": new_space(server, admin, "rv-public", "public"),
+    }
+    quiet = call(
+        server, "POST", "/spaces/rv-removal/threads", admin, json={"title": "q", "body": "b", "language": "de"}
+    )
+    threads["quiet"] = int(ok(quiet, 201)["id"])
+    people = {name: new_account(server, admin, "member", name) for name in ("rm", "vis", "role", "tok", "off")}
+    ok(call(server, "PUT", f"/spaces/rv-removal/members/{people['rm'].id}", admin), 204)
+
+    def space_of(key: str, slug: str) -> list[str]:
+        return [f"space.{slug}", f"thread.{threads[key]}"]
+
+    def own(account: Account) -> str:
+        return f"user.{account.id}"
+
+    rm, vis, role, tok, off = (people[n] for n in ("rm", "vis", "role", "tok", "off"))
+    scenarios = [
+        Scenario(
+            "removal",
+            rm,
+            [*space_of("removal", "rv-removal"), "news"],
+            space_of("removal", "rv-removal"),
+            "space.member_removed",
+            False,
+            lambda: call(server, "DELETE", f"/spaces/rv-removal/members/{rm.id}", admin),
+        ),
+        Scenario(
+            "visibility",
+            vis,
+            [*space_of("visibility", "rv-visibility"), "news"],
+            space_of("visibility", "rv-visibility"),
+            "space.visibility_changed",
+            False,
+            lambda: call(server, "PATCH", "/spaces/rv-visibility", admin, json={"visibility": "invited"}),
+        ),
+        Scenario(
+            "role",
+            role,
+            [*space_of("role", "rv-role"), "news", own(role)],
+            space_of("role", "rv-role"),
+            "member.role_changed",
+            False,
+            lambda: call(server, "PATCH", f"/members/{role.id}", admin, json={"role": "partner"}),
+        ),
+        Scenario(
+            "token",
+            tok,
+            [*space_of("public", "rv-public"), "news", own(tok)],
+            [*space_of("public", "rv-public"), "news", own(tok)],
+            "token_revoked",
+            True,
+            lambda: call(server, "DELETE", "/auth/tokens/current", tok.token),
+        ),
+        Scenario(
+            "deactivated",
+            off,
+            [*space_of("public", "rv-public"), "news", own(off)],
+            [*space_of("public", "rv-public"), "news", own(off)],
+            "account_deactivated",
+            True,
+            lambda: call(server, "PATCH", f"/members/{off.id}", admin, json={"active": False}),
+        ),
+    ]
+    # Someone whose access does not change, following every space topic involved.
+    bystander = Recorder(server.url, admin, transports=["websocket"]).connect()
+    every = sorted({t for s in scenarios for t in s.lost if not t.startswith(("user.", "news"))})
+    watching = bystander.subscribe([*every, "news"])
+    assert watching["topics"] == [*every, "news"]
+    for n, scenario in enumerate(scenarios):
+        transports = ["websocket"] if n % 2 == 0 else ["polling"]
+        scenario.socket = Recorder(server.url, scenario.account.token, transports=transports).connect()
+        ack = scenario.socket.subscribe(scenario.topics)
+        assert ack["topics"] == scenario.topics and ack["denied"] == [], (scenario.name, ack)
+        scenario.sse = SseRecorder(server, scenario.topics, scenario.account.token).start()
+    yield World(admin, threads, scenarios, bystander, [*every, "news"], watching["head"])
+    for scenario in scenarios:
+        assert scenario.socket is not None and scenario.sse is not None
+        scenario.socket.disconnect()
+        scenario.sse.close()
+    bystander.disconnect()
+
+
+def _publish_for(server: LiveServer, admin: str, threads: list[int], seconds: float, stop: threading.Event) -> None:
+    with requests.Session() as http:
+        http.headers.update(server.headers(admin))
+        deadline = time.monotonic() + seconds
+        n = 0
+        while time.monotonic() < deadline and not stop.is_set():
+            n += 1
+            target = threads[n % (len(threads) + 1)] if n % (len(threads) + 1) < len(threads) else None
+            if target is None:
+                body = {"title": {"de": f"Nachricht {n}"}, "body": {"de": "x"}, "publish": True}
+                response = http.post(server.url + "/api/v1/news", json=body, timeout=10)
+            else:
+                body = {"body": f"<p>Beitrag {n}</p>", "language": "de"}
+                response = http.post(f"{server.url}/api/v1/threads/{target}/posts", json=body, timeout=10)
+            assert response.status_code == 201, response.text
+
+
+def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(server: LiveServer, world: World) -> None:
+    admin, threads = world.admin, world.threads
+    by_name = {s.name: s for s in world.scenarios}
+    # A long-poll on a quiet thread of the space the member is removed from, waiting across the change.
+    removed = by_name["removal"].account
+    quiet_topic = f"thread.{threads['quiet']}"
+    waited: list[requests.Response] = []
+    waiter = threading.Thread(
+        target=lambda: waited.append(
+            call(
+                server,
+                "GET",
+                "/events",
+                removed.token,
+                params={"topics": quiet_topic, "since": server.head(), "wait": 20},
+            )
+        )
+    )
+    waiter.start()
+    stop = threading.Event()
+    publisher = threading.Thread(
+        target=_publish_for,
+        args=(server, admin, [threads[k] for k in ("removal", "visibility", "role", "public")], WINDOW, stop),
+    )
+    started = time.monotonic()
+    publisher.start()
+    try:
+        time.sleep(CHANGE_AT)
+        for scenario in world.scenarios:
+            changed = scenario.change()
+            assert changed.status_code in (200, 204), (scenario.name, changed.text)
+            scenario.head_after_change = server.head()
+        # Something on the quiet thread after the removal: the waiting long-poll wakes up to it.
+        ok(call(server, "POST", f"/threads/{threads['quiet']}/posts", admin, json={"body": "q", "language": "de"}), 201)
+        publisher.join(WINDOW + 5 - (time.monotonic() - started))
+    finally:
+        stop.set()
+        publisher.join()
+        waiter.join(30)
+    last = server.head()
+    assert world.bystander.wait_for_id(last, timeout=20)
+    for scenario in world.scenarios:
+        _check_socket(server, admin, scenario)
+        _check_sse(scenario)
+        _check_long_poll(server, scenario)
+    # The long-poll that was waiting when the member was removed is refused, not given the post.
+    assert len(waited) == 1 and waited[0].status_code == 403, waited[0].text
+    # Whoever kept access saw every event of those topics, the changes included.
+    log = server.log_events(",".join(world.bystander_topics), since=world.bystander_head, token=admin)
+    assert world.bystander.ids == [e["id"] for e in log]
+    assert {"space.member_removed", "space.visibility_changed"} <= {e["type"] for e in log}
+
+
+def _check_socket(server: LiveServer, admin: str, scenario: Scenario) -> None:
+    client = scenario.socket
+    assert client is not None
+    expected = {"topics": sorted(scenario.lost), "reason": scenario.reason}
+    if scenario.final:
+        assert client.wait_until(lambda c: ("disconnect", "server disconnect") in c.timeline, 10), scenario.name
+    else:
+        # The connection stays: news keep coming after the change.
+        assert client.wait_until(lambda c: c.events and c.events[-1]["id"] >= _last_news(server), 20), scenario.name
+    timeline = client.timeline
+    revoked = [i for i, (name, _data) in enumerate(timeline) if name == "revoked"]
+    assert len(revoked) == 1 and timeline[revoked[0]][1] == expected, (
+        scenario.name,
+        [m for m in timeline if m[0] != "event"],
+    )
+    after = timeline[revoked[0] + 1 :]
+    assert not [d for name, d in after if name == "event" and d["topic"] in scenario.lost], scenario.name
+    lost_ids = [d["id"] for name, d in timeline if name == "event" and d["topic"] in scenario.lost]
+    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
+    if scenario.final:
+        assert [name for name, _d in after] == ["disconnect"] and not client.client.connected, scenario.name
+    else:
+        assert any(name == "event" and d["topic"] == "news" for name, d in after), scenario.name
+    # Events of the lost topics were published after the change: the test had something to withhold.
+    published = server.log_events(",".join(t for t in scenario.lost if not t.startswith("user.")), token=admin)
+    assert [e for e in published if e["id"] > scenario.head_after_change], scenario.name
+
+
+def _check_sse(scenario: Scenario) -> None:
+    sse = scenario.sse
+    assert sse is not None
+    assert sse.ended.wait(10), f"{scenario.name}: the SSE stream did not end"
+    names = [name for name, _data in sse.frames]
+    assert names[-1] == "revoked" and names.count("revoked") == 1, (scenario.name, names[-3:])
+    assert sse.frames[-1][1] == {"topics": sorted(scenario.lost), "reason": scenario.reason}
+    lost_ids = [d["id"] for name, d in sse.frames[1:-1] if isinstance(d, dict) and d.get("topic") in scenario.lost]
+    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
+
+
+def _check_long_poll(server: LiveServer, scenario: Scenario) -> None:
+    token = scenario.account.token
+    if scenario.final:
+        refused = call(server, "GET", "/events", token, params={"topics": "news"})
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == scenario.reason, scenario.name
+        return
+    lost = call(server, "GET", "/events", token, params={"topics": ",".join(scenario.lost)})
+    assert lost.status_code == 403, (scenario.name, lost.text)
+    assert call(server, "GET", "/events", token, params={"topics": "news"}).status_code == 200
+
+
+def _last_news(server: LiveServer) -> int:
+    return int(server.log_events("news", since=0)[-1]["id"])
+
+
+def test_the_ended_sessions_cannot_connect_again(server: LiveServer, world: World) -> None:
+    by_name = {s.name: s for s in world.scenarios}
+    for name, code in (("token", "token_revoked"), ("deactivated", "account_deactivated")):
+        client = socketio.Client(reconnection=False)
+        errors: list[Any] = []
+        client.on("connect_error", errors.append, namespace="/live")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(
+                server.url, namespaces=["/live"], auth={"token": by_name[name].account.token}, wait_timeout=5
+            )
+        assert len(errors) == 1 and errors[0]["message"].startswith(code + ": "), errors
+        client.disconnect()
