@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 import socketio
 
-from tests.support.access import Account, SseRecorder, new_account, new_space
+from tests.support.access import (
+    Account,
+    Scenario,
+    SseRecorder,
+    check_long_poll,
+    check_socket,
+    check_sse,
+    new_account,
+    new_space,
+    publish_for,
+)
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
 from tests.support.server import ADMIN, LiveServer
@@ -27,23 +37,6 @@ from tests.support.server import ADMIN, LiveServer
 pytestmark = pytest.mark.e2e
 WINDOW = 10.0  # seconds of publishing
 CHANGE_AT = 3.0  # seconds into the window
-
-
-@dataclass
-class Scenario:
-    """One reader whose access changes: what they follow, the change, and what they must lose."""
-
-    name: str
-    account: Account
-    topics: list[str]
-    lost: list[str]
-    reason: str
-    final: bool
-    change: Callable[[], requests.Response]
-    socket: Recorder | None = None
-    sse: SseRecorder | None = None
-    head_after_change: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,23 +138,6 @@ def world(server: LiveServer) -> Iterator[World]:
     bystander.disconnect()
 
 
-def _publish_for(server: LiveServer, admin: str, threads: list[int], seconds: float, stop: threading.Event) -> None:
-    with requests.Session() as http:
-        http.headers.update(server.headers(admin))
-        deadline = time.monotonic() + seconds
-        n = 0
-        while time.monotonic() < deadline and not stop.is_set():
-            n += 1
-            target = threads[n % (len(threads) + 1)] if n % (len(threads) + 1) < len(threads) else None
-            if target is None:
-                body = {"title": {"de": f"Nachricht {n}"}, "body": {"de": "x"}, "publish": True}
-                response = http.post(server.url + "/api/v1/news", json=body, timeout=10)
-            else:
-                body = {"body": f"<p>Beitrag {n}</p>", "language": "de"}
-                response = http.post(f"{server.url}/api/v1/threads/{target}/posts", json=body, timeout=10)
-            assert response.status_code == 201, response.text
-
-
 def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(server: LiveServer, world: World) -> None:
     admin, threads = world.admin, world.threads
     by_name = {s.name: s for s in world.scenarios}
@@ -183,7 +159,7 @@ def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(ser
     waiter.start()
     stop = threading.Event()
     publisher = threading.Thread(
-        target=_publish_for,
+        target=publish_for,
         args=(server, admin, [threads[k] for k in ("removal", "visibility", "role", "public")], WINDOW, stop),
     )
     started = time.monotonic()
@@ -204,69 +180,15 @@ def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(ser
     last = server.head()
     assert world.bystander.wait_for_id(last, timeout=20)
     for scenario in world.scenarios:
-        _check_socket(server, admin, scenario)
-        _check_sse(scenario)
-        _check_long_poll(server, scenario)
+        check_socket(server, admin, scenario)
+        check_sse(scenario)
+        check_long_poll(server, scenario)
     # The long-poll that was waiting when the member was removed is refused, not given the post.
     assert len(waited) == 1 and waited[0].status_code == 403, waited[0].text
     # Whoever kept access saw every event of those topics, the changes included.
     log = server.log_events(",".join(world.bystander_topics), since=world.bystander_head, token=admin)
     assert world.bystander.ids == [e["id"] for e in log]
     assert {"space.member_removed", "space.visibility_changed"} <= {e["type"] for e in log}
-
-
-def _check_socket(server: LiveServer, admin: str, scenario: Scenario) -> None:
-    client = scenario.socket
-    assert client is not None
-    expected = {"topics": sorted(scenario.lost), "reason": scenario.reason}
-    if scenario.final:
-        assert client.wait_until(lambda c: ("disconnect", "server disconnect") in c.timeline, 10), scenario.name
-    else:
-        # The connection stays: news keep coming after the change.
-        assert client.wait_until(lambda c: c.events and c.events[-1]["id"] >= _last_news(server), 20), scenario.name
-    timeline = client.timeline
-    revoked = [i for i, (name, _data) in enumerate(timeline) if name == "revoked"]
-    assert len(revoked) == 1 and timeline[revoked[0]][1] == expected, (
-        scenario.name,
-        [m for m in timeline if m[0] != "event"],
-    )
-    after = timeline[revoked[0] + 1 :]
-    assert not [d for name, d in after if name == "event" and d["topic"] in scenario.lost], scenario.name
-    lost_ids = [d["id"] for name, d in timeline if name == "event" and d["topic"] in scenario.lost]
-    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
-    if scenario.final:
-        assert [name for name, _d in after] == ["disconnect"] and not client.client.connected, scenario.name
-    else:
-        assert any(name == "event" and d["topic"] == "news" for name, d in after), scenario.name
-    # Events of the lost topics were published after the change: the test had something to withhold.
-    published = server.log_events(",".join(t for t in scenario.lost if not t.startswith("user.")), token=admin)
-    assert [e for e in published if e["id"] > scenario.head_after_change], scenario.name
-
-
-def _check_sse(scenario: Scenario) -> None:
-    sse = scenario.sse
-    assert sse is not None
-    assert sse.ended.wait(10), f"{scenario.name}: the SSE stream did not end"
-    names = [name for name, _data in sse.frames]
-    assert names[-1] == "revoked" and names.count("revoked") == 1, (scenario.name, names[-3:])
-    assert sse.frames[-1][1] == {"topics": sorted(scenario.lost), "reason": scenario.reason}
-    lost_ids = [d["id"] for name, d in sse.frames[1:-1] if isinstance(d, dict) and d.get("topic") in scenario.lost]
-    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
-
-
-def _check_long_poll(server: LiveServer, scenario: Scenario) -> None:
-    token = scenario.account.token
-    if scenario.final:
-        refused = call(server, "GET", "/events", token, params={"topics": "news"})
-        assert refused.status_code == 401 and refused.json()["error"]["code"] == scenario.reason, scenario.name
-        return
-    lost = call(server, "GET", "/events", token, params={"topics": ",".join(scenario.lost)})
-    assert lost.status_code == 403, (scenario.name, lost.text)
-    assert call(server, "GET", "/events", token, params={"topics": "news"}).status_code == 200
-
-
-def _last_news(server: LiveServer) -> int:
-    return int(server.log_events("news", since=0)[-1]["id"])
 
 
 def test_the_ended_sessions_cannot_connect_again(server: LiveServer, world: World) -> None:

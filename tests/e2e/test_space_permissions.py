@@ -1,8 +1,10 @@
-"""The permission matrix: role × space visibility × read / write / follow / subscribe, every cell."""
+"""The permission matrix: role × space visibility × read / write / follow / subscribe, every cell,
+and what happens to a live subscription when access is removed while subscribed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -21,36 +23,40 @@ SPACES = {  # slug: visibility; every logged-in demo account is an explicit memb
     "m-invited-out": "invited",
 }
 OK = "ok"
+GONE, KEPT, NA = "revoked", "kept", "n/a"
 
 # Expected outcome of each cell: "ok", or the HTTP status of the refusal; for subscribe, "ok" or
 # "denied". Read = GET the space's threads; write = open a thread; follow = PUT /follows/space/<slug>;
-# subscribe = the space's and one thread's topics over /live.
+# subscribe = the space's and one thread's topics over /live. Removed = access removed while
+# subscribed (the space narrowed one step: public -> members, members -> invited; for an invited
+# space the explicit membership ends): "revoked" (told, and nothing more of the space), "kept"
+# (still delivered), "n/a" (not subscribed in the first place).
 # fmt: off
 EXPECTED: dict[tuple[str, str], dict[str, str | int]] = {
-    ("anonymous", "m-public"):      {"read": OK,  "write": 401, "follow": 401, "subscribe": OK},
-    ("anonymous", "m-members"):     {"read": 401, "write": 401, "follow": 401, "subscribe": "denied"},
-    ("anonymous", "m-invited-in"):  {"read": 401, "write": 401, "follow": 401, "subscribe": "denied"},
-    ("anonymous", "m-invited-out"): {"read": 401, "write": 401, "follow": 401, "subscribe": "denied"},
-    ("member", "m-public"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("member", "m-members"):        {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("member", "m-invited-in"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("member", "m-invited-out"):    {"read": 404, "write": 404, "follow": 404, "subscribe": "denied"},
-    ("partner", "m-public"):        {"read": OK,  "write": 403, "follow": OK,  "subscribe": OK},
-    ("partner", "m-members"):       {"read": 403, "write": 403, "follow": 403, "subscribe": "denied"},
-    ("partner", "m-invited-in"):    {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("partner", "m-invited-out"):   {"read": 404, "write": 404, "follow": 404, "subscribe": "denied"},
-    ("moderator", "m-public"):      {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("moderator", "m-members"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("moderator", "m-invited-in"):  {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("moderator", "m-invited-out"): {"read": 404, "write": 404, "follow": 404, "subscribe": "denied"},
-    ("admin", "m-public"):          {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("admin", "m-members"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("admin", "m-invited-in"):      {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("admin", "m-invited-out"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("editor", "m-public"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("editor", "m-members"):        {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("editor", "m-invited-in"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK},
-    ("editor", "m-invited-out"):    {"read": 404, "write": 404, "follow": 404, "subscribe": "denied"},
+    ("anonymous", "m-public"):      {"read": OK,  "write": 401, "follow": 401, "subscribe": OK,       "removed": GONE},
+    ("anonymous", "m-members"):     {"read": 401, "write": 401, "follow": 401, "subscribe": "denied", "removed": NA},
+    ("anonymous", "m-invited-in"):  {"read": 401, "write": 401, "follow": 401, "subscribe": "denied", "removed": NA},
+    ("anonymous", "m-invited-out"): {"read": 401, "write": 401, "follow": 401, "subscribe": "denied", "removed": NA},
+    ("member", "m-public"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("member", "m-members"):        {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("member", "m-invited-in"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("member", "m-invited-out"):    {"read": 404, "write": 404, "follow": 404, "subscribe": "denied", "removed": NA},
+    ("partner", "m-public"):        {"read": OK,  "write": 403, "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("partner", "m-members"):       {"read": 403, "write": 403, "follow": 403, "subscribe": "denied", "removed": NA},
+    ("partner", "m-invited-in"):    {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("partner", "m-invited-out"):   {"read": 404, "write": 404, "follow": 404, "subscribe": "denied", "removed": NA},
+    ("moderator", "m-public"):      {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("moderator", "m-members"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("moderator", "m-invited-in"):  {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("moderator", "m-invited-out"): {"read": 404, "write": 404, "follow": 404, "subscribe": "denied", "removed": NA},
+    ("admin", "m-public"):          {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("admin", "m-members"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("admin", "m-invited-in"):      {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("admin", "m-invited-out"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("editor", "m-public"):         {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": KEPT},
+    ("editor", "m-members"):        {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("editor", "m-invited-in"):     {"read": OK,  "write": OK,  "follow": OK,  "subscribe": OK,       "removed": GONE},
+    ("editor", "m-invited-out"):    {"read": 404, "write": 404, "follow": 404, "subscribe": "denied", "removed": NA},
 }
 # fmt: on
 
@@ -115,4 +121,60 @@ def test_permission_matrix(server: LiveServer, setup: tuple[dict[str, str | None
             "follow": _outcome(follow.status_code, 200),
             "subscribe": OK if space_topic in granted else "denied",
         }
+    for slug, outcome in _access_removed_while_subscribed(server, tokens, threads, granted, token).items():
+        actual[(role, slug)]["removed"] = outcome
     assert actual == {cell: expected for cell, expected in EXPECTED.items() if cell[0] == role}
+
+
+NARROWER = {"public": "members", "members": "invited"}
+
+
+def _access_removed_while_subscribed(
+    server: LiveServer, tokens: dict[str, str | None], threads: dict[str, int], granted: set[str], token: str | None
+) -> dict[str, str]:
+    """Subscribe to the granted spaces, remove access to each (then put it back): "revoked" or "kept" per space."""
+    admin = str(tokens["admin"])
+    subscribed = [slug for slug in SPACES if f"space.{slug}" in granted]
+    outcome = {slug: NA for slug in SPACES}
+    if not subscribed:
+        return outcome
+    member_id = me(server, token) if token else None
+    undo: list[tuple[str, str, dict[str, Any]]] = []
+    live = Recorder(server.url, token, transports=["websocket"]).connect()
+    try:
+        topics = {slug: [f"space.{slug}", f"thread.{threads[slug]}"] for slug in subscribed}
+        ack = live.subscribe([*(t for pair in topics.values() for t in pair), "news"])
+        assert not ack["denied"]
+        for slug in subscribed:
+            visibility = SPACES[slug]
+            if visibility in NARROWER:
+                ok(call(server, "PATCH", f"/spaces/{slug}", admin, json={"visibility": NARROWER[visibility]}))
+                undo.append(("PATCH", f"/spaces/{slug}", {"json": {"visibility": visibility}}))
+            elif member_id is not None:
+                removed = call(server, "DELETE", f"/spaces/{slug}/members/{member_id}", admin)
+                assert removed.status_code in (204, 404)  # 404: no membership to end (admin in m-invited-out)
+                if removed.status_code == 204:
+                    undo.append(("PUT", f"/spaces/{slug}/members/{member_id}", {}))
+        changed = server.head()
+        for slug in subscribed:
+            post = {"body": "<p>nach der Änderung</p>", "language": "de"}
+            ok(call(server, "POST", f"/threads/{threads[slug]}/posts", admin, json=post), 201)
+        marker = server.post_news(str(tokens["editor"]), "Markierung").json()["id"]
+        assert live.wait_until(lambda c: any(e["data"].get("news_id") == marker for e in c.events), 20)
+        timeline = live.timeline
+        for slug in subscribed:
+            told = [i for i, (name, d) in enumerate(timeline) if name == "revoked" and topics[slug][0] in d["topics"]]
+            of_space = [(i, d) for i, (n, d) in enumerate(timeline) if n == "event" and d["topic"] in topics[slug]]
+            delivered_after_change = [d["id"] for _i, d in of_space if d["id"] > changed]
+            if not told:
+                outcome[slug] = KEPT if delivered_after_change else "lost without being told"
+                continue
+            # Told once, for the space and its thread, and nothing of either after that.
+            whole = set(topics[slug]) <= set(timeline[told[0]][1]["topics"])
+            late = [d["id"] for i, d in of_space if i > told[0]]
+            outcome[slug] = GONE if len(told) == 1 and whole and not late else f"broken: told {told}, late {late}"
+    finally:
+        live.disconnect()
+        for method, path, extra in undo:
+            assert call(server, method, path, admin, **extra).status_code in (200, 204)
+    return outcome

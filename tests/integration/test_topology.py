@@ -13,8 +13,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from tests.support.access import (
+    Scenario,
+    SseRecorder,
+    check_long_poll,
+    check_socket,
+    check_sse,
+    new_account,
+    new_space,
+    publish_for,
+)
+from tests.support.api import call, ok
 from tests.support.live_client import Recorder
-from tests.support.server import EDITOR, LiveServer, free_port
+from tests.support.server import ADMIN, EDITOR, LiveServer, free_port
 from tests.support.servers import Nginx, Postgres, Redis, render_nginx, start_redis
 
 pytestmark = pytest.mark.e2e
@@ -208,3 +219,61 @@ def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: T
             if process.poll() is None:
                 process.terminate()
                 process.wait(10)
+
+
+def test_access_removed_and_token_revoked_reach_readers_on_both_processes(topology: Topology) -> None:
+    """Each process's relay applies the change from the log on its own: readers on either one lose access."""
+    first, second = topology.web
+    admin = first.token(ADMIN)
+    thread = new_space(first, admin, "topo-closed", "invited")
+    removed, revoked = (new_account(first, admin, "member", who) for who in ("topo-rm", "topo-tok"))
+    for account in (removed, revoked):
+        ok(call(first, "PUT", f"/spaces/topo-closed/members/{account.id}", admin), 204)
+    topics = ["space.topo-closed", f"thread.{thread}", "news"]
+    scenarios = [
+        Scenario(
+            "removal",
+            removed,
+            topics,
+            topics[:2],
+            "space.member_removed",
+            False,
+            lambda: call(second, "DELETE", f"/spaces/topo-closed/members/{removed.id}", admin),
+        ),
+        Scenario(
+            "token",
+            revoked,
+            topics,
+            topics,
+            "token_revoked",
+            True,
+            lambda: call(first, "DELETE", "/auth/tokens/current", revoked.token),
+        ),
+    ]
+    # Each reader has a socket on one process and an SSE stream on the other.
+    for n, scenario in enumerate(scenarios):
+        on_socket, on_sse = (first, second) if n == 0 else (second, first)
+        scenario.socket = Recorder(on_socket.url, scenario.account.token, transports=["websocket"]).connect()
+        assert scenario.socket.subscribe(topics)["topics"] == topics
+        scenario.sse = SseRecorder(on_sse, topics, scenario.account.token).start()
+    stop = threading.Event()
+    publishers = [
+        threading.Thread(target=publish_for, args=(web, admin, [thread], 6.0, stop)) for web in (first, second)
+    ]
+    for publisher in publishers:
+        publisher.start()
+    try:
+        time.sleep(2.0)
+        for scenario in scenarios:
+            assert scenario.change().status_code == 204, scenario.name
+            scenario.head_after_change = first.head()
+    finally:
+        for publisher in publishers:
+            publisher.join()
+    for scenario in scenarios:
+        check_socket(first, admin, scenario)
+        check_sse(scenario)
+        for web in topology.web:
+            check_long_poll(web, scenario)
+        scenario.socket.disconnect()  # type: ignore[union-attr]
+        scenario.sse.close()  # type: ignore[union-attr]

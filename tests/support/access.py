@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from tests.support.api import call, ok
+from tests.support.live_client import Recorder
 from tests.support.server import LiveServer
 from tests.support.sse import frames
 
@@ -100,3 +103,95 @@ class SseRecorder:
     def close(self) -> None:
         """Stop reading."""
         self._response.close()
+
+
+@dataclass
+class Scenario:
+    """One reader whose access changes: what they follow, the change, and what they must lose."""
+
+    name: str
+    account: Account
+    topics: list[str]
+    lost: list[str]
+    reason: str
+    final: bool
+    change: Callable[[], requests.Response]
+    socket: Recorder | None = None
+    sse: SseRecorder | None = None
+    head_after_change: int = 0
+
+
+def publish_for(server: LiveServer, admin: str, threads: list[int], seconds: float, stop: threading.Event) -> None:
+    """POST news and posts to `threads` in turn as `admin` for `seconds` (or until `stop`)."""
+    with requests.Session() as http:
+        http.headers.update(server.headers(admin))
+        deadline = time.monotonic() + seconds
+        n = 0
+        while time.monotonic() < deadline and not stop.is_set():
+            n += 1
+            target = threads[n % (len(threads) + 1)] if n % (len(threads) + 1) < len(threads) else None
+            if target is None:
+                body = {"title": {"de": f"Nachricht {n}"}, "body": {"de": "x"}, "publish": True}
+                response = http.post(server.url + "/api/v1/news", json=body, timeout=10)
+            else:
+                body = {"body": f"<p>Beitrag {n}</p>", "language": "de"}
+                response = http.post(f"{server.url}/api/v1/threads/{target}/posts", json=body, timeout=10)
+            assert response.status_code == 201, response.text
+
+
+def check_socket(server: LiveServer, admin: str, scenario: Scenario) -> None:
+    """The socket was told `revoked` once, then got nothing of the lost topics (and was disconnected if final)."""
+    client = scenario.socket
+    assert client is not None
+    expected = {"topics": sorted(scenario.lost), "reason": scenario.reason}
+    if scenario.final:
+        assert client.wait_until(lambda c: ("disconnect", "server disconnect") in c.timeline, 10), scenario.name
+    else:
+        # The connection stays: news keep coming after the change.
+        assert client.wait_until(lambda c: c.events and c.events[-1]["id"] >= last_news(server), 20), scenario.name
+    timeline = client.timeline
+    revoked = [i for i, (name, _data) in enumerate(timeline) if name == "revoked"]
+    assert len(revoked) == 1 and timeline[revoked[0]][1] == expected, (
+        scenario.name,
+        [m for m in timeline if m[0] != "event"],
+    )
+    after = timeline[revoked[0] + 1 :]
+    assert not [d for name, d in after if name == "event" and d["topic"] in scenario.lost], scenario.name
+    lost_ids = [d["id"] for name, d in timeline if name == "event" and d["topic"] in scenario.lost]
+    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
+    if scenario.final:
+        assert [name for name, _d in after] == ["disconnect"] and not client.client.connected, scenario.name
+    else:
+        assert any(name == "event" and d["topic"] == "news" for name, d in after), scenario.name
+    # Events of the lost topics were published after the change: the test had something to withhold.
+    published = server.log_events(",".join(t for t in scenario.lost if not t.startswith("user.")), token=admin)
+    assert [e for e in published if e["id"] > scenario.head_after_change], scenario.name
+
+
+def check_sse(scenario: Scenario) -> None:
+    """The SSE stream ended with one `revoked` frame, after nothing of the lost topics published after the change."""
+    sse = scenario.sse
+    assert sse is not None
+    assert sse.ended.wait(10), f"{scenario.name}: the SSE stream did not end"
+    names = [name for name, _data in sse.frames]
+    assert names[-1] == "revoked" and names.count("revoked") == 1, (scenario.name, names[-3:])
+    assert sse.frames[-1][1] == {"topics": sorted(scenario.lost), "reason": scenario.reason}
+    lost_ids = [d["id"] for name, d in sse.frames[1:-1] if isinstance(d, dict) and d.get("topic") in scenario.lost]
+    assert lost_ids and max(lost_ids) <= scenario.head_after_change, scenario.name
+
+
+def check_long_poll(server: LiveServer, scenario: Scenario) -> None:
+    """Long-polls are refused: 401 with the reason when the session ended, 403 for the lost topics."""
+    token = scenario.account.token
+    if scenario.final:
+        refused = call(server, "GET", "/events", token, params={"topics": "news"})
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == scenario.reason, scenario.name
+        return
+    lost = call(server, "GET", "/events", token, params={"topics": ",".join(scenario.lost)})
+    assert lost.status_code == 403, (scenario.name, lost.text)
+    assert call(server, "GET", "/events", token, params={"topics": "news"}).status_code == 200
+
+
+def last_news(server: LiveServer) -> int:
+    """The id of the newest news event."""
+    return int(server.log_events("news", since=0)[-1]["id"])
