@@ -183,6 +183,12 @@ def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(ser
         check_socket(server, admin, scenario)
         check_sse(scenario)
         check_long_poll(server, scenario)
+    # The connections that stay hold their caller as they stand now: asking again is refused too
+    # (for the role change, only the new role says so).
+    for scenario in world.scenarios:
+        if not scenario.final:
+            again = scenario.socket.subscribe(scenario.lost)  # type: ignore[union-attr]
+            assert again["topics"] == [] and [d["topic"] for d in again["denied"]] == scenario.lost, again
     # The long-poll that was waiting when the member was removed is refused, not given the post.
     assert len(waited) == 1 and waited[0].status_code == 403, waited[0].text
     # Whoever kept access saw every event of those topics, the changes included.

@@ -70,6 +70,13 @@ def test_ids_beyond_any_database_integer_are_unknown_topics_on_every_transport(s
     for path in ("/api/v1/events", "/api/v1/stream"):
         refused = requests.get(server.url + path, params={"topics": f"thread.{TOO_BIG}"}, timeout=5)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    # A cursor of digits that are not ASCII ("²".isdigit() is true) is bad input, not a server error.
+    bad = requests.get(
+        server.url + "/api/v1/stream", params={"topics": "news"}, headers={"Last-Event-ID": "²"}, timeout=5
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["details"] == {
+        "Last-Event-ID": [bad.json()["error"]["message"]]
+    }
 
 
 MALFORMED = ["news", ["news"], 7, True, None]
