@@ -20,6 +20,7 @@ from dialog.api import (
     news,
     notifications,
     projects,
+    search,
     spaces,
     stream,
     webhooks,
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         notifications.blp,
         webhooks.blp,
         feeds.blp,
+        search.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)

@@ -1,4 +1,4 @@
-"""`flask dialog ...`: migrate, create-admin, seed-demo, serve, prune-events, events, db-revision."""
+"""`flask dialog ...`: migrate, reindex, create-admin, seed-demo, serve, prune-events, events, db-revision."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ def alembic_config():  # type: ignore[no-untyped-def]
 
 
 def migrate_database() -> str:
-    """Bring the schema to the newest migration and make sure the event log has its epoch."""
+    """Bring the schema to the newest migration, make sure the event log has its epoch, fill an empty search index."""
     from alembic import command
 
     from events import init_log
+    from services.search import is_empty, rebuild
 
     command.upgrade(alembic_config(), "head")
     with db.write() as session:
+        # A database from before search has content but no index yet (new content indexes itself).
+        if is_empty(session):
+            rebuild(session)
         return init_log(session)
 
 
@@ -47,6 +51,17 @@ def migrate_command() -> None:
     except OperationalError as exc:
         raise click.ClickException(f"cannot reach the database: {exc.orig or exc}") from exc
     click.echo(f"database at the newest migration; event log epoch {epoch}")
+
+
+@group.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the news, calls, projects and forum tables."""
+    from services.search import rebuild
+
+    with db.write() as session:
+        counts = rebuild(session)
+    entries = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    click.echo(f"search index rebuilt; entries (one per item and language): {entries}")
 
 
 @group.command("db-revision")

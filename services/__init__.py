@@ -18,6 +18,7 @@ def load_all() -> None:
         news,
         notifications,
         projects,
+        search,
         spaces,
         webhooks,
     )

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.schemas import PageArgs, TimeInput, page
@@ -129,6 +130,7 @@ class CallPage(Schema):
 class CallListArgs(PageArgs):
     """Filters of the call list."""
 
+    q = query_field()
     status = fields.String(validate=validate.OneOf(STATUSES))
     round = fields.Integer(validate=validate.Range(min=1))
 
@@ -170,9 +172,10 @@ class Calls(MethodView):
     @blp.arguments(CallListArgs, location="query")
     @blp.response(200, CallPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List calls, newest round first (drafts only for editors and admins)."""
+        """List calls, newest round first (drafts only for editors and admins); search with `q`."""
         with db.read() as session:
-            items, total = list_calls(session, current_caller(), **args)
+            matches = text_filter(session, "calls", args)
+            items, total = list_calls(session, current_caller(), **args, **matches)
             return page(items, total, args)
 
     @blp.arguments(CallIn)

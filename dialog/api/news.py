@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.schemas import PageArgs, TimeInput, page
@@ -78,6 +79,7 @@ class NewsOut(Schema):
 class NewsListArgs(PageArgs):
     """Filters of the news list."""
 
+    q = query_field()
     tag = fields.String(validate=validate.Length(min=1, max=50))
     project_id = fields.Integer(validate=validate.Range(min=1))
     language = fields.String(validate=validate.OneOf(LANGUAGES))
@@ -101,10 +103,11 @@ class NewsCollection(MethodView):
     @blp.arguments(NewsListArgs, location="query")
     @blp.response(200, NewsPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List published news (filter by tag, project, language, space); editors may ask for a status."""
+        """List published news (search `q`; filter by tag, project, language, space); editors may ask for a status."""
         caller = current_caller()
         with db.read() as session:
-            items, total = published_news(session, caller, **args)
+            matches = text_filter(session, "news", args, lang=args.get("language"))
+            items, total = published_news(session, caller, **args, **matches)
             return page(items, total, args)
 
     @blp.arguments(NewsIn)

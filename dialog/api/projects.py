@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.schemas import PageArgs, page
@@ -77,7 +78,7 @@ class ProjectPage(Schema):
 class ProjectSearch(PageArgs):
     """Search and filters."""
 
-    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "words in name or text"})
+    q = query_field()
     round = fields.Integer(validate=validate.Range(min=1))
     state = STATE
     topic = fields.String(validate=validate.Length(min=1, max=50))
@@ -93,7 +94,8 @@ class Projects(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search projects by text, round, federal state, topic or kind."""
         with db.read() as session:
-            items, total = search_projects(session, **args)
+            matches = text_filter(session, "projects", args)
+            items, total = search_projects(session, **args, **matches)
             return page(items, total, args)
 
     @blp.arguments(ProjectIn)

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import services
 from events.db import Base
+from services.search import FTS_TABLE, VECTOR_COLUMN
 
 services.load_all()
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out what the models do not map: the search index's full-text part (FTS5 tables, tsvector)."""
+    if type_ == "table":
+        return not (name or "").startswith(FTS_TABLE)
+    if type_ == "column":
+        return name != VECTOR_COLUMN
+    return not (type_ == "index" and name == f"ix_search_entry_{VECTOR_COLUMN}")
 
 
 def run_offline() -> None:
@@ -20,6 +32,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -32,7 +45,10 @@ def run_online() -> None:
     )
     with connectable.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

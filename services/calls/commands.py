@@ -19,6 +19,7 @@ from services.calls.events import (
     CallOpened,
     CallRef,
     CallReminded,
+    CallUpdated,
 )
 from services.calls.models import (
     ANNOUNCED,
@@ -110,6 +111,22 @@ def _ref(call: FundingCall) -> dict[str, Any]:
     )
 
 
+def _announced(call: FundingCall) -> CallAnnounced:
+    """The call as made public (announced, and again on each later edit)."""
+    assert call.opens_at is not None
+    return CallAnnounced(
+        **_ref(call),
+        programme=call.programme,
+        summary=call.summary,
+        budget=cents_to_budget(call.budget_cents),
+        currency=CURRENCY,
+        motto=call.motto,
+        opens_at=call.opens_at,
+        application_url=call.application_url,
+        reminder_days=tuple(call.reminder_days),
+    )
+
+
 # -- reminders ---------------------------------------------------------------------------------
 def plan_reminders(session: Session, call: FundingCall, *, now: datetime) -> list[CallReminder]:
     """Cancel the call's pending reminders and plan new ones for its deadline (future ones only)."""
@@ -186,7 +203,10 @@ def create_call(
 def update_call(
     session: Session, call: FundingCall, *, caller: Caller, changes: dict[str, Any], now: datetime | None = None
 ) -> FundingCall:
-    """Edit a call that is not closed; an announced or open call's deadline moves only with a reason."""
+    """Edit a call that is not closed; an announced or open call's change is announced as `call.updated`.
+
+    Its deadline moves only with a reason (`change_deadline`).
+    """
     require_call_writer(caller)
     now = now or utcnow()
     unknown = set(changes) - set(EDITABLE)
@@ -216,6 +236,10 @@ def update_call(
         session.flush()
         if "reminder_days" in changed:
             plan_reminders(session, call, now=now)
+        if call.status != DRAFT:  # a draft is nobody's business yet
+            names = sorted("budget" if k == "budget_cents" else k for k in changed)
+            updated = CallUpdated(**field_values(_announced(call)), changed=tuple(names))
+            publish(session, updated, topic=TOPIC, actor=caller)
     return call
 
 
@@ -238,19 +262,7 @@ def announce_call(session: Session, call: FundingCall, *, caller: Caller, now: d
     call.updated_at = now
     session.flush()
     plan_reminders(session, call, now=now)
-    assert call.opens_at is not None
-    announced = CallAnnounced(
-        **_ref(call),
-        programme=call.programme,
-        summary=call.summary,
-        budget=cents_to_budget(call.budget_cents),
-        currency=CURRENCY,
-        motto=call.motto,
-        opens_at=call.opens_at,
-        application_url=call.application_url,
-        reminder_days=tuple(call.reminder_days),
-    )
-    publish(session, announced, topic=TOPIC, actor=caller)
+    publish(session, _announced(call), topic=TOPIC, actor=caller)
     return call
 
 

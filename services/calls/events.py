@@ -36,6 +36,13 @@ class CallAnnounced(CallRef):
     reminder_days: tuple[int, ...] = described("days before the deadline that reminders go out")
 
 
+@event_type("call.updated", topics=(TOPIC,))
+class CallUpdated(CallAnnounced):
+    """An announced or open funding call was edited: the call as it is now."""
+
+    changed: tuple[str, ...] = described("the names of the fields that changed")
+
+
 @event_type("call.opened", topics=(TOPIC,))
 class CallOpened(CallRef):
     """A funding call opened: applications are accepted from now on."""

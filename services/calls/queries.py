@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from events import Caller
@@ -21,8 +22,12 @@ def list_calls(
     offset: int,
     status: str | None = None,
     round: int | None = None,  # noqa: A002
+    ids: Select[Any] | None = None,
 ) -> tuple[list[FundingCall], int]:
-    """A page of calls, newest round first, and the total count; drafts only for those who write calls."""
+    """A page of calls, newest round first, and the total count; drafts only for those who write calls.
+
+    `ids` keeps to the calls whose ids it selects (a search's matches).
+    """
     include_drafts = writes_calls(caller)
     query = select(FundingCall)
     if status:
@@ -33,6 +38,8 @@ def list_calls(
         query = query.where(FundingCall.id.is_(None))  # drafts are not public: an empty page
     if round is not None:
         query = query.where(FundingCall.round == round)
+    if ids is not None:
+        query = query.where(FundingCall.id.in_(ids))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(FundingCall.round.desc(), FundingCall.deadline.desc(), FundingCall.id.desc())

@@ -17,7 +17,15 @@ from services.forum.commands import (
 )
 from services.forum.events import REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
-from services.forum.queries import PostView, get_post, get_thread, list_posts, list_threads, post_revisions
+from services.forum.queries import (
+    PostView,
+    get_post,
+    get_thread,
+    list_posts,
+    list_threads,
+    post_revisions,
+    visible_post,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -44,4 +52,5 @@ __all__ = [
     "post_revisions",
     "set_locked",
     "set_pinned",
+    "visible_post",
 ]

@@ -101,10 +101,16 @@ def list_posts(session: Session, thread: Thread, *, after: int, limit: int) -> t
     return _views(session, posts), (posts[-1].id if more else None)
 
 
+def visible_post(session: Session, post_id: int) -> Post | None:
+    """Post `post_id` as its space's readers see it: None if hidden or gone (no permission check)."""
+    post = session.get(Post, post_id)
+    return post if post is not None and post.hidden_at is None else None
+
+
 def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
     """One visible post, if `caller` may read its space."""
-    post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None:
+    post = visible_post(session, post_id)
+    if post is None:
         raise NotFound(f"no post {post_id}")
     get_thread(session, caller, post.thread_id)
     return _views(session, [post])[0]
@@ -112,8 +118,8 @@ def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
 
 def post_revisions(session: Session, caller: Caller, post_id: int) -> list[PostRevision]:
     """The earlier versions of a post, oldest first (for its author and the moderators)."""
-    post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None:
+    post = visible_post(session, post_id)
+    if post is None:
         raise NotFound(f"no post {post_id}")
     get_thread(session, caller, post.thread_id)
     if post.author_id != caller.id and not moderates(caller):

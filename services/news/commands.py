@@ -17,7 +17,7 @@ from services.news.access import require_news_writer
 from services.news.events import TOPIC, NewsPublished, NewsRetracted, NewsUpdated
 from services.news.models import DEFAULT_SPACE, DRAFT, PUBLISHED, RETRACTED, SCHEDULED, NewsItem
 from services.projects import project_exists, project_topic
-from services.search import index_of, normalise_tags
+from services.tags import index_of, normalise_tags
 
 _SPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 EDITABLE = ("title", "body", "tags", "space", "project_id", "publish_at")

@@ -23,7 +23,7 @@ class NewsItem(Base):
     title: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[dict[str, str]] = mapped_column(JSON)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # `|a|b|` so that a tag filter works the same on SQLite and PostgreSQL (services.search).
+    # `|a|b|` so that a tag filter works the same on SQLite and PostgreSQL (services.tags).
     tag_index: Mapped[str] = mapped_column(Text, default="")
     space: Mapped[str] = mapped_column(String(80), default=DEFAULT_SPACE, index=True)
     project_id: Mapped[int | None] = mapped_column(Integer, index=True)

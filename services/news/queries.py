@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from events import Caller
 from services.errors import NotFound, PermissionDenied
 from services.news.access import writes_news
 from services.news.models import PUBLISHED, SCHEDULED, NewsItem
-from services.search import has_tag
+from services.tags import has_tag
 
 
 def published_news(
@@ -25,8 +26,12 @@ def published_news(
     language: str | None = None,
     space: str | None = None,
     status: str | None = None,
+    ids: Select[Any] | None = None,
 ) -> tuple[list[NewsItem], int]:
-    """A page of items (published, unless `status` asks for another), newest first, and the total count."""
+    """A page of items (published, unless `status` asks for another), newest first, and the total count.
+
+    `ids` keeps to the items whose ids it selects (a search's matches).
+    """
     if status not in (None, PUBLISHED) and not writes_news(caller):
         raise PermissionDenied("only editors and admins see unpublished news")
     query = select(NewsItem).where(NewsItem.status == (status or PUBLISHED))
@@ -38,6 +43,8 @@ def published_news(
         query = query.where(NewsItem.title[language].as_string().is_not(None))
     if space:
         query = query.where(NewsItem.space == space)
+    if ids is not None:
+        query = query.where(NewsItem.id.in_(ids))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = (NewsItem.published_at.desc(), NewsItem.created_at.desc(), NewsItem.id.desc())
     items = session.scalars(query.order_by(*order).limit(limit).offset(offset))

@@ -12,7 +12,7 @@ from services.errors import Conflict, InvalidInput
 from services.projects.access import require_project_editor
 from services.projects.events import TOPIC, ProjectCreated, ProjectUpdated, project_topic
 from services.projects.models import FEDERAL_STATES, KINDS, Project
-from services.search import index_of, normalise_tags, search_text
+from services.tags import index_of, normalise_tags
 
 EDITABLE = ("name", "kind", "round", "federal_states", "topics", "description", "website")
 
@@ -31,10 +31,9 @@ def _check(values: dict[str, Any]) -> None:
             raise InvalidInput("federal_states", f"not a German federal state: {', '.join(unknown)}")
 
 
-def _reindex(project: Project) -> None:
+def _refresh_filters(project: Project) -> None:
     project.state_index = index_of(project.federal_states)
     project.topic_index = index_of(project.topics)
-    project.search_text = search_text(project.name, project.description, project.topics, project.federal_states)
 
 
 def _data(project: Project) -> ProjectCreated:
@@ -80,7 +79,7 @@ def create_project(
         created_at=now,
         updated_at=now,
     )
-    _reindex(project)
+    _refresh_filters(project)
     session.add(project)
     session.flush()
     publish(session, _data(project), topic=TOPIC, extra_topics=[project_topic(project.id)], actor=caller)
@@ -112,7 +111,7 @@ def update_project(session: Session, project: Project, *, caller: Caller, change
     for key in changed:
         setattr(project, key, changes[key])
     project.updated_at = utcnow()
-    _reindex(project)
+    _refresh_filters(project)
     session.flush()
     publish(
         session,

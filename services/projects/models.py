@@ -47,9 +47,8 @@ class Project(Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     website: Mapped[str | None] = mapped_column(String(500))
-    # `|a|b|` indexes and lower-cased text for portable filters (see services.search).
+    # `|a|b|` indexes for portable filters (see services.tags); text search is services.search's.
     state_index: Mapped[str] = mapped_column(String(500), default="")
     topic_index: Mapped[str] = mapped_column(Text, default="")
-    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,13 +1,15 @@
-"""Model projects reads: the directory with search, one project."""
+"""Model projects reads: the directory with its filters, one project."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from services.errors import NotFound
 from services.projects.models import Project
-from services.search import has_tag
+from services.tags import has_tag
 
 
 def search_projects(
@@ -15,17 +17,19 @@ def search_projects(
     *,
     limit: int,
     offset: int,
-    q: str | None = None,
+    ids: Select[Any] | None = None,
     round: int | None = None,  # noqa: A002
     state: str | None = None,
     topic: str | None = None,
     kind: str | None = None,
 ) -> tuple[list[Project], int]:
-    """A page of projects matching every given filter, by round then name, and the total count."""
+    """A page of projects matching every given filter, by round then name, and the total count.
+
+    `ids` keeps to the projects whose ids it selects (a search's matches).
+    """
     query = select(Project)
-    if q:
-        for word in q.lower().split():
-            query = query.where(Project.search_text.contains(word, autoescape=True))
+    if ids is not None:
+        query = query.where(Project.id.in_(ids))
     if round is not None:
         query = query.where(Project.round == round)
     if state:

@@ -30,6 +30,7 @@ from services.calls import (
     open_call_now,
     open_due_call,
     reminders_of,
+    update_call,
 )
 from services.identity import Member
 from services.news import create_news, retract_news, update_news
@@ -84,6 +85,11 @@ def _call(session: Session, *, announce: bool = True) -> FundingCall:
 
 def produce_call_announced(session: Session) -> None:
     _call(session)
+
+
+def produce_call_updated(session: Session) -> None:
+    call = _call(session)
+    update_call(session, call, caller=staff(session), changes={"summary": {"de": "Neu"}, "budget": 1000}, now=T0)
 
 
 def produce_call_opened(session: Session) -> None:
@@ -270,6 +276,7 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "news.updated": produce_news_updated,
     "news.retracted": produce_news_retracted,
     "call.announced": produce_call_announced,
+    "call.updated": produce_call_updated,
     "call.opened": produce_call_opened,
     "call.deadline_changed": produce_call_deadline_changed,
     "call.reminder": produce_call_reminder,

@@ -172,7 +172,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_news_item_publish_at"), ["publish_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_news_item_space"), ["space"], unique=False)
 
-    # Existing items get their tag index (`|a|b|`, see services/search.py).
+    # Existing items get their tag index (`|a|b|`, see services/tags.py).
     connection = op.get_bind()
     for news_id, tags in connection.execute(sa.text("SELECT id, tags FROM news_item")).all():
         values = json.loads(tags) if isinstance(tags, str) else (tags or [])

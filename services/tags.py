@@ -28,18 +28,3 @@ def has_tag(column: Any, value: str) -> Any:
     """SQL condition: the index `column` contains the tag `value`."""
     tag = value.strip().lower().replace(DELIMITER, "-")
     return column.contains(DELIMITER + tag + DELIMITER, autoescape=True)
-
-
-def search_text(*parts: str | dict[str, str] | Iterable[str] | None) -> str:
-    """Lower-cased text of every part (localized dicts contribute every language), for `LIKE` search."""
-    words: list[str] = []
-    for part in parts:
-        if part is None:
-            continue
-        if isinstance(part, str):
-            words.append(part)
-        elif isinstance(part, dict):
-            words.extend(part.values())
-        else:
-            words.extend(part)
-    return " ".join(" ".join(words).lower().split())

@@ -1,0 +1,66 @@
+"""Keeping the index in step with the services' tables: one item at a time, or all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select, text
+from sqlalchemy.orm import Session
+
+from services.search.backends import stems_here
+from services.search.documents import KINDS, LOADERS, Document, candidate_ids
+from services.search.models import FTS_TABLE, SearchEntry
+from services.search.text import index_terms
+
+
+def _row(document: Document, stemmed: bool) -> dict[str, Any]:
+    return {
+        "kind": document.kind,
+        "item_id": document.item_id,
+        "lang": document.lang,
+        "space_id": document.space_id,
+        "title": document.title,
+        "body": document.body,
+        "ref": document.ref,
+        "occurred_at": document.occurred_at,
+        "title_terms": index_terms(document.title_text, document.lang, stemmed=stemmed),
+        "body_terms": index_terms(document.body_text, document.lang, stemmed=stemmed),
+    }
+
+
+def _insert(session: Session, documents: list[Document]) -> None:
+    if documents:
+        stemmed = stems_here(session)
+        session.execute(insert(SearchEntry), [_row(d, stemmed) for d in documents])
+
+
+def remove(session: Session, kind: str, item_id: int) -> None:
+    """Take an item out of the index (in the caller's transaction)."""
+    session.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.item_id == item_id))
+
+
+def refresh(session: Session, kind: str, item_id: int) -> int:
+    """Index an item as its service shows it now (nothing if it is not searchable); the entries written."""
+    remove(session, kind, item_id)
+    documents = LOADERS[kind](session, item_id)
+    _insert(session, documents)
+    return len(documents)
+
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Empty the index and fill it from the services' tables; the entries written per kind."""
+    session.execute(delete(SearchEntry))
+    counts = {}
+    for kind in KINDS:
+        documents = [d for item_id in candidate_ids(session, kind) for d in LOADERS[kind](session, item_id)]
+        _insert(session, documents)
+        counts[kind] = len(documents)
+    if session.get_bind().dialect.name == "sqlite":
+        # Re-derive the FTS5 index from the entries, whatever state it was in.
+        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+    return counts
+
+
+def is_empty(session: Session) -> bool:
+    """True if the index holds nothing (a new database, or one migrated from before search)."""
+    return not session.scalar(select(exists().where(SearchEntry.id.is_not(None))))

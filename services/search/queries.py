@@ -1,0 +1,105 @@
+"""Search reads: ranked hits with snippets, only of what the caller may read; ids for list filters."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from events import Caller
+from services.errors import InvalidInput
+from services.search.backends import match
+from services.search.documents import KINDS, PUBLIC_KINDS
+from services.search.models import SearchEntry
+from services.search.text import LANGUAGES, Query, beginning, highlight, parse_query
+from services.spaces import visible_spaces
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One found item: what it is, where it is, and why it was found (`snippet`, escaped HTML with `<mark>`)."""
+
+    kind: str
+    id: int
+    title: str
+    snippet: str
+    language: str
+    score: float
+    ref: dict[str, Any]
+
+
+def _check(kinds: Collection[str] | None, lang: str | None) -> tuple[list[str], list[str]]:
+    chosen = list(dict.fromkeys(kinds)) if kinds else list(KINDS)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise InvalidInput("kind", f"unknown kind {unknown[0]!r}: one or more of {', '.join(KINDS)}")
+    if lang is not None and lang not in LANGUAGES:
+        raise InvalidInput("lang", f"one of {', '.join(LANGUAGES)}")
+    return chosen, [lang] if lang else list(LANGUAGES)
+
+
+def _snippet(entry: SearchEntry, query: Query) -> str:
+    found = highlight(entry.body, query, entry.lang) or highlight(entry.title, query, entry.lang, limit=None)
+    return found or (beginning(entry.body) if entry.body else beginning(entry.title))
+
+
+def search(
+    session: Session,
+    caller: Caller,
+    *,
+    q: str,
+    kinds: Collection[str] | None = None,
+    lang: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[Hit], int]:
+    """A page of hits for `q`, best first, each item once (in its best-matching language), and the total.
+
+    Threads and posts are searched only in the spaces `caller` may read; `lang` keeps to one language.
+    """
+    query = parse_query(q)
+    chosen, languages = _check(kinds, lang)
+    readable = [space.id for space in visible_spaces(session, caller)]
+    visible = or_(SearchEntry.space_id.is_(None), SearchEntry.space_id.in_(readable))
+    parts = [match(session, query, language).where(SearchEntry.kind.in_(chosen), visible) for language in languages]
+    matched = union_all(*parts).subquery()
+    # An item written in both languages may match in both: keep its better entry.
+    ranked = select(
+        matched.c.entry_id,
+        matched.c.score,
+        func.row_number()
+        .over(partition_by=(matched.c.kind, matched.c.item_id), order_by=(matched.c.score.desc(), matched.c.entry_id))
+        .label("n"),
+    ).subquery()
+    best = select(ranked.c.entry_id, ranked.c.score).where(ranked.c.n == 1)
+    total = session.scalar(select(func.count()).select_from(best.subquery())) or 0
+    rows = session.execute(best.order_by(ranked.c.score.desc(), ranked.c.entry_id).limit(limit).offset(offset)).all()
+    entries = {e.id: e for e in session.scalars(select(SearchEntry).where(SearchEntry.id.in_([r[0] for r in rows])))}
+    hits = [
+        Hit(
+            kind=entry.kind,
+            id=entry.item_id,
+            title=entry.title,
+            snippet=_snippet(entry, query),
+            language=entry.lang,
+            score=float(score),
+            ref=dict(entry.ref),
+        )
+        for entry_id, score in rows
+        if (entry := entries.get(entry_id)) is not None
+    ]
+    return hits, total
+
+
+def matching_ids(session: Session, kind: str, q: str, *, lang: str | None = None) -> Select[Any]:
+    """SELECT the ids of the `kind` items (news, calls, projects) matching `q`: a filter for their lists."""
+    if kind not in PUBLIC_KINDS:
+        raise ValueError(f"{kind} is not searchable by everyone; use search()")
+    query = parse_query(q)
+    _chosen, languages = _check([kind], lang)
+    matched = union_all(*(match(session, query, language).where(SearchEntry.kind == kind) for language in languages))
+    found = matched.subquery()
+    return select(found.c.item_id)
