@@ -53,8 +53,11 @@ class Cursor(fields.String):
     default_error_messages = {"invalid_cursor": "not a cursor of this search: pass the `next` of the previous page"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:  # type: ignore[override]
+        text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+            if len(text) > 40:
+                raise ValueError(text)
+            return decode_cursor(text)
         except ValueError as exc:
             raise self.make_error("invalid_cursor") from exc
 
@@ -63,8 +66,9 @@ class KindList(fields.String):
     """`?kind=news,posts`: one or more kinds, comma-separated (the service names unknown ones)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:  # type: ignore[override]
-        chosen = [k.strip() for k in super()._deserialize(value, attr, data, **kwargs).split(",") if k.strip()]
-        if not chosen:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        chosen = [k.strip() for k in text.split(",") if k.strip()]
+        if not chosen or len(text) > 100:
             raise ValidationError(f"one or more of {', '.join(KINDS)}, comma-separated")
         return chosen
 
@@ -88,14 +92,10 @@ class SearchArgs(Schema):
     """What to search for, where, and which page."""
 
     q = query_field(required=True)
-    kind = KindList(validate=validate.Length(max=100), metadata={"description": f"any of {', '.join(KINDS)}"})
+    kind = KindList(metadata={"description": f"any of {', '.join(KINDS)}, comma-separated"})
     lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={"description": "only hits in this language"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = Cursor(
-        load_default=None,
-        validate=validate.Length(min=1, max=40),
-        metadata={"description": "the `next` of the previous page (opaque)"},
-    )
+    cursor = Cursor(load_default=None, metadata={"description": "the `next` of the previous page (opaque)"})
 
 
 class HitOut(Schema):
