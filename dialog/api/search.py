@@ -11,6 +11,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.orm import Session
 
 from dialog.auth import current_caller
 from dialog.extensions import db
@@ -82,7 +83,7 @@ def query_field(**kwargs: Any) -> fields.String:
     )
 
 
-def text_filter(session: Any, kind: str, args: dict[str, Any], *, lang: str | None = None) -> dict[str, Any]:
+def text_filter(session: Session, kind: str, args: dict[str, Any], *, lang: str | None = None) -> dict[str, Any]:
     """Take `q` out of a list's arguments: `{"ids": <its matches>}` for the list query, `{}` without one."""
     q = args.pop("q", None)
     return {"ids": matching_ids(session, kind, q, lang=lang)} if q is not None else {}

@@ -1,6 +1,6 @@
 """The full-text match of one query in one language, in each database's own terms.
 
-Each returns the same columns: the entry's id, kind and item id, and a score where higher is
+Each returns the same columns: the entry's id, kind, item id and time, and a score where higher is
 better (SQLite: minus FTS5's bm25; PostgreSQL: ts_rank). Query words reach the database only
 as bound values: FTS5 strings (quoted, see `text.fts5_match`) or `plainto_tsquery` arguments.
 """
@@ -29,8 +29,14 @@ def stems_here(session: Session) -> bool:
 
 
 def select_entries(score: ColumnElement[float]) -> Select:
-    """SELECT entry id, kind, item id and `score` (the FROM and WHERE are the caller's)."""
-    return select(SearchEntry.id.label("entry_id"), SearchEntry.kind, SearchEntry.item_id, score.label("score"))
+    """SELECT entry id, kind, item id, time and `score` (the FROM and WHERE are the caller's)."""
+    return select(
+        SearchEntry.id.label("entry_id"),
+        SearchEntry.kind,
+        SearchEntry.item_id,
+        SearchEntry.occurred_at,
+        score.label("score"),
+    )
 
 
 def _sqlite(query: Query, lang: str) -> Select:

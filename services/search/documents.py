@@ -39,7 +39,7 @@ class Document:
     title: str
     body: str
     ref: dict[str, Any]
-    occurred_at: datetime | None
+    occurred_at: datetime
     space_id: int | None = None
     title_text: str = ""
     extra_text: list[str] = field(default_factory=list)
@@ -77,7 +77,7 @@ def news_documents(session: Session, news_id: int) -> list[Document]:
             title=_in(item.title, lang),
             body=_plain(item.body.get(lang, "")),
             ref={"news_id": item.id},
-            occurred_at=item.published_at,
+            occurred_at=item.published_at or item.created_at,
             title_text=item.title.get(lang, ""),
             extra_text=list(item.tags),
         )
@@ -99,7 +99,7 @@ def call_documents(session: Session, call_id: int) -> list[Document]:
             title=_in(call.title, lang),
             body=call.summary.get(lang, ""),
             ref={"call_id": call.id},
-            occurred_at=call.announced_at,
+            occurred_at=call.announced_at or call.created_at,  # an archived call was never announced
             title_text=call.title.get(lang, ""),
             extra_text=[call.programme, call.motto or ""],
         )

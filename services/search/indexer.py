@@ -12,6 +12,8 @@ from services.search.documents import KINDS, LOADERS, Document, candidate_ids
 from services.search.models import FTS_TABLE, SearchEntry
 from services.search.text import index_terms
 
+BATCH = 200  # items whose entries a rebuild writes at a time
+
 
 def _row(document: Document, stemmed: bool) -> dict[str, Any]:
     return {
@@ -52,9 +54,12 @@ def rebuild(session: Session) -> dict[str, int]:
     session.execute(delete(SearchEntry))
     counts = {}
     for kind in KINDS:
-        documents = [d for item_id in candidate_ids(session, kind) for d in LOADERS[kind](session, item_id)]
-        _insert(session, documents)
-        counts[kind] = len(documents)
+        counts[kind] = 0
+        ids = list(candidate_ids(session, kind))
+        for start in range(0, len(ids), BATCH):
+            documents = [d for item_id in ids[start : start + BATCH] for d in LOADERS[kind](session, item_id)]
+            _insert(session, documents)
+            counts[kind] += len(documents)
     if session.get_bind().dialect.name == "sqlite":
         # Re-derive the FTS5 index from the entries, whatever state it was in.
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))

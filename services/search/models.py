@@ -91,7 +91,8 @@ class SearchEntry(Base):
     ref: Mapped[dict[str, Any]] = mapped_column(JSON)
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")
-    occurred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the item appeared (published, announced, posted): newer first among equal scores.
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 def dialect_ddl(dialect: str) -> tuple[str, ...]:

@@ -70,13 +70,16 @@ def search(
     ranked = select(
         matched.c.entry_id,
         matched.c.score,
+        matched.c.occurred_at,
         func.row_number()
         .over(partition_by=(matched.c.kind, matched.c.item_id), order_by=(matched.c.score.desc(), matched.c.entry_id))
         .label("n"),
     ).subquery()
     best = select(ranked.c.entry_id, ranked.c.score).where(ranked.c.n == 1)
     total = session.scalar(select(func.count()).select_from(best.subquery())) or 0
-    rows = session.execute(best.order_by(ranked.c.score.desc(), ranked.c.entry_id).limit(limit).offset(offset)).all()
+    # Best first; among equal scores the newer item, then a fixed order so that pages never overlap.
+    order = (ranked.c.score.desc(), ranked.c.occurred_at.desc(), ranked.c.entry_id)
+    rows = session.execute(best.order_by(*order).limit(limit).offset(offset)).all()
     entries = {e.id: e for e in session.scalars(select(SearchEntry).where(SearchEntry.id.in_([r[0] for r in rows])))}
     hits = [
         Hit(

@@ -403,3 +403,25 @@ def test_unknown_kinds_and_languages_are_refused(db: Database) -> None:
         with pytest.raises(InvalidInput) as refused:
             search(session, ANONYMOUS, q="x", lang="fr", limit=5)
         assert refused.value.field == "lang"
+
+
+def test_unhidden_and_deleted_posts_follow_when_the_forum_publishes_them(db: Database, world: World) -> None:
+    # The forum declares no `post.unhidden` / `post.deleted` yet: run the handlers the bus would run.
+    thread_id, _first = _thread(db, world, "public", "Wasserspielplatz", "<p>Ein Wasserspielplatz im Park?</p>")
+    reply = _reply(db, world, thread_id, "<p>Ja, mit Pumpe und Wasserspielplatz-Rinne</p>")
+
+    def dispatch(event_type: str) -> None:
+        with db.write() as session:
+            event = Event(type=event_type, topic="space.offen", data={"thread_id": thread_id, "post_id": reply})
+            for handler in registry.handlers_for(event_type):
+                handler(session, event)
+
+    with db.write() as session:
+        forum.hide_post(session, **world.as_("moderator"), post_id=reply, reason=None)  # type: ignore[arg-type]
+    assert ("posts", reply) not in _find(db, "Pumpe")
+    with db.write() as session:
+        session.get(forum.Post, reply).hidden_at = None  # type: ignore[union-attr]  (what an unhide will do)
+    dispatch("post.unhidden")
+    assert _find(db, "Pumpe") == [("posts", reply)]
+    dispatch("post.deleted")
+    assert _find(db, "Pumpe") == []

@@ -72,7 +72,7 @@ def upgrade() -> None:
         sa.Column("ref", sa.JSON(), nullable=False),
         sa.Column("title_terms", sa.Text(), nullable=False),
         sa.Column("body_terms", sa.Text(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_entry")),
         sa.UniqueConstraint("kind", "item_id", "lang", name=op.f("uq_search_entry_kind")),
     )
