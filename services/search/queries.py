@@ -75,11 +75,13 @@ def search(
         .over(partition_by=(matched.c.kind, matched.c.item_id), order_by=(matched.c.score.desc(), matched.c.entry_id))
         .label("n"),
     ).subquery()
-    best = select(ranked.c.entry_id, ranked.c.score).where(ranked.c.n == 1)
-    total = session.scalar(select(func.count()).select_from(best.subquery())) or 0
+    best = select(ranked.c.entry_id, ranked.c.score, ranked.c.occurred_at).where(ranked.c.n == 1).subquery()
     # Best first; among equal scores the newer item, then a fixed order so that pages never overlap.
-    order = (ranked.c.score.desc(), ranked.c.occurred_at.desc(), ranked.c.entry_id)
-    rows = session.execute(best.order_by(*order).limit(limit).offset(offset)).all()
+    order = (best.c.score.desc(), best.c.occurred_at.desc(), best.c.entry_id)
+    page = select(best.c.entry_id, best.c.score, func.count().over().label("total")).order_by(*order)
+    rows = session.execute(page.limit(limit).offset(offset)).all()
+    # Counted with the page (one pass over the matches); a page past the end counts on its own.
+    total = rows[0].total if rows else session.scalar(select(func.count()).select_from(best)) or 0
     entries = {e.id: e for e in session.scalars(select(SearchEntry).where(SearchEntry.id.in_([r[0] for r in rows])))}
     hits = [
         Hit(
@@ -91,7 +93,7 @@ def search(
             score=float(score),
             ref=dict(entry.ref),
         )
-        for entry_id, score in rows
+        for entry_id, score, _total in rows
         if (entry := entries.get(entry_id)) is not None
     ]
     return hits, total

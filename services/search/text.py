@@ -42,17 +42,12 @@ _UMLAUT_SPELLED = re.compile(r"(?<!q)([aou])e")
 _local = threading.local()
 
 
-def words(text: str) -> list[str]:
-    """The words of `text`, as written."""
-    return _WORD.findall(text)
-
-
 def _clean(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(_WORD.findall("".join(c for c in decomposed if not unicodedata.combining(c))))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def forms(word: str, lang: str) -> frozenset[str]:
     """The folded forms `word` is indexed and searched under in language `lang`."""
     lower = word.lower()
@@ -71,7 +66,7 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return stemmers[lang]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def stems(word: str, lang: str) -> frozenset[str]:
     """The Snowball stems of `word`'s folded forms in language `lang`."""
     stemmer = _stemmer(lang)
