@@ -78,7 +78,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_search_entry_space_id"), ["space_id"], unique=False)
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     for statement in {"sqlite": SQLITE, "postgresql": POSTGRES}.get(dialect, ()):
         op.execute(statement)
 
@@ -92,7 +92,7 @@ def downgrade() -> None:
     # What the old LIKE search looked at first; `project.updated` rewrites the rest.
     op.execute("UPDATE project SET search_text = lower(name)")
 
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     for statement in {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(dialect, ()):
         op.execute(statement)
     with op.batch_alter_table("search_entry", schema=None) as batch_op:
