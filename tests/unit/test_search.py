@@ -18,6 +18,7 @@ from services.news import create_news, get_news, published_news, retract_news, u
 from services.projects import create_project, get_project, search_projects, update_project
 from services.search import SearchEntry, matching_ids, rebuild, search
 from services.search.text import forms, highlight, parse_query
+from tests.support.callers import staff
 from tests.support.world import World, build_world
 
 
@@ -27,16 +28,23 @@ def db(any_database: Database) -> Database:
 
 
 @pytest.fixture
+def editor(db: Database) -> Caller:
+    """An editor: enough for news, calls and projects (a whole world costs six password hashes)."""
+    with db.write() as session:
+        return staff(session, "editor")
+
+
+@pytest.fixture
 def world(db: Database) -> World:
     with db.write() as session:
         return build_world(session)
 
 
-def _news(db: Database, world: World, title: dict[str, str], body: dict[str, str], **extra: Any) -> int:
+def _news(db: Database, editor: Caller, title: dict[str, str], body: dict[str, str], **extra: Any) -> int:
     with db.write() as session:
         item = create_news(
             session,
-            **world.as_("editor"),  # type: ignore[arg-type]
+            caller=editor,
             title=title,
             body=body,
             tags=extra.pop("tags", []),
@@ -98,9 +106,9 @@ def _entries(db: Database) -> list[tuple[Any, ...]]:
 
 
 # -- language: stemming and folding -------------------------------------------------------------
-def test_german_and_english_words_are_stemmed(db: Database, world: World) -> None:
-    calls = _news(db, world, {"de": "Neue Förderaufrufe veröffentlicht"}, {"de": "<p>Zwei Aufrufe für Kommunen</p>"})
-    cities = _news(db, world, {"en": "Smart city budgets"}, {"en": "<p>How the city plans its budget</p>"})
+def test_german_and_english_words_are_stemmed(db: Database, editor: Caller) -> None:
+    calls = _news(db, editor, {"de": "Neue Förderaufrufe veröffentlicht"}, {"de": "<p>Zwei Aufrufe für Kommunen</p>"})
+    cities = _news(db, editor, {"en": "Smart city budgets"}, {"en": "<p>How the city plans its budget</p>"})
     assert _find(db, "Förderaufruf") == [("news", calls)]
     assert _find(db, "förderaufrufen") == [("news", calls)]
     assert _find(db, "Kommune") == [("news", calls)]
@@ -111,10 +119,10 @@ def test_german_and_english_words_are_stemmed(db: Database, world: World) -> Non
     assert _find(db, "Förderaufruf", lang="en") == []
 
 
-def test_umlauts_and_sharp_s_are_found_however_they_are_typed(db: Database, world: World) -> None:
-    munich = _news(db, world, {"de": "Smarte Straße in München"}, {"de": "<p>Ein Bericht über Bürger</p>"})
-    written_out = _news(db, world, {"de": "Neues aus Muenchen"}, {"de": "<p>Buergerbeteiligung</p>"})
-    english = _news(db, world, {"en": "A street in Düsseldorf"}, {"en": "<p>Report</p>"})
+def test_umlauts_and_sharp_s_are_found_however_they_are_typed(db: Database, editor: Caller) -> None:
+    munich = _news(db, editor, {"de": "Smarte Straße in München"}, {"de": "<p>Ein Bericht über Bürger</p>"})
+    written_out = _news(db, editor, {"de": "Neues aus Muenchen"}, {"de": "<p>Buergerbeteiligung</p>"})
+    english = _news(db, editor, {"en": "A street in Düsseldorf"}, {"en": "<p>Report</p>"})
     for typed in ("München", "Muenchen", "munchen", "MÜNCHEN", "muenchen"):
         assert ("news", munich) in _find(db, typed), typed
     assert ("news", written_out) in _find(db, "München")
@@ -134,12 +142,12 @@ def test_folding_gives_every_spelling_of_an_umlaut() -> None:
 
 
 # -- ranking, snippets, pages -------------------------------------------------------------------
-def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(db: Database, world: World) -> None:
+def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(db: Database, editor: Caller) -> None:
     in_text = _news(
-        db, world, {"de": "Jahresbericht"}, {"de": "<p>Im Bericht steht auch etwas über Mobilität und Verkehr.</p>"}
+        db, editor, {"de": "Jahresbericht"}, {"de": "<p>Im Bericht steht auch etwas über Mobilität und Verkehr.</p>"}
     )
-    in_title = _news(db, world, {"de": "Mobilität im ländlichen Raum"}, {"de": "<p>Ein Modellprojekt berichtet.</p>"})
-    _news(db, world, {"de": "Unbeteiligt"}, {"de": "<p>Nichts davon</p>"})
+    in_title = _news(db, editor, {"de": "Mobilität im ländlichen Raum"}, {"de": "<p>Ein Modellprojekt berichtet.</p>"})
+    _news(db, editor, {"de": "Unbeteiligt"}, {"de": "<p>Nichts davon</p>"})
     with db.read() as session:
         hits, total = search(session, ANONYMOUS, q="Mobilität", limit=10)
     assert [(h.kind, h.id) for h in hits] == [("news", in_title), ("news", in_text)]
@@ -147,10 +155,10 @@ def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(db: Database,
     assert hits[0].score > hits[1].score
 
 
-def test_snippets_mark_the_matching_words_and_escape_the_rest(db: Database, world: World) -> None:
+def test_snippets_mark_the_matching_words_and_escape_the_rest(db: Database, editor: Caller) -> None:
     before, after = (" ".join(f"{word}{i}" for i in range(60)) for word in ("vorher", "nachher"))
     body = f"<p>{before} Die Förderaufrufe &lt;script&gt;alert(1)&lt;/script&gt; und {after}</p>"
-    item = _news(db, world, {"de": "Bericht"}, {"de": body})
+    item = _news(db, editor, {"de": "Bericht"}, {"de": body})
     with db.read() as session:
         hits, _total = search(session, ANONYMOUS, q="förderaufruf", limit=5)
     assert [h.id for h in hits] == [item]
@@ -172,9 +180,9 @@ def test_a_title_match_is_marked_in_the_title_when_the_text_has_none(db: Databas
     assert highlight("Die Straße & der Platz", query, "de") == "Die <mark>Straße</mark> &amp; der Platz"
 
 
-def test_pages_follow_each_other_and_each_item_appears_once(db: Database, world: World) -> None:
+def test_pages_follow_each_other_and_each_item_appears_once(db: Database, editor: Caller) -> None:
     titles = {"de": "Radweg {}", "en": "Radweg {} (cycle path)"}
-    ids = {_news(db, world, {k: t.format(i) for k, t in titles.items()}, {"de": "<p>Radweg</p>"}) for i in range(7)}
+    ids = {_news(db, editor, {k: t.format(i) for k, t in titles.items()}, {"de": "<p>Radweg</p>"}) for i in range(7)}
     seen: list[int] = []
     offset = 0
     while True:
@@ -192,7 +200,7 @@ def test_pages_follow_each_other_and_each_item_appears_once(db: Database, world:
 
 
 def test_kinds_narrow_the_search(db: Database, world: World) -> None:
-    news_id = _news(db, world, {"de": "Digitale Verwaltung"}, {"de": "<p>Text</p>"})
+    news_id = _news(db, world.caller("editor"), {"de": "Digitale Verwaltung"}, {"de": "<p>Text</p>"})
     thread_id, post_id = _thread(db, world, "public", "Verwaltung digital", "<p>Digitale Verwaltung vor Ort</p>")
     assert set(_find(db, "verwaltung")) == {("news", news_id), ("threads", thread_id), ("posts", post_id)}
     assert _find(db, "verwaltung", kinds=["posts"]) == [("posts", post_id)]
@@ -200,28 +208,28 @@ def test_kinds_narrow_the_search(db: Database, world: World) -> None:
 
 
 # -- what is indexed, and when it leaves -----------------------------------------------------------
-def test_news_is_indexed_when_published_updated_and_gone_when_retracted(db: Database, world: World) -> None:
-    draft = _news(db, world, {"de": "Entwurf Klimaschutz"}, {"de": "<p>geheim</p>"}, publish_now=False)
+def test_news_is_indexed_when_published_updated_and_gone_when_retracted(db: Database, editor: Caller) -> None:
+    draft = _news(db, editor, {"de": "Entwurf Klimaschutz"}, {"de": "<p>geheim</p>"}, publish_now=False)
     assert _find(db, "Klimaschutz") == []
-    published = _news(db, world, {"de": "Klimaschutz konkret"}, {"de": "<p>Text</p>"})
+    published = _news(db, editor, {"de": "Klimaschutz konkret"}, {"de": "<p>Text</p>"})
     assert _find(db, "Klimaschutz") == [("news", published)]
     with db.write() as session:
-        item = get_news(session, world.caller("editor"), published)
-        update_news(session, item, caller=world.caller("editor"), changes={"title": {"de": "Wärmeplanung konkret"}})
+        item = get_news(session, editor, published)
+        update_news(session, item, caller=editor, changes={"title": {"de": "Wärmeplanung konkret"}})
     assert _find(db, "Klimaschutz") == []
     assert _find(db, "Wärmeplanung") == [("news", published)]
     with db.write() as session:
-        retract_news(session, get_news(session, world.caller("editor"), published), caller=world.caller("editor"))
+        retract_news(session, get_news(session, editor, published), caller=editor)
     assert _find(db, "Wärmeplanung") == []
     assert draft != published
 
 
-def test_calls_are_indexed_from_their_announcement_and_follow_their_edits(db: Database, world: World) -> None:
+def test_calls_are_indexed_from_their_announcement_and_follow_their_edits(db: Database, editor: Caller) -> None:
     now = utcnow()
     with db.write() as session:
         call = create_call(
             session,
-            caller=world.caller("editor"),
+            caller=editor,
             programme="Modellprojekte Smart Cities",
             round=4,
             title={"de": "Vierter Förderaufruf", "en": "Fourth call for funding"},
@@ -232,27 +240,25 @@ def test_calls_are_indexed_from_their_announcement_and_follow_their_edits(db: Da
         call_id = call.id
     assert _find(db, "Förderaufruf") == []  # a draft
     with db.write() as session:
-        announce_call(session, get_call(session, world.caller("editor"), call_id), caller=world.caller("editor"))
+        announce_call(session, get_call(session, editor, call_id), caller=editor)
     assert _find(db, "Förderaufruf") == [("calls", call_id)]
     assert _find(db, "neighbourhood") == [("calls", call_id)]
     with db.write() as session:
-        call = get_call(session, world.caller("editor"), call_id)
-        update_call(session, call, caller=world.caller("editor"), changes={"summary": {"de": "Gesucht: Dörfer"}})
+        call = get_call(session, editor, call_id)
+        update_call(session, call, caller=editor, changes={"summary": {"de": "Gesucht: Dörfer"}})
     assert _find(db, "Dorf") == [("calls", call_id)]
     assert _find(db, "Quartier") == []
     with db.write() as session:
-        call = get_call(session, world.caller("editor"), call_id)
-        change_deadline(
-            session, call, caller=world.caller("editor"), deadline=now + timedelta(days=40), reason="mehr Zeit"
-        )
+        call = get_call(session, editor, call_id)
+        change_deadline(session, call, caller=editor, deadline=now + timedelta(days=40), reason="mehr Zeit")
     assert _find(db, "Dörfer", lang="de") == [("calls", call_id)]
 
 
-def test_projects_are_indexed_with_their_topics_and_states(db: Database, world: World) -> None:
+def test_projects_are_indexed_with_their_topics_and_states(db: Database, editor: Caller) -> None:
     with db.write() as session:
         project = create_project(
             session,
-            caller=world.caller("editor"),
+            caller=editor,
             name="Smarte Region Südwest",
             kind="cooperation",
             round=2,
@@ -269,7 +275,7 @@ def test_projects_are_indexed_with_their_topics_and_states(db: Database, world: 
         update_project(
             session,
             get_project(session, project_id),
-            caller=world.caller("editor"),
+            caller=editor,
             changes={"description": {"de": "Offene Sensorik"}},
         )
     assert _find(db, "Datenplattform") == []
@@ -308,11 +314,11 @@ def test_an_edited_post_is_found_by_its_new_words_only(db: Database, world: Worl
     assert _find(db, "Trinkbrunnen") == [("posts", reply)]
 
 
-def test_a_rolled_back_publication_indexes_nothing(db: Database, world: World) -> None:
+def test_a_rolled_back_publication_indexes_nothing(db: Database, editor: Caller) -> None:
     with pytest.raises(RuntimeError), db.write() as session:
         create_news(
             session,
-            **world.as_("editor"),  # type: ignore[arg-type]
+            caller=editor,
             title={"de": "Zurückgenommen"},
             body={"de": "<p>x</p>"},
             tags=[],
@@ -338,14 +344,17 @@ def test_threads_and_posts_show_only_to_those_who_may_read_their_space(db: Datab
     assert seen("editor") == found["public"] | found["members"]
     assert seen("admin") == found["public"] | found["members"] | found["network"] | found["closed"]
     # News, calls and projects are everyone's.
-    news_id = _news(db, world, {"de": "Fahrradstraßen kommen"}, {"de": "<p>x</p>"})
+    news_id = _news(db, world.caller("editor"), {"de": "Fahrradstraßen kommen"}, {"de": "<p>x</p>"})
     assert ("news", news_id) in seen(None)
 
 
 # -- the index can be rebuilt from the services' tables ------------------------------------------
 def test_a_rebuild_gives_the_index_the_events_built(db: Database, world: World) -> None:
-    _news(db, world, {"de": "Öffentlicher Nahverkehr", "en": "Public transport"}, {"de": "<p>Busse</p>"}, tags=["öpnv"])
-    _news(db, world, {"de": "Entwurf"}, {"de": "<p>x</p>"}, publish_now=False)
+    editor = world.caller("editor")
+    _news(
+        db, editor, {"de": "Öffentlicher Nahverkehr", "en": "Public transport"}, {"de": "<p>Busse</p>"}, tags=["öpnv"]
+    )
+    _news(db, editor, {"de": "Entwurf"}, {"de": "<p>x</p>"}, publish_now=False)
     thread_id, _first = _thread(db, world, "members", "Busse", "<p>Takt</p>")
     hidden = _reply(db, world, thread_id, "<p>Versteckt</p>")
     _reply(db, world, thread_id, "<p>Sichtbar</p>", language="en")
@@ -360,9 +369,9 @@ def test_a_rebuild_gives_the_index_the_events_built(db: Database, world: World) 
 
 
 # -- the list filters use the same index ---------------------------------------------------------
-def test_list_filters_keep_to_the_matches(db: Database, world: World) -> None:
-    wanted = _news(db, world, {"de": "Stadtwerke digital"}, {"de": "<p>x</p>"})
-    _news(db, world, {"de": "Anderes Thema"}, {"de": "<p>x</p>"})
+def test_list_filters_keep_to_the_matches(db: Database, editor: Caller) -> None:
+    wanted = _news(db, editor, {"de": "Stadtwerke digital"}, {"de": "<p>x</p>"})
+    _news(db, editor, {"de": "Anderes Thema"}, {"de": "<p>x</p>"})
     with db.read() as session:
         items, total = published_news(
             session, ANONYMOUS, limit=10, offset=0, ids=matching_ids(session, "news", "Stadtwerk")
@@ -389,8 +398,8 @@ def test_queries_without_words_or_too_long_are_refused(db: Database, q: str) -> 
 @pytest.mark.parametrize(
     "q", ['"Radweg', "Radweg*", "NEAR(Radweg fehlt)", "title:Radweg", "(Radweg", "-Radweg", "Radweg AND OR NOT"]
 )
-def test_full_text_syntax_is_taken_literally(db: Database, world: World, q: str) -> None:
-    item = _news(db, world, {"de": "Radweg fehlt"}, {"de": "<p>near title and or not</p>"})
+def test_full_text_syntax_is_taken_literally(db: Database, editor: Caller, q: str) -> None:
+    item = _news(db, editor, {"de": "Radweg fehlt"}, {"de": "<p>near title and or not</p>"})
     # Every word is a literal term, and the text has every one of them: never a syntax error.
     assert _find(db, q) == [("news", item)]
 
@@ -419,8 +428,10 @@ def test_unhidden_and_deleted_posts_follow_when_the_forum_publishes_them(db: Dat
     with db.write() as session:
         forum.hide_post(session, **world.as_("moderator"), post_id=reply, reason=None)  # type: ignore[arg-type]
     assert ("posts", reply) not in _find(db, "Pumpe")
-    with db.write() as session:
-        session.get(forum.Post, reply).hidden_at = None  # type: ignore[union-attr]  (what an unhide will do)
+    with db.write() as session:  # what an unhide will do to the post
+        post = session.get(forum.Post, reply)
+        assert post is not None
+        post.hidden_at = None
     dispatch("post.unhidden")
     assert _find(db, "Pumpe") == [("posts", reply)]
     dispatch("post.deleted")
