@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from events import Caller, policy, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
 from services.identity import require_admin
+from services.webhooks.addresses import is_public_address
 from services.webhooks.models import CANCELLED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
 MIN_SECRET_LENGTH = 16
@@ -35,7 +36,7 @@ def public_host(hostname: str) -> bool:
     except OSError:
         return False
     addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return bool(addresses) and all(a.is_global for a in addresses)
+    return bool(addresses) and all(is_public_address(a) for a in addresses)
 
 
 def create_subscription(
