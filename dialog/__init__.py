@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 
 import services
-from dialog import cli, errors, logs, metrics, ops, web
+from dialog import cli, errors, logs, metrics, offload, ops, web
 from dialog.api import (
     announcements,
     calls,
@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     logs.init_app(app)
+    offload.init_app(app)
     db.configure(app.config["DATABASE_URL"])
     services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
     api.init_app(app)

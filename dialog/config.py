@@ -40,6 +40,8 @@ def from_env() -> dict[str, Any]:
         "EVENT_RETENTION_DAYS": _int("DIALOG_EVENT_RETENTION_DAYS", 30),
         "RETENTION_CHECK_SECONDS": _int("DIALOG_RETENTION_CHECK_SECONDS", 3600),
         "ASYNC_MODE": os.environ.get("DIALOG_ASYNC_MODE", "threading"),
+        # Native threads that run argon2 under gevent: at most this many hashes use the CPU at once.
+        "HASHING_THREADS": _int("DIALOG_HASHING_THREADS", 2),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("DIALOG_REDIS_URL") or None,
         "RELAY_POLL_SECONDS": _float("DIALOG_RELAY_POLL_SECONDS", 0.5),
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),

@@ -13,7 +13,16 @@ from marshmallow import Schema, fields, validate
 from dialog.auth import current_caller, require_member
 from dialog.extensions import db
 from services.fields import UtcTimestamp
-from services.identity import ROLES, Member, get_member, issue_token, list_tokens, revoke_token, update_account
+from services.identity import (
+    ROLES,
+    Member,
+    check_credentials,
+    get_member,
+    grant_token,
+    list_tokens,
+    revoke_token,
+    update_account,
+)
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Members and bearer tokens")
 
@@ -70,8 +79,11 @@ class Tokens(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange email and password for a bearer token."""
         ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        # The argon2 check runs in a read session: a write transaction would hold its lock meanwhile.
+        with db.read() as session:
+            member_id = check_credentials(session, email=body["email"], password=body["password"]).id
         with db.write() as session:
-            token, record = issue_token(session, ttl=ttl, **body)
+            token, record = grant_token(session, member_id=member_id, ttl=ttl, label=body.get("label"))
             return {**TokenOut().dump(record), "token": token, "member": record.member}
 
     @blp.response(200, TokenOut(many=True))

@@ -14,7 +14,7 @@ from dialog.api.identity import MemberOut, TokenOut
 from dialog.auth import current_caller
 from dialog.extensions import db
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
-from services.identity import MIN_PASSWORD_LENGTH, issue_token
+from services.identity import MIN_PASSWORD_LENGTH, grant_token, new_password
 from services.network import (
     Invitation,
     PartnerCountry,
@@ -194,7 +194,8 @@ class Accept(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Accept with the token: set name, password and language; you become a partner member."""
         ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        password = new_password(body.pop("password"))  # argon2 before the write lock, not under it
         with db.write() as session:
-            member = accept_invitation(session, **body)
-            token, record = issue_token(session, email=member.email, password=body["password"], ttl=ttl)
+            member = accept_invitation(session, password=password, **body)
+            token, record = grant_token(session, member_id=member.id, ttl=ttl)
             return {**TokenOut().dump(record), "token": token, "member": member}

@@ -20,12 +20,11 @@ from services.identity.events import (
     user_topic,
 )
 from services.identity.models import AccessToken, Member
-from services.identity.passwords import hash_password, verify_password
+from services.identity.passwords import NewPassword, new_password, verify_password
 from services.identity.roles import ROLES
 
 LANGUAGES = ("de", "en")
 TOKEN_PREFIX = "scd_"
-MIN_PASSWORD_LENGTH = 10
 
 
 def hash_token(token: str) -> str:
@@ -44,25 +43,27 @@ def create_member(
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | NewPassword,
     role: str = "member",
     country: str | None = None,
     language: str = "de",
 ) -> Member:
-    """Create a member with an argon2-hashed password; the email must be unused."""
+    """Create a member with an argon2-hashed password; the email must be unused.
+
+    Pass a `NewPassword` (from `new_password`) when `session` may already hold a write lock.
+    """
     if role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
     if language not in LANGUAGES:
         raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+    chosen = new_password(password)
     email = normalise_email(email)
     if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
         raise Conflict(f"a member with the email {email} exists", details={"email": ["already registered"]})
     member = Member(
         email=email,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=chosen.hash,
         role=role,
         country=country.upper() if country else None,
         language=language,
@@ -74,14 +75,26 @@ def create_member(
     return member
 
 
-def issue_token(
-    session: Session, *, email: str, password: str, ttl: timedelta, label: str | None = None
-) -> tuple[str, AccessToken]:
-    """Check the credentials and return a new opaque token (shown once) with its record."""
+def check_credentials(session: Session, *, email: str, password: str) -> Member:
+    """The active member with this email and password; raises AuthenticationFailed.
+
+    Costs one argon2 verification whether or not the email exists. Use a read session: a write
+    transaction would hold its lock for the whole verification.
+    """
     member = session.scalar(select(Member).where(Member.email == normalise_email(email)))
     if not verify_password(member.password_hash if member else None, password) or member is None:
         raise AuthenticationFailed("email or password is wrong", code="invalid_credentials")
     if not member.active:
+        raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
+    return member
+
+
+def grant_token(
+    session: Session, *, member_id: int, ttl: timedelta, label: str | None = None
+) -> tuple[str, AccessToken]:
+    """A new opaque token (shown once) with its record for a member whose credentials were checked."""
+    member = session.get(Member, member_id)
+    if member is None or not member.active:  # deactivated between the check and now
         raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
@@ -91,6 +104,14 @@ def issue_token(
     session.add(record)
     session.flush()
     return token, record
+
+
+def issue_token(
+    session: Session, *, email: str, password: str, ttl: timedelta, label: str | None = None
+) -> tuple[str, AccessToken]:
+    """Check the credentials and grant a token in one session (where no other request waits on it)."""
+    member = check_credentials(session, email=email, password=password)
+    return grant_token(session, member_id=member.id, ttl=ttl, label=label)
 
 
 def authenticate(session: Session, token: str) -> Caller:

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from events import Caller, publish, utcnow
 from services.errors import Conflict, Gone, InvalidInput, NotFound
-from services.identity import Member, create_member, hash_token, normalise_email, require_admin, require_login
+from services.identity import (
+    Member,
+    NewPassword,
+    create_member,
+    hash_token,
+    new_password,
+    normalise_email,
+    require_admin,
+    require_login,
+)
 from services.network.events import InvitationAccepted, InvitationCreated, PartnerJoined
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
 from services.spaces import join_network_spaces
@@ -111,8 +120,11 @@ def create_invitation(
     return token, invitation
 
 
-def accept_invitation(session: Session, *, token: str, name: str, password: str, language: str) -> Member:
+def accept_invitation(
+    session: Session, *, token: str, name: str, password: str | NewPassword, language: str
+) -> Member:
     """The invited contact sets name, password and language and becomes a `partner` member."""
+    chosen = new_password(password)  # before the first statement takes the write lock
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token.strip())))
     if invitation is None:
         raise NotFound("this invitation token is not known", code="invitation_unknown")
@@ -127,7 +139,7 @@ def accept_invitation(session: Session, *, token: str, name: str, password: str,
         session,
         email=invitation.email,
         name=name,
-        password=password,
+        password=chosen,
         role="partner",
         country=invitation.country_code,
         language=language,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +18,11 @@ from services.identity import (
     Member,
     authenticate,
     caller_for_token_id,
+    check_credentials,
     create_member,
     issue_token,
     revoke_token,
+    run_hashing_in,
     update_account,
 )
 
@@ -114,3 +120,29 @@ def test_admins_change_roles_and_deactivate_accounts_which_ends_their_tokens(dat
         events = read_page(session, 0, [f"user.{member_id}"], limit=10)
     assert [e.type for e in events] == ["member.role_changed", "member.deactivated"]
     assert events[0].data == {"member_id": member_id, "role": "partner", "previous_role": "member"}
+
+
+def test_every_argon2_operation_goes_through_the_runner_and_a_wrong_email_costs_one_too(database: Database) -> None:
+    ran: list[str] = []
+
+    def runner(work: Callable[[], Any]) -> Any:
+        # What the gevent server installs does the same, in a native thread.
+        with ThreadPoolExecutor(1) as pool:
+            ran.append(threading.current_thread().name)
+            return pool.submit(work).result()
+
+    run_hashing_in(runner)
+    try:
+        make_member(database)
+        assert len(ran) == 1, "hashing a new password"
+        for email, password in (("a@example.org", "wrong password"), ("nobody@example.org", "correct horse")):
+            ran.clear()
+            with pytest.raises(AuthenticationFailed), database.read() as session:
+                check_credentials(session, email=email, password=password)
+            assert len(ran) == 1, f"{email}: one verification, whether the member exists or not"
+        ran.clear()
+        with database.read() as session:
+            assert check_credentials(session, email="a@example.org", password="correct horse").email == "a@example.org"
+        assert len(ran) == 1
+    finally:
+        run_hashing_in(None)
