@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import services
-from dialog import cli, errors, logs, metrics, offload, ops, web
+from dialog import cli, errors, logs, metrics, offload, ops, ratelimit, web
 from dialog.api import (
     announcements,
     calls,
@@ -61,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     errors.register(app)
+    ratelimit.init_app(app)
     app.register_blueprint(ops.blp)
     app.register_blueprint(web.blp)
     metrics.init_app(app)
@@ -72,5 +74,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=app.config["CORS_ORIGINS"],
     )
     Realtime(app)
+    if app.config["PROXY_COUNT"]:
+        # Outermost, so the REST API, SSE and Engine.IO all see the client's address.
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     cli.register(app)
     return app

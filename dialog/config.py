@@ -40,8 +40,8 @@ def from_env() -> dict[str, Any]:
         "EVENT_RETENTION_DAYS": _int("DIALOG_EVENT_RETENTION_DAYS", 30),
         "RETENTION_CHECK_SECONDS": _int("DIALOG_RETENTION_CHECK_SECONDS", 3600),
         "ASYNC_MODE": os.environ.get("DIALOG_ASYNC_MODE", "threading"),
-        # Native threads that run argon2 under gevent: at most this many hashes use the CPU at once.
-        "HASHING_THREADS": _int("DIALOG_HASHING_THREADS", 2),
+        # Native threads that run argon2 under gevent: at most this many hashes at once (each uses 4 lanes).
+        "HASHING_THREADS": _int("DIALOG_HASHING_THREADS", 1),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("DIALOG_REDIS_URL") or None,
         "RELAY_POLL_SECONDS": _float("DIALOG_RELAY_POLL_SECONDS", 0.5),
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),
@@ -57,6 +57,17 @@ def from_env() -> dict[str, Any]:
         "SSE_HEARTBEAT_SECONDS": _float("DIALOG_SSE_HEARTBEAT_SECONDS", 15.0),
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),
+        # Rate limits (dialog/ratelimit.py), in flask-limiter's notation ("30/minute;300/hour").
+        # Counters live in Redis when one is configured, so they hold across web processes.
+        "RATELIMIT_ENABLED": _bool("DIALOG_RATELIMIT_ENABLED", True),
+        "LIMIT_STORAGE_URL": os.environ.get("DIALOG_RATELIMIT_STORAGE_URL") or None,
+        "LIMIT_LOGIN_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_LOGIN_PER_ADDRESS", "30/minute"),
+        "LIMIT_LOGIN_PER_EMAIL": os.environ.get("DIALOG_RATELIMIT_LOGIN_PER_EMAIL", "10/minute"),
+        "LIMIT_ACCEPT_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS", "10/minute"),
+        "LIMIT_STREAM_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_STREAM_PER_ADDRESS", "120/minute"),
+        # Proxies in front that append to X-Forwarded-For (nginx: 1); their clients' addresses
+        # are what rate limits count. 0 trusts no such header.
+        "PROXY_COUNT": _int("DIALOG_PROXY_COUNT", 0),
         "LOG_LEVEL": os.environ.get("DIALOG_LOG_LEVEL", "INFO"),
         # Webhooks: delivery attempts, the first retry delay (doubling up to an hour), request
         # timeout, and whether endpoints may be loopback/private addresses (off: no SSRF by default).

@@ -45,7 +45,7 @@ CODE_OF_STATUS = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
-    429: "too_many_requests",
+    429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
 }
@@ -60,6 +60,8 @@ def error_body(status: int, message: str, *, code: str | None = None, details: A
 
 def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     """Render any HTTP error (including flask-smorest's validation errors) in our shape."""
+    if error.response is not None:  # raised with its answer ready (the rate limiter's 429)
+        return error.response
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     details = data.get("messages") or data.get("errors") or {}

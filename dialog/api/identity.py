@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog import ratelimit
 from dialog.auth import current_caller, require_member
 from dialog.extensions import db
 from services.fields import UtcTimestamp
@@ -74,6 +75,7 @@ class TokenCreated(TokenOut):
 class Tokens(MethodView):
     """The caller's bearer tokens."""
 
+    @ratelimit.login  # outermost: a refused attempt costs no parsing
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenCreated)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:

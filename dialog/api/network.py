@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog import ratelimit
 from dialog.api.identity import MemberOut, TokenOut
 from dialog.auth import current_caller
 from dialog.extensions import db
@@ -189,6 +190,7 @@ class Invitations(MethodView):
 class Accept(MethodView):
     """Accepting an invitation."""
 
+    @ratelimit.accept_invitation
     @blp.arguments(AcceptIn)
     @blp.response(201, Accepted)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:

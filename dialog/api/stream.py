@@ -17,6 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from dialog import ratelimit
 from dialog.auth import current_caller, refresh_caller
 from dialog.extensions import db
 from dialog.realtime import Realtime, realtime_of
@@ -183,6 +184,7 @@ def _frame(event: str, data: Any, event_id: int | None = None) -> str:
 class EventStream(MethodView):
     """Server-sent events."""
 
+    @ratelimit.open_stream
     @blp.arguments(StreamArgs, location="query")
     @blp.response(200, content_type="text/event-stream")
     def get(self, args: dict[str, Any]) -> Response:

@@ -64,6 +64,11 @@ class LiveServer:
             # Tests start `flask dialog scheduler` themselves where they need one.
             DIALOG_EMBEDDED_SCHEDULER="0",
             DIALOG_REACH_FLUSH_SECONDS="0.1",
+            # Tests log in and open streams far more often than people do; tests of the limits set theirs.
+            DIALOG_RATELIMIT_LOGIN_PER_ADDRESS="100000/minute",
+            DIALOG_RATELIMIT_LOGIN_PER_EMAIL="100000/minute",
+            DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS="100000/minute",
+            DIALOG_RATELIMIT_STREAM_PER_ADDRESS="100000/minute",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.settings)

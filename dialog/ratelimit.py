@@ -1,0 +1,105 @@
+"""Rate limits on the costly endpoints anyone can call: logging in, accepting an invitation, SSE.
+
+flask-limiter counts in memory in the embedded default and in Redis when one is configured
+(`DIALOG_RATELIMIT_STORAGE_URL`, else a redis:// `DIALOG_REDIS_URL`), so the limits hold across
+web processes. A breach answers 429 with `Retry-After` in our error shape. The limits are
+settings (`DIALOG_RATELIMIT_*`), read on every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, current_app, jsonify, request
+from flask_limiter import Limiter, RequestLimit
+
+from dialog.errors import error_body
+from services.identity import normalise_email
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def client_address() -> str:
+    """The caller's IP address (the proxy's unless DIALOG_PROXY_COUNT says how many to look through)."""
+    return request.remote_addr or "unknown"
+
+
+def login_email() -> str:
+    """The email a login is for: guesses at one account count together from any address."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "email:" + (normalise_email(email) if isinstance(email, str) else "")
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    message = f"too many requests: at most {limit.limit}; retry in {retry_after} s"
+    details = {"limit": str(limit.limit), "retry_after": retry_after}
+    response = jsonify(error_body(429, message, details=details))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+limiter = Limiter(
+    key_func=client_address,
+    strategy="moving-window",  # no double burst at a window's edge, as a fixed window allows
+    on_breach=_too_many,
+    headers_enabled=False,  # X-RateLimit-* on every answer would cost a storage round trip each
+    key_prefix="dialog",
+)
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def login(view: F) -> F:
+    """Every attempt counts per address; failed ones also per target email."""
+    per_email = limiter.limit(
+        _setting("LIMIT_LOGIN_PER_EMAIL"), key_func=login_email, deduct_when=_failed_login
+    )
+    return cast(F, limiter.limit(_setting("LIMIT_LOGIN_PER_ADDRESS"))(per_email(view)))
+
+
+def accept_invitation(view: F) -> F:
+    """Accepting an invitation hashes a password: counted per address."""
+    return cast(F, limiter.limit(_setting("LIMIT_ACCEPT_PER_ADDRESS"))(view))
+
+
+def open_stream(view: F) -> F:
+    """Opening an SSE stream may replay much of the log: counted per address."""
+    return cast(F, limiter.limit(_setting("LIMIT_STREAM_PER_ADDRESS"))(view))
+
+
+def storage_uri(config: dict[str, Any]) -> str:
+    """Where the counters live: the configured URL, else the Socket.IO Redis, else this process."""
+    if config["LIMIT_STORAGE_URL"]:
+        return str(config["LIMIT_STORAGE_URL"])
+    queue = config["SOCKETIO_MESSAGE_QUEUE"]
+    if queue and str(queue).startswith(("redis://", "rediss://", "redis+unix://")):
+        return str(queue)
+    return "memory://"
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter with its storage; a storage outage falls back to counting in memory."""
+    uri = storage_uri(app.config)
+    app.config.update(
+        RATELIMIT_STORAGE_URI=uri,
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {},
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # Redis away: count in memory, and never turn a storage error into a failed request.
+        RATELIMIT_SWALLOW_ERRORS=True,
+    )
+    limiter.init_app(app)
+    # A refusal is in the access log as a 429 already; flask-limiter's INFO line would name the email.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
