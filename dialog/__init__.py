@@ -10,7 +10,7 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import services
-from dialog import cli, errors, logs, metrics, offload, ops, ratelimit, web
+from dialog import cli, errors, headers, logs, metrics, offload, ops, ratelimit, web
 from dialog.api import (
     announcements,
     calls,
@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     logs.init_app(app)
+    headers.init_app(app)
     offload.init_app(app)
     db.configure(app.config["DATABASE_URL"])
     services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
