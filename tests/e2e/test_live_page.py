@@ -73,7 +73,7 @@ def csp_violations(chrome: webdriver.Chrome) -> list[str]:
     return [entry["message"] for entry in chrome.get_log("browser") if "Content Security Policy" in entry["message"]]
 
 
-def test_start_page_works_under_its_csp_which_refuses_inline_script(server: LiveServer, browser: webdriver.Chrome) -> None:
+def test_start_page_works_under_a_csp_that_refuses_inline_script(server: LiveServer, browser: webdriver.Chrome) -> None:
     page = requests.get(server.url + "/?lang=de", timeout=10)
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
