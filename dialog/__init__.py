@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import services
-from dialog import cli, errors, headers, logs, metrics, offload, ops, ratelimit, web
+from dialog import cli, cors, errors, headers, logs, metrics, offload, ops, ratelimit, web
 from dialog.api import (
     announcements,
     calls,
@@ -67,12 +66,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.blp)
     app.register_blueprint(web.blp)
     metrics.init_app(app)
-    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    cors.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"],
+        **cors.engineio_options(app.config["CORS_ORIGINS"]),
     )
     Realtime(app)
     if app.config["PROXY_COUNT"]:

@@ -26,6 +26,10 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def from_env() -> dict[str, Any]:
     """Settings read from `DIALOG_*` variables; see README for each."""
     instance = Path(os.environ.get("DIALOG_INSTANCE_PATH", DEFAULT_INSTANCE))
@@ -56,7 +60,8 @@ def from_env() -> dict[str, Any]:
         "FANOUT_SOCKET_SNDBUF": _int("DIALOG_FANOUT_SOCKET_SNDBUF", 0),
         "SSE_HEARTBEAT_SECONDS": _float("DIALOG_SSE_HEARTBEAT_SECONDS", 15.0),
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
-        "CORS_ORIGINS": os.environ.get("DIALOG_CORS_ORIGINS", "*"),
+        # Browser origins allowed to call the API, SSE and Socket.IO; none: same-origin only.
+        "CORS_ORIGINS": [origin.rstrip("/") for origin in _list("DIALOG_CORS_ORIGINS")],
         # Rate limits (dialog/ratelimit.py), in flask-limiter's notation ("30/minute;300/hour").
         # Counters live in Redis when one is configured, so they hold across web processes.
         "RATELIMIT_ENABLED": _bool("DIALOG_RATELIMIT_ENABLED", True),

@@ -27,6 +27,7 @@ def test_compose_runs_the_scale_out_topology() -> None:
         assert env["DIALOG_DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["DIALOG_REDIS_URL"].startswith("redis://")
         assert env["DIALOG_EMBEDDED_SCHEDULER"] == "0", "the scheduler service is the one scheduler"
+        assert env["DIALOG_PROXY_COUNT"] == "1", "nginx is the one proxy in front: rate limits see clients"
         assert "/readyz" in " ".join(SERVICES[web]["healthcheck"]["test"])
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert SERVICES["migrate"]["restart"] == "no"
@@ -50,6 +51,9 @@ def test_nginx_template_is_the_one_compose_mounts_and_fills() -> None:
     assert "ip_hash;" in template, "Socket.IO polling needs sticky sessions"
     assert "proxy_set_header Upgrade $http_upgrade;" in template
     assert "proxy_buffering off;" in template
+    # Engine.IO's same-origin check compares Origin with Host, which must keep the port.
+    assert "$host;" not in template and template.count("proxy_set_header Host $http_host;") == 3
+    assert template.count("X-Forwarded-For $proxy_add_x_forwarded_for;") == 3, "every proxied location"
 
 
 def test_dockerfile_copies_what_exists_and_serves_with_the_gunicorn_config() -> None:

@@ -1,0 +1,96 @@
+"""Requests that the HTTP layer refuses before the application (too long a URL, too many or too large
+headers, not HTTP at all) are answered in our JSON error shape: by gunicorn+gevent, and by nginx."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.server import LiveServer, free_port
+from tests.support.servers import Nginx, render_nginx
+
+pytestmark = pytest.mark.e2e
+
+LONG_URL = b"GET /api/v1/news?tag=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: dialog\r\n\r\n"
+LARGE_HEADER = b"GET /api/v1/news HTTP/1.1\r\nHost: dialog\r\nX-Large: " + b"a" * 9000 + b"\r\n\r\n"
+HEADERS_120 = b"".join(b"X-H%d: 1\r\n" % n for n in range(120))
+MANY_HEADERS = b"GET /api/v1/news HTTP/1.1\r\nHost: dialog\r\n" + HEADERS_120 + b"\r\n"
+NOT_HTTP = b"HELLO THERE\r\n\r\n"
+HUGE_BODY = b"POST /api/v1/news HTTP/1.1\r\nHost: dialog\r\nContent-Length: 3000000\r\n\r\n"
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("gunicorn"), gunicorn=True)
+    live.prepare()
+    yield live.start()
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def nginx(gunicorn: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    directory = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    upstream = f"127.0.0.1:{gunicorn.port}"
+    proxy = Nginx(directory, render_nginx(directory, [upstream, upstream], port), port)
+    checked = proxy.test_config()
+    assert checked.returncode == 0, checked.stderr
+    yield proxy.start()
+    proxy.stop()
+
+
+def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], Any]:
+    """Send raw bytes, read the answer to the end: (status, headers, parsed JSON body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (LONG_URL, 414, "uri_too_long"),
+        (LARGE_HEADER, 431, "headers_too_large"),
+        (MANY_HEADERS, 431, "headers_too_large"),
+        (NOT_HTTP, 400, "bad_request"),
+    ],
+    ids=["long-url", "large-header", "many-headers", "not-http"],
+)
+def test_gunicorn_answers_in_our_shape(gunicorn: LiveServer, request_bytes: bytes, status: int, code: str) -> None:
+    got, headers, body = exchange(gunicorn.port, request_bytes)
+    assert got == status
+    assert headers["content-type"] == "application/json" and headers["x-content-type-options"] == "nosniff"
+    assert body["error"]["code"] == code and body["error"]["message"] and body["error"]["details"] == {}
+
+
+def test_a_url_of_6_kb_still_reaches_the_application(gunicorn: LiveServer) -> None:
+    request = b"GET /api/v1/news?tag=" + b"a" * 6000 + b" HTTP/1.1\r\nHost: dialog\r\nConnection: close\r\n\r\n"
+    status, _, body = exchange(gunicorn.port, request)
+    assert status == 422 and body["error"]["code"] == "validation_error"  # our answer, about the tag
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (LONG_URL, 414, "uri_too_long"),
+        (LARGE_HEADER, 431, "headers_too_large"),
+        (NOT_HTTP, 400, "bad_request"),
+        (HUGE_BODY, 413, "payload_too_large"),
+    ],
+    ids=["long-url", "large-header", "not-http", "huge-body"],
+)
+def test_nginx_refuses_in_our_error_shape(nginx: Nginx, request_bytes: bytes, status: int, code: str) -> None:
+    got, headers, body = exchange(nginx.port, request_bytes)
+    assert got == status
+    assert headers["content-type"] == "application/json" and headers["x-content-type-options"] == "nosniff"
+    assert body["error"]["code"] == code and body["error"]["message"]
