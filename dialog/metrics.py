@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import NotFound, Unauthorized
 
 from dialog.extensions import db
 from events import Event, on_commit
@@ -81,4 +84,26 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        """Prometheus text format, for whoever may scrape (see `_check_scraper`)."""
+        _check_scraper(current_app.config["METRICS_TOKEN"])
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _check_scraper(token: str | None) -> None:
+    """With DIALOG_METRICS_TOKEN set, the scraper shows it as a bearer token (401 otherwise); without,
+    only a direct connection from this machine may scrape (404 for everyone else, as if absent)."""
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise Unauthorized("scraping /metrics needs its bearer token")
+        return
+    # A proxy on this machine connects from loopback too: whatever it forwarded is not local.
+    if request.headers.get("X-Forwarded-For") is not None or not _is_loopback(request.remote_addr):
+        raise NotFound()
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
