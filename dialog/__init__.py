@@ -19,6 +19,7 @@ from dialog.api import (
     network,
     news,
     notifications,
+    people,
     projects,
     search,
     spaces,
@@ -28,6 +29,7 @@ from dialog.api import (
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
+from services.mail import transport_from_url
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     offload.init_app(app)
     db.configure(app.config["DATABASE_URL"])
+    transport_from_url(app.config["MAIL_URL"])  # a wrong DIALOG_MAIL_URL stops the start, not every send
     services.bind_database(db)  # topic rules (who may follow space.<slug>) read memberships through it
     api.init_app(app)
     for blueprint in (
@@ -55,6 +58,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         spaces.blp,
         forum.blp,
         network.blp,
+        network.invitations,
+        people.blp,
         notifications.blp,
         webhooks.blp,
         feeds.blp,

@@ -41,6 +41,7 @@ def from_env() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("DIALOG_MAX_BODY_BYTES", 1024 * 1024),
         "TOKEN_TTL_HOURS": _int("DIALOG_TOKEN_TTL_HOURS", 24 * 30),
         "INVITATION_TTL_HOURS": _int("DIALOG_INVITATION_TTL_HOURS", 24 * 14),
+        "PASSWORD_RESET_TTL_MINUTES": _int("DIALOG_PASSWORD_RESET_TTL_MINUTES", 120),
         "EVENT_RETENTION_DAYS": _int("DIALOG_EVENT_RETENTION_DAYS", 30),
         "RETENTION_CHECK_SECONDS": _int("DIALOG_RETENTION_CHECK_SECONDS", 3600),
         "ASYNC_MODE": os.environ.get("DIALOG_ASYNC_MODE", "threading"),
@@ -91,6 +92,15 @@ def from_env() -> dict[str, Any]:
         "REMINDER_WINDOW_HOURS": _float("DIALOG_REMINDER_WINDOW_HOURS", 12.0),
         # How often a web process writes the reach counts (pushes per broadcast) it collected.
         "REACH_FLUSH_SECONDS": _float("DIALOG_REACH_FLUSH_SECONDS", 0.5),
+        # Mail (services/mail): smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465, or
+        # the default: every message as an .eml file in instance/mail/. Links in mails start with
+        # PUBLIC_BASE_URL. Queued mails are sent by the scheduler every MAIL_POLL_SECONDS.
+        "MAIL_URL": os.environ.get("DIALOG_MAIL_URL") or (instance / "mail").as_uri(),
+        "MAIL_SENDER": os.environ.get("DIALOG_MAIL_SENDER", "Smart City Dialog <noreply@smart-city-dialog.example>"),
+        "MAIL_REPLY_TO": os.environ.get("DIALOG_MAIL_REPLY_TO") or None,
+        "MAIL_POLL_SECONDS": _float("DIALOG_MAIL_POLL_SECONDS", 2.0),
+        "MAIL_FIRST_RETRY_SECONDS": _float("DIALOG_MAIL_FIRST_RETRY_SECONDS", 30.0),
+        "PUBLIC_BASE_URL": os.environ.get("DIALOG_PUBLIC_BASE_URL", "http://localhost:5000"),
         # flask-smorest / OpenAPI
         "API_TITLE": "Smart City Dialog",
         "API_VERSION": "v1",

@@ -21,6 +21,7 @@ from flask import Flask
 from dialog.extensions import db
 from dialog.scheduler_lock import SchedulerLock
 from events import utcnow
+from services.mail import MailSettings, send_due, transport_from_url
 from services.scheduling import TickReport, tick
 from services.webhooks import DeliveryPolicy, deliver_due
 
@@ -74,7 +75,36 @@ def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> B
         next_run_time=datetime.now(UTC),
         replace_existing=True,
     )
+    scheduler.add_job(
+        run_mail,
+        "interval",
+        seconds=app.config["MAIL_POLL_SECONDS"],
+        args=[mail_settings(app), app.config["MAIL_URL"], lock],
+        id="dialog-mail",
+        next_run_time=datetime.now(UTC),
+        replace_existing=True,
+    )
     return scheduler
+
+
+def mail_settings(app: Flask) -> MailSettings:
+    """Sender, reply-to, public base URL and retry delay of mails, from the app's settings."""
+    config = app.config
+    return MailSettings(
+        sender=config["MAIL_SENDER"],
+        reply_to=config["MAIL_REPLY_TO"],
+        base_url=config["PUBLIC_BASE_URL"],
+        first_delay=timedelta(seconds=config["MAIL_FIRST_RETRY_SECONDS"]),
+    )
+
+
+def run_mail(settings: MailSettings, mail_url: str, lock: SchedulerLock | None = None) -> None:
+    """Send the due mails, unless another scheduler holds `lock`."""
+    if lock is not None and not lock.held():
+        return
+    report = send_due(db, utcnow(), settings, transport_from_url(mail_url))
+    for mail_id, outcome in report.outcomes:
+        log.info("mail %s: %s", mail_id, outcome)
 
 
 def delivery_policy(app: Flask) -> DeliveryPolicy:

@@ -14,6 +14,7 @@ def load_all() -> None:
         calls,
         forum,
         identity,
+        mail,
         network,
         news,
         notifications,

@@ -44,7 +44,7 @@ Mentions = fields.List(
     fields.Integer(strict=True, validate=validate.Range(min=1)),
     load_default=list,
     validate=validate.Length(max=MAX_MENTIONS),
-    metadata={"description": "ids of the members mentioned (each is notified)"},
+    metadata={"description": "ids of members mentioned besides the body's @handles (each is notified)"},
 )
 
 
@@ -53,7 +53,9 @@ class ThreadIn(Schema):
 
     title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE_CHARS))
     body = Body
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES), metadata={"description": "default: the author's preferred language"}
+    )
     mentions = Mentions
 
 
@@ -61,7 +63,9 @@ class PostIn(Schema):
     """A reply, to the thread or (with `parent_id`) to a post of it."""
 
     body = Body
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES), metadata={"description": "default: the author's preferred language"}
+    )
     parent_id = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
     mentions = Mentions
 

@@ -1,4 +1,4 @@
-"""Identity API: log in (issue a token), list and revoke tokens, who am I."""
+"""Identity API: log in (issue a token), list and revoke tokens, who am I, profile, passwords, members."""
 
 from __future__ import annotations
 
@@ -15,29 +15,125 @@ from dialog.auth import current_caller, require_member
 from dialog.extensions import db
 from services.fields import UtcTimestamp
 from services.identity import (
+    LANGUAGES,
+    MIN_PASSWORD_LENGTH,
     ROLES,
+    STATUSES,
     Member,
+    change_password,
     check_credentials,
+    close_account,
     get_member,
     grant_token,
+    list_members,
     list_tokens,
+    new_password,
+    request_password_reset,
+    reset_password,
     revoke_token,
     update_account,
+    update_profile,
 )
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Members and bearer tokens")
 
 
-class MemberOut(Schema):
-    """A member as they see themselves."""
+class PersonOut(Schema):
+    """A member as others find them (no email)."""
 
     id = fields.Integer()
-    email = fields.String()
+    handle = fields.String()
     name = fields.String()
     role = fields.String()
     country = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    municipality = fields.String(allow_none=True)
+    bio = fields.String(allow_none=True)
+
+
+class MemberOut(PersonOut):
+    """A member as they see themselves (and admins see them)."""
+
+    email = fields.String()
     language = fields.String()
     active = fields.Boolean()
+    notification_preferences = fields.Dict(keys=fields.String())
+
+
+class MemberPage(Schema):
+    """A page of members: `next` is the cursor of the next page (null on the last)."""
+
+    items = fields.List(fields.Nested(MemberOut))
+    next = fields.String(allow_none=True)
+    total = fields.Integer()
+
+
+class MemberQuery(Schema):
+    """Filters of the admins' member list."""
+
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "name, handle, organisation or email"}
+    )
+    role = fields.String(validate=validate.OneOf(ROLES))
+    country = fields.String(validate=validate.Length(equal=2))
+    organisation = fields.String(validate=validate.Length(max=200))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class ProfilePatch(Schema):
+    """What a member changes on their own profile."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    handle = fields.String(validate=validate.Length(min=1, max=31))
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    organisation = fields.String(allow_none=True, validate=validate.Length(max=200))
+    municipality = fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": "municipality or model project"}
+    )
+    bio = fields.String(allow_none=True, validate=validate.Length(max=500))
+    notification_preferences = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Boolean()),
+        metadata={"description": 'per kind: {"mention": {"mail": true}} mails mentions too; merged'},
+    )
+
+
+class AccountClose(Schema):
+    """Closing your own account: your password confirms it."""
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChange(Schema):
+    """A new password; the current one proves it is you."""
+
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": f"at least {MIN_PASSWORD_LENGTH} characters, not your email or handle"},
+    )
+
+
+class ResetRequest(Schema):
+    """Whose password to reset: a link is mailed if the address belongs to an account."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class ResetRequested(Schema):
+    """The same answer for every address."""
+
+    message = fields.String()
+
+
+class ResetConfirm(Schema):
+    """The token from the reset mail and the new password."""
+
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(max=200))
 
 
 class AccountPatch(Schema):
@@ -129,6 +225,73 @@ class Me(MethodView):
         with db.read() as session:
             return get_member(session, caller.id or 0)
 
+    @blp.arguments(ProfilePatch)
+    @blp.response(200, MemberOut)
+    def patch(self, changes: dict[str, Any]) -> Member:
+        """Change your profile: name, handle, language, organisation, municipality, bio, notification preferences."""
+        with db.write() as session:
+            return update_profile(session, current_caller(), changes)
+
+    @blp.arguments(AccountClose)
+    @blp.response(204)
+    def delete(self, body: dict[str, Any]) -> None:
+        """Close your account (your password confirms it): it is deactivated, every session ends; not the last admin."""
+        with db.write() as session:
+            close_account(session, current_caller(), password=body["password"])
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    """The calling member's password."""
+
+    @blp.arguments(PasswordChange)
+    @blp.response(204)
+    def post(self, body: dict[str, Any]) -> None:
+        """Change your password; every other session of yours ends (their live connections close)."""
+        chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
+        with db.write() as session:
+            change_password(session, current_caller(), current_password=body["current_password"], new_password=chosen)
+
+
+@blp.route("/auth/password-reset")
+class PasswordReset(MethodView):
+    """Asking for a password reset link."""
+
+    @blp.arguments(ResetRequest)
+    @blp.response(202, ResetRequested)
+    def post(self, body: dict[str, Any]) -> dict[str, str]:
+        """Mail a one-time reset link to the address; the answer is the same whether it has an account or not."""
+        ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+        with db.write() as session:
+            request_password_reset(session, body["email"], ttl=ttl)
+        return {"message": "if this address belongs to an account, a reset link is on its way"}
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    """Setting a new password with the mailed token."""
+
+    @blp.arguments(ResetConfirm)
+    @blp.response(204)
+    def post(self, body: dict[str, Any]) -> None:
+        """Set a new password with the token from the mail (once, before it expires); every session ends."""
+        chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
+        with db.write() as session:
+            reset_password(session, token=body["token"], new_password=chosen)
+
+
+@blp.route("/members")
+class Members(MethodView):
+    """Every member, as admins manage them."""
+
+    @blp.arguments(MemberQuery, location="query")
+    @blp.response(200, MemberPage)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """List and search members (admins): `?q=&role=&country=&organisation=&status=&limit=&cursor=`."""
+        with db.read() as session:
+            items, after, total = list_members(session, current_caller(), **query)
+            return {"items": items, "next": None if after is None else str(after), "total": total}
+
 
 @blp.route("/members/<int:member_id>")
 class Account(MethodView):
@@ -137,6 +300,9 @@ class Account(MethodView):
     @blp.arguments(AccountPatch)
     @blp.response(200, MemberOut)
     def patch(self, changes: dict[str, Any], member_id: int) -> Member:
-        """Change a member's role or deactivate / reactivate the account (admins); open connections follow at once."""
+        """Change a member's role or deactivate / reactivate the account (admins); open connections follow at once.
+
+        Never the last active admin (409).
+        """
         with db.write() as session:
             return update_account(session, current_caller(), member_id, **changes)

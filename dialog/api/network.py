@@ -15,7 +15,7 @@ from dialog.api.identity import MemberOut, TokenOut
 from dialog.auth import current_caller
 from dialog.extensions import db
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
-from services.identity import MIN_PASSWORD_LENGTH, grant_token, new_password
+from services.identity import MIN_PASSWORD_LENGTH, ROLES, grant_token, new_password
 from services.network import (
     Invitation,
     PartnerCountry,
@@ -28,6 +28,8 @@ from services.network import (
     list_countries,
     list_invitations,
     list_organisations,
+    resend_invitation,
+    revoke_invitation,
 )
 
 blp = Blueprint("network", __name__, url_prefix="/api/v1/network", description="The international network")
@@ -73,11 +75,15 @@ class ContactOut(Schema):
 
 
 class InvitationIn(Schema):
-    """Whom to invite."""
+    """Whom to invite, into which role; a partner needs a country or an organisation."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(load_default="partner", validate=validate.OneOf(ROLES))
     country = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=2))
     organisation_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    language = fields.String(
+        load_default="de", validate=validate.OneOf(LANGUAGES), metadata={"description": "of the invitation mail"}
+    )
 
 
 class InvitationOut(Schema):
@@ -85,11 +91,14 @@ class InvitationOut(Schema):
 
     id = fields.Integer()
     email = fields.String()
+    role = fields.String()
+    language = fields.String()
     country = fields.String(attribute="country_code", allow_none=True)
     organisation_id = fields.Integer(allow_none=True)
     created_at = UtcTimestamp()
     expires_at = UtcTimestamp()
     accepted_at = UtcTimestamp(allow_none=True)
+    revoked_at = UtcTimestamp(allow_none=True)
     member_id = fields.Integer(allow_none=True)
 
 
@@ -106,6 +115,9 @@ class AcceptIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=200))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    handle = fields.String(
+        load_default=None, validate=validate.Length(max=31), metadata={"description": "default: from the name"}
+    )
 
 
 class Accepted(TokenOut):
@@ -165,9 +177,32 @@ class Contacts(MethodView):
             ]
 
 
+def invitation_ttl() -> timedelta:
+    """How long an invitation link works, from the settings."""
+    return timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+
+
+def created(token: str, invitation: Invitation) -> dict[str, Any]:
+    """The answer to a new or re-sent invitation: its record and, once, its token."""
+    # The response schema dumps it: hand it the record's attributes, not an already dumped dict.
+    fields_ = ("id", "email", "role", "language", "country_code", "organisation_id", "created_at", "expires_at")
+    ends = ("accepted_at", "revoked_at", "member_id")
+    return {**{name: getattr(invitation, name) for name in fields_ + ends}, "token": token}
+
+
+def accepted(body: dict[str, Any]) -> dict[str, Any]:
+    """Accept an invitation and log the new member in."""
+    ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    password = new_password(body.pop("password"))  # argon2 before the write lock, not under it
+    with db.write() as session:
+        member = accept_invitation(session, password=password, **body)
+        token, record = grant_token(session, member_id=member.id, ttl=ttl)
+        return {**TokenOut().dump(record), "token": token, "member": member}
+
+
 @blp.route("/invitations")
 class Invitations(MethodView):
-    """Invitations of partner contacts."""
+    """Invitations of partner contacts (the same invitations as /api/v1/invitations)."""
 
     @blp.response(200, InvitationOut(many=True))
     def get(self) -> list[Invitation]:
@@ -178,12 +213,9 @@ class Invitations(MethodView):
     @blp.arguments(InvitationIn)
     @blp.response(201, InvitationCreated)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Invite a partner contact by email (admins); the token is returned once, to be sent on."""
-        ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+        """Invite by email (admins; a partner by default); the link is mailed and the token returned once."""
         with db.write() as session:
-            token, invitation = create_invitation(session, caller=current_caller(), ttl=ttl, **body)
-            columns = ("id", "email", "country_code", "organisation_id", "created_at", "expires_at", "accepted_at")
-            return {**{name: getattr(invitation, name) for name in columns}, "member_id": None, "token": token}
+            return created(*create_invitation(session, caller=current_caller(), ttl=invitation_ttl(), **body))
 
 
 @blp.route("/invitations/accept")
@@ -194,10 +226,62 @@ class Accept(MethodView):
     @blp.arguments(AcceptIn)
     @blp.response(201, Accepted)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Accept with the token: set name, password and language; you become a partner member."""
-        ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-        password = new_password(body.pop("password"))  # argon2 before the write lock, not under it
+        """Accept with the token: set name, password, language (and handle); you are logged in."""
+        return accepted(body)
+
+
+invitations = Blueprint(
+    "invitations", __name__, url_prefix="/api/v1/invitations", description="Invitations into any role"
+)
+
+
+@invitations.route("")
+class AnyInvitations(MethodView):
+    """Invitations into any role."""
+
+    @invitations.response(200, InvitationOut(many=True))
+    def get(self) -> list[Invitation]:
+        """Every invitation, newest first (admins)."""
+        with db.read() as session:
+            return list_invitations(session, current_caller())
+
+    @invitations.arguments(InvitationIn)
+    @invitations.response(201, InvitationCreated)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Invite by email into a role (admins); the link is mailed, and the token returned once for now."""
         with db.write() as session:
-            member = accept_invitation(session, password=password, **body)
-            token, record = grant_token(session, member_id=member.id, ttl=ttl)
-            return {**TokenOut().dump(record), "token": token, "member": member}
+            return created(*create_invitation(session, caller=current_caller(), ttl=invitation_ttl(), **body))
+
+
+@invitations.route("/<int:invitation_id>")
+class OneInvitation(MethodView):
+    """One invitation."""
+
+    @invitations.response(200, InvitationOut)
+    def delete(self, invitation_id: int) -> Invitation:
+        """Revoke an open invitation (admins): its link stops working."""
+        with db.write() as session:
+            return revoke_invitation(session, current_caller(), invitation_id)
+
+
+@invitations.route("/<int:invitation_id>/resend")
+class Resend(MethodView):
+    """Sending an invitation again."""
+
+    @invitations.response(200, InvitationCreated)
+    def post(self, invitation_id: int) -> dict[str, Any]:
+        """Mail an open invitation again with a new link and expiry (admins); the old link stops working."""
+        with db.write() as session:
+            return created(*resend_invitation(session, current_caller(), invitation_id, ttl=invitation_ttl()))
+
+
+@invitations.route("/accept")
+class AcceptAny(MethodView):
+    """Accepting an invitation."""
+
+    @ratelimit.accept_invitation
+    @invitations.arguments(AcceptIn)
+    @invitations.response(201, Accepted)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Accept with the token: set name, password, language (and handle); you are logged in."""
+        return accepted(body)

@@ -32,7 +32,7 @@ from services.forum.events import (
 )
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.html import excerpt, plain_text, sanitise_html
-from services.identity import Member, require_login
+from services.identity import Member, get_member, members_by_handle, mentioned_handles, require_login
 from services.spaces import Space, member_can_read, require_read, require_write
 
 MAX_BODY_CHARS = 20_000
@@ -54,6 +54,30 @@ def _check_language(language: str) -> Language:
     if not is_one_of(language, LANGUAGES):
         raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
     return language
+
+
+def _language_of(session: Session, caller: Caller, language: str | None) -> Language:
+    """The post's language: as given, else the author's preferred one."""
+    if language is None:
+        assert caller.id is not None
+        language = get_member(session, caller.id).language
+    return _check_language(language)
+
+
+def _mentions_in(session: Session, space: Space, clean_body: str, mentions: list[int]) -> list[int]:
+    """The explicit `mentions` ids (checked), then the members the body's `@handle`s name.
+
+    A `@word` that is no handle, or names someone who cannot read the space, is just text.
+    """
+    ids = _check_mentions(session, space, mentions)
+    named = members_by_handle(session, mentioned_handles(plain_text(clean_body)))
+    for member_id in named.values():
+        if member_id in ids or len(ids) >= MAX_MENTIONS:
+            continue
+        member = session.get(Member, member_id)
+        if member is not None and member_can_read(session, member_id, member.role, space):
+            ids.append(member_id)
+    return ids
 
 
 def _check_mentions(session: Session, space: Space, mentions: list[int]) -> list[int]:
@@ -112,7 +136,7 @@ def create_thread(
     space: Space,
     title: str,
     body: str,
-    language: str,
+    language: str | None = None,
     mentions: list[int],
 ) -> tuple[Thread, Post]:
     """Open a thread in `space` with its first post; publishes `thread.created`."""
@@ -121,14 +145,14 @@ def create_thread(
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE_CHARS:
         raise InvalidInput("title", f"between 1 and {MAX_TITLE_CHARS} characters")
-    checked_language = _check_language(language)
+    checked_language = _language_of(session, caller, language)
     clean = _clean_body(body)
-    mentioned = _check_mentions(session, space, mentions)
+    mentioned = _mentions_in(session, space, clean, mentions)
     now = utcnow()
     thread = Thread(space_id=space.id, title=title, author_id=caller.id, post_count=1, created_at=now, last_post_at=now)
     session.add(thread)
     session.flush()
-    post = Post(thread_id=thread.id, author_id=caller.id, language=language, body=clean, created_at=now)
+    post = Post(thread_id=thread.id, author_id=caller.id, language=checked_language, body=clean, created_at=now)
     session.add(post)
     session.flush()
     session.add_all(PostMention(post_id=post.id, member_id=m) for m in mentioned)
@@ -157,7 +181,7 @@ def create_post(
     caller: Caller,
     thread: Thread,
     body: str,
-    language: str,
+    language: str | None = None,
     parent_id: int | None = None,
     mentions: list[int],
 ) -> Post:
@@ -167,7 +191,7 @@ def create_post(
     require_write(session, caller, space)
     if thread.locked and not moderates(caller):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
-    checked_language = _check_language(language)
+    checked_language = _language_of(session, caller, language)
     reply_to_author: int | None = thread.author_id
     if parent_id is not None:
         parent = session.get(Post, parent_id)
@@ -177,10 +201,15 @@ def create_post(
             raise InvalidInput("parent_id", f"post {parent_id} was hidden by the moderators")
         reply_to_author = parent.author_id
     clean = _clean_body(body)
-    mentioned = _check_mentions(session, space, mentions)
+    mentioned = _mentions_in(session, space, clean, mentions)
     now = utcnow()
     post = Post(
-        thread_id=thread.id, parent_id=parent_id, author_id=caller.id, language=language, body=clean, created_at=now
+        thread_id=thread.id,
+        parent_id=parent_id,
+        author_id=caller.id,
+        language=checked_language,
+        body=clean,
+        created_at=now,
     )
     session.add(post)
     thread.post_count += 1

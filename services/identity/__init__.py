@@ -6,11 +6,14 @@ The public API other services and the web layer use: the names below, and `roles
 from services.identity import events, topics  # noqa: F401  (registers event types and topic rules)
 from services.identity.access import require_admin, require_login
 from services.identity.commands import (
+    LANGUAGES,
     authenticate,
     caller_for_token_id,
     caller_of,
     check_credentials,
+    check_language,
     create_member,
+    email_taken,
     get_member,
     grant_token,
     hash_token,
@@ -20,19 +23,32 @@ from services.identity.commands import (
     revoke_token,
     update_account,
 )
+from services.identity.directory import STATUSES, list_members, search_people
 from services.identity.events import user_topic
+from services.identity.handles import members_by_handle, mentioned_handles
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import MIN_PASSWORD_LENGTH, NewPassword, new_password, run_hashing_in
+from services.identity.profile import (
+    NOTIFICATION_KINDS,
+    change_password,
+    close_account,
+    request_password_reset,
+    reset_password,
+    update_profile,
+)
 from services.identity.roles import ADMIN, EDITOR, MEMBER, MODERATOR, PARTNER, ROLES
 
 __all__ = [
     "ADMIN",
     "EDITOR",
+    "LANGUAGES",
     "MEMBER",
     "MIN_PASSWORD_LENGTH",
     "MODERATOR",
+    "NOTIFICATION_KINDS",
     "PARTNER",
     "ROLES",
+    "STATUSES",
     "AccessToken",
     "Member",
     "NewPassword",
@@ -40,7 +56,18 @@ __all__ = [
     "caller_for_token_id",
     "caller_of",
     "check_credentials",
+    "change_password",
+    "check_language",
+    "close_account",
     "create_member",
+    "email_taken",
+    "list_members",
+    "members_by_handle",
+    "mentioned_handles",
+    "request_password_reset",
+    "reset_password",
+    "search_people",
+    "update_profile",
     "get_member",
     "grant_token",
     "hash_token",

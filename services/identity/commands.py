@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from events import Caller, publish, utcnow
@@ -19,9 +20,10 @@ from services.identity.events import (
     TokenRevoked,
     user_topic,
 )
+from services.identity.handles import check_handle, free_handle
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import NewPassword, new_password, verify_password
-from services.identity.roles import ROLES
+from services.identity.roles import ADMIN, ROLES
 
 LANGUAGES = ("de", "en")
 TOKEN_PREFIX = "scd_"
@@ -38,6 +40,26 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def check_password(password: str | NewPassword, *, email: str, handle: str) -> NewPassword:
+    """The chosen password, checked and hashed: long enough, and not the member's email or handle (422)."""
+    chosen = new_password(password)
+    if chosen.is_one_of(email, handle, "@" + handle):
+        raise InvalidInput("password", "must not be your email address or handle")
+    return chosen
+
+
+def check_language(language: str) -> str:
+    """`language` if it is one the platform speaks (422 otherwise)."""
+    if language not in LANGUAGES:
+        raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """True if a member has this email (compared normalised)."""
+    return session.scalar(select(Member.id).where(func.lower(Member.email) == normalise_email(email))) is not None
+
+
 def create_member(
     session: Session,
     *,
@@ -47,31 +69,44 @@ def create_member(
     role: str = "member",
     country: str | None = None,
     language: str = "de",
+    handle: str | None = None,
+    organisation: str | None = None,
 ) -> Member:
-    """Create a member with an argon2-hashed password; the email must be unused.
+    """Create a member with an argon2-hashed password; email and handle must be unused.
 
+    Without a chosen handle, one is derived from the name (`Anna Schmidt` -> `anna.schmidt`).
     Pass a `NewPassword` (from `new_password`) when `session` may already hold a write lock.
     """
     if role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
-    if language not in LANGUAGES:
-        raise InvalidInput("language", f"must be one of {', '.join(LANGUAGES)}")
-    chosen = new_password(password)
+    check_language(language)
     email = normalise_email(email)
-    if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("name", "must not be blank")
+    handle = check_handle(session, handle) if handle else free_handle(session, name)
+    chosen = check_password(password, email=email, handle=handle)
+    if email_taken(session, email):
         raise Conflict(f"a member with the email {email} exists", details={"email": ["already registered"]})
     member = Member(
         email=email,
-        name=name.strip(),
+        name=name,
+        handle=handle,
+        organisation=organisation,
         password_hash=chosen.hash,
         role=role,
         country=country.upper() if country else None,
         language=language,
+        notification_preferences={},
         active=True,
         created_at=utcnow(),
     )
-    session.add(member)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError as exc:  # a concurrent registration took the email or handle after our checks
+        raise Conflict("that email or handle was just taken", details={"email": ["or handle: already taken"]}) from exc
     return member
 
 
@@ -148,6 +183,26 @@ def _caller_of(record: AccessToken) -> Caller:
     return Caller(member.id, member.name, member.role, record.id)
 
 
+def revoke_other_tokens(session: Session, member_id: int, keep: int | None, actor: Caller) -> list[int]:
+    """Revoke every working token of a member except `keep`; a `token.revoked` event each ends its connections."""
+    now = utcnow()
+    records = session.scalars(
+        select(AccessToken).where(
+            AccessToken.member_id == member_id, AccessToken.revoked_at.is_(None), AccessToken.expires_at > now
+        )
+    ).all()
+    revoked = []
+    for record in records:
+        if record.id == keep:
+            continue
+        record.revoked_at = now
+        revoked.append(record.id)
+        publish(
+            session, TokenRevoked(member_id=member_id, token_id=record.id), topic=user_topic(member_id), actor=actor
+        )
+    return revoked
+
+
 def revoke_token(session: Session, caller: Caller, token_id: int) -> AccessToken:
     """Revoke one of the caller's own tokens (revoking twice is harmless); its connections end."""
     member_id = require_login(caller)
@@ -173,6 +228,17 @@ def get_member(session: Session, member_id: int) -> Member:
     return member
 
 
+def refuse_losing_last_admin(session: Session, member: Member) -> None:
+    """409 if `member` is the last active admin (about to be demoted or deactivated)."""
+    if member.role != ADMIN or not member.active:
+        return
+    others = session.scalar(
+        select(func.count()).where(Member.role == ADMIN, Member.active.is_(True), Member.id != member.id)
+    )
+    if not others:
+        raise Conflict("this is the last active admin: make someone else admin first", code="last_admin")
+
+
 def update_account(
     session: Session, caller: Caller, member_id: int, *, role: str | None = None, active: bool | None = None
 ) -> Member:
@@ -184,6 +250,8 @@ def update_account(
     member = get_member(session, member_id)
     if member.id == admin_id and (role not in (None, member.role) or active is False):
         raise Conflict("admins cannot demote or deactivate themselves; ask another admin")
+    if role not in (None, ADMIN) or active is False:
+        refuse_losing_last_admin(session, member)
     if role is not None and role != member.role:
         if role not in ROLES:
             raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")

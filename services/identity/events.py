@@ -49,3 +49,23 @@ class TokenRevoked(EventData):
 
     member_id: int
     token_id: int
+
+
+@event_type("member.updated", topics=USER_TOPIC)
+class MemberUpdated(EventData):
+    """A member changed their profile (name, handle, language, ...); `changed` names the fields."""
+
+    member_id: int
+    changed: tuple[str, ...]
+    name: str
+    handle: str
+    language: Annotated[str, Constraints(enum=["de", "en"])]
+
+
+@event_type("member.password_changed", topics=USER_TOPIC)
+class PasswordChanged(EventData):
+    """A member's password was changed or reset; `revoked_tokens` are the sessions it ended."""
+
+    member_id: int
+    via_reset: bool
+    revoked_tokens: tuple[int, ...]

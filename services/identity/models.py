@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.db import Base
@@ -24,6 +25,13 @@ class Member(Base):
     language: Mapped[str] = mapped_column(String(2), default="de")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # How others find and @mention the member: `anna.schmidt`, unique, changeable.
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    municipality: Mapped[str | None] = mapped_column(String(200), doc="municipality or model project")
+    bio: Mapped[str | None] = mapped_column(String(500))
+    # kind -> settings object, e.g. {"mention": {"mail": false}}; what each means is the notifier's.
+    notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AccessToken(Base):
@@ -40,3 +48,16 @@ class AccessToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class PasswordReset(Base):
+    """A one-time, expiring password reset; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -8,6 +8,7 @@ would be held for the whole hash.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -59,9 +60,22 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 @dataclass(frozen=True)
 class NewPassword:
-    """A password a member chose: long enough, already hashed."""
+    """A password a member chose: long enough, already hashed.
+
+    `fingerprint` (a fast hash of its lowercased text, kept in memory only) lets the weak-password
+    rule compare it with the email and handle once those are known, without keeping the text.
+    """
 
     hash: str
+    fingerprint: str = ""
+
+    def is_one_of(self, *texts: str) -> bool:
+        """True if the password is one of `texts` (case-insensitive, surrounding blanks ignored)."""
+        return bool(self.fingerprint) and self.fingerprint in {_fingerprint(t) for t in texts}
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.strip().lower().encode()).hexdigest()
 
 
 def new_password(password: str | NewPassword) -> NewPassword:
@@ -70,4 +84,4 @@ def new_password(password: str | NewPassword) -> NewPassword:
         return password
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
-    return NewPassword(hash_password(password))
+    return NewPassword(hash_password(password), _fingerprint(password))

@@ -10,8 +10,11 @@ from services.network.commands import (
     list_countries,
     list_invitations,
     list_organisations,
+    resend_invitation,
+    revoke_invitation,
 )
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
+from services.network.people import find_people, visible_people_ids
 
 __all__ = [
     "Invitation",
@@ -22,8 +25,12 @@ __all__ = [
     "add_country",
     "add_organisation",
     "create_invitation",
+    "find_people",
     "list_contacts",
     "list_countries",
     "list_invitations",
     "list_organisations",
+    "resend_invitation",
+    "revoke_invitation",
+    "visible_people_ids",
 ]

@@ -6,22 +6,34 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Caller, publish, utcnow
 from services.errors import Conflict, Gone, InvalidInput, NotFound
 from services.identity import (
+    PARTNER,
+    ROLES,
     Member,
     NewPassword,
+    check_language,
     create_member,
+    email_taken,
     hash_token,
     new_password,
     normalise_email,
     require_admin,
     require_login,
 )
-from services.network.events import InvitationAccepted, InvitationCreated, PartnerJoined
+from services.mail import queue_mail
+from services.network.events import (
+    InvitationAccepted,
+    InvitationCreated,
+    InvitationResent,
+    InvitationRevoked,
+    MemberJoined,
+    PartnerJoined,
+)
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
 from services.spaces import join_network_spaces
 
@@ -74,14 +86,22 @@ def create_invitation(
     *,
     caller: Caller,
     email: str,
+    role: str = PARTNER,
     country: str | None = None,
     organisation_id: int | None = None,
+    language: str = "de",
     ttl: timedelta = DEFAULT_INVITATION_TTL,
 ) -> tuple[str, Invitation]:
-    """Invite a partner contact (admins); returns the token (shown once, to be sent to them) and the record."""
+    """Invite someone by email into `role` (admins); the link is mailed, and the token returned once.
+
+    A partner needs a partner country (given, or that of the organisation).
+    """
     require_admin(caller)
+    if role not in ROLES:
+        raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
+    check_language(language)
     email = normalise_email(email)
-    if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
+    if email_taken(session, email):
         raise Conflict(f"{email} already has an account", details={"email": ["already registered"]})
     code = _country(session, country)
     if organisation_id is not None:
@@ -91,11 +111,14 @@ def create_invitation(
         if code is not None and organisation.country_code != code:
             raise InvalidInput("organisation_id", f"organisation {organisation_id} is not in {code}")
         code = organisation.country_code
-    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    if role == PARTNER and code is None:
+        raise InvalidInput("country", "a partner is invited with their partner country (or organisation)")
     now = utcnow()
     invitation = Invitation(
         email=email,
-        token_hash=hash_token(token),
+        role=role,
+        language=language,
+        token_hash="",
         country_code=code,
         organisation_id=organisation_id,
         invited_by=caller.id,
@@ -103,13 +126,14 @@ def create_invitation(
         expires_at=now + ttl,
     )
     session.add(invitation)
-    session.flush()
+    token = _new_token(session, invitation, caller, ttl)
     if caller.id is not None:
         publish(
             session,
             InvitationCreated(
                 invitation_id=invitation.id,
                 email=email,
+                role=role,
                 country=code,
                 organisation_id=organisation_id,
                 expires_at=invitation.expires_at,
@@ -120,32 +144,118 @@ def create_invitation(
     return token, invitation
 
 
+def _new_token(session: Session, invitation: Invitation, caller: Caller, ttl: timedelta) -> str:
+    """A fresh token for `invitation` (the previous one stops working), mailed to the invitee."""
+    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = utcnow() + ttl
+    session.flush()
+    queue_mail(
+        session,
+        to=invitation.email,
+        kind="invitation",
+        language=invitation.language,
+        params={
+            "inviter": caller.name or "The Smart City Dialog team",
+            "role": invitation.role,
+            "path": f"/invitations/accept?token={token}",
+            "expires": invitation.expires_at.strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    return token
+
+
+def _open_invitation(session: Session, invitation_id: int) -> Invitation:
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound(f"no invitation {invitation_id}")
+    if invitation.accepted_at is not None:
+        raise Conflict("this invitation was already accepted", code="invitation_used")
+    if invitation.revoked_at is not None:
+        raise Conflict("this invitation was revoked", code="invitation_revoked")
+    return invitation
+
+
+def resend_invitation(
+    session: Session, caller: Caller, invitation_id: int, *, ttl: timedelta = DEFAULT_INVITATION_TTL
+) -> tuple[str, Invitation]:
+    """Mail an open invitation again with a new token and expiry (admins); the old link stops working."""
+    require_admin(caller)
+    invitation = _open_invitation(session, invitation_id)
+    token = _new_token(session, invitation, caller, ttl)
+    publish(
+        session,
+        InvitationResent(invitation_id=invitation.id, email=invitation.email, expires_at=invitation.expires_at),
+        topic=f"user.{caller.id}",
+        actor=caller,
+    )
+    return token, invitation
+
+
+def revoke_invitation(session: Session, caller: Caller, invitation_id: int) -> Invitation:
+    """Revoke an open invitation (admins): its link stops working."""
+    require_admin(caller)
+    invitation = _open_invitation(session, invitation_id)
+    invitation.revoked_at = utcnow()
+    publish(
+        session,
+        InvitationRevoked(invitation_id=invitation.id, email=invitation.email),
+        topic=f"user.{caller.id}",
+        actor=caller,
+    )
+    return invitation
+
+
 def accept_invitation(
-    session: Session, *, token: str, name: str, password: str | NewPassword, language: str
+    session: Session,
+    *,
+    token: str,
+    name: str,
+    password: str | NewPassword,
+    language: str,
+    handle: str | None = None,
 ) -> Member:
-    """The invited contact sets name, password and language and becomes a `partner` member."""
+    """The invitee sets name, password, language (and handle) and becomes a member of the invited role."""
     chosen = new_password(password)  # before the first statement takes the write lock
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token.strip())))
     if invitation is None:
         raise NotFound("this invitation token is not known", code="invitation_unknown")
     if invitation.accepted_at is not None:
         raise Conflict("this invitation was already used", code="invitation_used")
+    if invitation.revoked_at is not None:
+        raise Gone("this invitation was revoked", code="invitation_revoked")
     if invitation.expires_at <= utcnow():
         raise Gone("this invitation has expired: ask for a new one", code="invitation_expired")
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput("name", "must not be blank")
+    organisation = session.get(PartnerOrganisation, invitation.organisation_id) if invitation.organisation_id else None
     member = create_member(
         session,
         email=invitation.email,
         name=name,
         password=chosen,
-        role="partner",
+        role=invitation.role,
         country=invitation.country_code,
         language=language,
+        handle=handle,
+        organisation=organisation.name if organisation else None,
     )
     now = utcnow()
     invitation.accepted_at, invitation.member_id = now, member.id
+    joined = Caller(member.id, member.name, member.role)
+    if invitation.invited_by is not None:
+        publish(
+            session,
+            InvitationAccepted(invitation_id=invitation.id, member_id=member.id, name=member.name),
+            topic=f"user.{invitation.invited_by}",
+            actor=joined,
+        )
+    if invitation.role != PARTNER:
+        publish(
+            session,
+            MemberJoined(member_id=member.id, name=member.name, handle=member.handle, role=member.role),
+            topic="moderation",
+            actor=joined,
+        )
+        return member
     session.add(
         PartnerContact(
             member_id=member.id,
@@ -155,15 +265,6 @@ def accept_invitation(
         )
     )
     spaces = join_network_spaces(session, member.id)
-    joined = Caller(member.id, member.name, member.role)
-    if invitation.invited_by is not None:
-        publish(
-            session,
-            InvitationAccepted(invitation_id=invitation.id, member_id=member.id, name=member.name),
-            topic=f"user.{invitation.invited_by}",
-            actor=joined,
-        )
-    organisation = session.get(PartnerOrganisation, invitation.organisation_id) if invitation.organisation_id else None
     publish(
         session,
         PartnerJoined(

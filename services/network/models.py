@@ -44,12 +44,17 @@ class PartnerContact(Base):
 
 
 class Invitation(Base):
-    """An admin's invitation; only the SHA-256 of its token is stored. Used once, then done."""
+    """An admin's invitation into a role; only the SHA-256 of its token is stored. Used once, then done.
+
+    Re-sending replaces the token (the old link stops working); revoking ends it.
+    """
 
     __tablename__ = "invitation"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="partner")
+    language: Mapped[str] = mapped_column(String(2), default="de", doc="of the mail")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     country_code: Mapped[str | None] = mapped_column(ForeignKey("partner_country.code"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("partner_organisation.id"))
@@ -57,4 +62,5 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))

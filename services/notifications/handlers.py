@@ -6,6 +6,7 @@ mention > reply > followed thread > followed space. Posting in a thread follows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,8 +22,43 @@ from services.spaces import get_space
 EXCERPT_CHARS = 160
 
 
-def _who(event: Event) -> str:
-    return (event.actor.name if event.actor else None) or "Someone"
+# What a notification says, per recipient language and kind; `{who}` acted, `{text}` is the excerpt.
+PHRASES: dict[str, dict[str, str]] = {
+    "de": {
+        "someone": "Jemand",
+        "mention": "{who} hat Sie erwähnt: {text}",
+        "reply": "{who} hat Ihnen geantwortet: {text}",
+        "new_thread": "{who} hat ein neues Thema eröffnet: {text}",
+        "thread_post": "{who} schrieb: {text}",
+        "space_post": "{who} schrieb: {text}",
+        "call_reminder": "Erinnerung: {text}",
+        "call_reminder_untitled": "Erinnerung an Ausschreibung {text}",
+        "project_activity": "Projekt: {text}",
+    },
+    "en": {
+        "someone": "Someone",
+        "mention": "{who} mentioned you: {text}",
+        "reply": "{who} replied to you: {text}",
+        "new_thread": "{who} started a new thread: {text}",
+        "thread_post": "{who} wrote: {text}",
+        "space_post": "{who} wrote: {text}",
+        "call_reminder": "Reminder: {text}",
+        "call_reminder_untitled": "Reminder for call {text}",
+        "project_activity": "Project: {text}",
+    },
+}
+Summary = Callable[[str, NotificationKind], str]
+
+
+def _phrased(event: Event, text: Callable[[str], str]) -> Summary:
+    """The summary in the recipient's language, worded for why they are notified."""
+
+    def summary(language: str, kind: NotificationKind) -> str:
+        phrases = PHRASES.get(language, PHRASES["de"])
+        who = (event.actor.name if event.actor else None) or phrases["someone"]
+        return phrases[kind].format(who=who, text=text(language))
+
+    return summary
 
 
 @registry.handler("thread.created")
@@ -39,7 +75,7 @@ def on_thread_created(session: Session, event: Event) -> None:
         session,
         event,
         recipients,
-        summary=f"{_who(event)}: {data['title']} — {excerpt(data['body'], EXCERPT_CHARS)}",
+        summary=_phrased(event, lambda _language: f"{data['title']} — {excerpt(data['body'], EXCERPT_CHARS)}"),
         subject={"space": data["space"], "thread_id": data["thread_id"], "post_id": data["post_id"]},
         space=get_space(session, data["space"]),
     )
@@ -63,16 +99,17 @@ def on_post_created(session: Session, event: Event) -> None:
         session,
         event,
         recipients,
-        summary=f"{_who(event)}: {excerpt(data['body'], EXCERPT_CHARS)}",
+        summary=_phrased(event, lambda _language: excerpt(data["body"], EXCERPT_CHARS)),
         subject={"space": data["space"], "thread_id": data["thread_id"], "post_id": data["post_id"]},
         space=get_space(session, data["space"]),
     )
 
 
-def _title(data: dict[str, Any]) -> str:
+def _title(data: dict[str, Any], language: str) -> str:
+    """The event's title in `language`, else in another one."""
     title = data.get("title")
     if isinstance(title, dict) and title:
-        return str(title.get("en") or title.get("de") or next(iter(title.values())))
+        return str(title.get(language) or title.get("de") or title.get("en") or next(iter(title.values())))
     return str(title) if title else ""
 
 
@@ -87,7 +124,11 @@ def on_call_reminder(session: Session, event: Event) -> None:
         session,
         event,
         recipients,
-        summary=_title(event.data) or f"Reminder for call {call_id}",
+        summary=lambda language, _kind: (
+            PHRASES.get(language, PHRASES["de"])["call_reminder"].format(text=_title(event.data, language))
+            if _title(event.data, language)
+            else PHRASES.get(language, PHRASES["de"])["call_reminder_untitled"].format(text=call_id)
+        ),
         subject={"call_id": call_id},
     )
 
@@ -103,5 +144,12 @@ def on_project_activity(session: Session, event: Event) -> None:
             recipients.setdefault(member_id, "project_activity")
             project_id = project_id or int(key)
     if recipients:
-        summary = _title(event.data) or event.type
-        deliver(session, event, recipients, summary=summary, subject={"project_id": project_id})
+        deliver(
+            session,
+            event,
+            recipients,
+            summary=lambda language, _kind: PHRASES.get(language, PHRASES["de"])["project_activity"].format(
+                text=_title(event.data, language) or event.type
+            ),
+            subject={"project_id": project_id},
+        )

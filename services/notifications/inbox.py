@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from events import Event, publish, utcnow
 from services.errors import NotFound
 from services.identity import Member, user_topic
+from services.mail import queue_mail
 from services.notifications.events import NotificationCreated, NotificationKind, NotificationRead
 from services.notifications.models import Notification
 from services.spaces import Space, member_can_read
@@ -25,16 +27,24 @@ def unread_count(session: Session, member_id: int) -> int:
     )
 
 
+def wants_mail(member: Member, kind: str) -> bool:
+    """True if the member asked for `kind` notifications by mail (`{"mention": {"mail": true}}`); off by default."""
+    return bool((member.notification_preferences or {}).get(kind, {}).get("mail", False))
+
+
 def deliver(
     session: Session,
     event: Event,
     recipients: dict[int, NotificationKind],
     *,
-    summary: str,
+    summary: Callable[[str, NotificationKind], str],
     subject: dict[str, Any],
     space: Space | None = None,
 ) -> list[Notification]:
     """One notification per recipient (`member_id -> kind`) for `event`, pushed on `user.<id>`.
+
+    `summary(language, kind)` words it in the recipient's preferred language; members who asked
+    for that kind by mail also get it mailed (queued in this transaction).
 
     Never the actor, never an inactive member, never someone who cannot read `space`. The
     unique constraint (event_id, member_id) backs the one-per-event rule in the database.
@@ -62,13 +72,21 @@ def deliver(
             event_id=event.id,
             event_type=event.type,
             kind=recipients[member.id],
-            summary=summary[:SUMMARY_CHARS],
+            summary=summary(member.language, recipients[member.id])[:SUMMARY_CHARS],
             subject=subject,
             actor_name=event.actor.name if event.actor else None,
             created_at=now,
         )
         session.add(note)
         made.append(note)
+        if wants_mail(member, note.kind):
+            queue_mail(
+                session,
+                to=member.email,
+                kind="notification",
+                language=member.language,
+                params={"name": member.name, "summary": note.summary, "path": "/notifications"},
+            )
     session.flush()
     for note in made:
         publish(

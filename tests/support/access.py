@@ -31,7 +31,8 @@ class Account:
 def new_account(server: LiveServer, admin: str, role: str, label: str) -> Account:
     """A new member with `role` (invited as a partner contact, then given the role by the admin)."""
     email = f"{label}-{next(_serial)}-{server.port}@example.org"
-    invited = ok(call(server, "POST", "/network/invitations", admin, json={"email": email}), 201)
+    # PL: the demo data's partner country (a partner is invited with one).
+    invited = ok(call(server, "POST", "/network/invitations", admin, json={"email": email, "country": "PL"}), 201)
     body = {"token": invited["token"], "name": label.title(), "password": PASSWORD, "language": "de"}
     accepted = ok(call(server, "POST", "/network/invitations/accept", json=body), 201)
     member_id = int(accepted["member"]["id"])

@@ -115,15 +115,17 @@ class LiveServer:
 
     def start_scheduler(self, *args: str) -> subprocess.Popen[str]:
         """A `flask dialog scheduler` process against this server's database (stop it with .terminate())."""
-        log = open(self.instance / "scheduler.log", "a")  # noqa: SIM115  (closed with the process)
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "scheduler", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        # The child writes to its own copy of the descriptor: the parent's closes at once, so no
+        # unclosed file is left for the garbage collector to warn about in a later test.
+        with open(self.instance / "scheduler.log", "a") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "scheduler", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
 
     def kill(self) -> None:
         """SIGKILL to the server and its workers: no shutdown code runs, as in a crash."""

@@ -37,7 +37,7 @@ from services.news import create_news, retract_news, update_news
 from services.projects import create_project, update_project
 from tests.support.callers import staff
 from tests.support.programme import T0
-from tests.support.world import PASSWORD, build_world
+from tests.support.world import PASSWORD, World, build_world
 
 
 def produce_news_published(session: Session) -> None:
@@ -220,8 +220,45 @@ def produce_notification_read(session: Session) -> None:
 def _invite(session: Session) -> str:
     world = build_world(session)
     network.add_country(session, world.caller("admin"), code="PL", name={"en": "Poland"})
-    token, _invitation = network.create_invitation(session, caller=world.caller("admin"), email="new@example.pl")
+    token, _invitation = network.create_invitation(
+        session, caller=world.caller("admin"), email="new@example.pl", country="PL"
+    )
     return token
+
+
+def _invite_editor(session: Session) -> tuple[World, str, int]:
+    world = build_world(session)
+    token, invitation = network.create_invitation(
+        session, caller=world.caller("admin"), email="editor@example.de", role="editor", language="en"
+    )
+    return world, token, invitation.id
+
+
+def produce_invitation_resent(session: Session) -> None:
+    world, _token, invitation_id = _invite_editor(session)
+    network.resend_invitation(session, world.caller("admin"), invitation_id)
+
+
+def produce_invitation_revoked(session: Session) -> None:
+    world, _token, invitation_id = _invite_editor(session)
+    network.revoke_invitation(session, world.caller("admin"), invitation_id)
+
+
+def produce_member_joined(session: Session) -> None:
+    _world, token, _id = _invite_editor(session)
+    network.accept_invitation(session, token=token, name="Eda Editor", password="long enough pw", language="en")
+
+
+def produce_member_updated(session: Session) -> None:
+    world = build_world(session)
+    identity.update_profile(session, world.caller("member"), {"language": "en", "bio": "Kommune Nord"})
+
+
+def produce_member_password_changed(session: Session) -> None:
+    world = build_world(session)
+    identity.change_password(
+        session, world.caller("member"), current_password=PASSWORD, new_password="a brand new password"
+    )
 
 
 def produce_invitation_created(session: Session) -> None:
@@ -303,6 +340,11 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "member.deactivated": produce_member_deactivated,
     "member.reactivated": produce_member_reactivated,
     "token.revoked": produce_token_revoked,
+    "invitation.resent": produce_invitation_resent,
+    "invitation.revoked": produce_invitation_revoked,
+    "member.joined": produce_member_joined,
+    "member.updated": produce_member_updated,
+    "member.password_changed": produce_member_password_changed,
 }
 
 

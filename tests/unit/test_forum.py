@@ -271,7 +271,9 @@ def test_invitation_lifecycle_expired_and_reused(database: Database, world: Worl
         token, invitation = network.create_invitation(
             session, caller=world.caller("admin"), email="Kasia@Example.PL", organisation_id=org.id
         )
-        old_token, old = network.create_invitation(session, caller=world.caller("admin"), email="late@example.pl")
+        old_token, old = network.create_invitation(
+            session, caller=world.caller("admin"), email="late@example.pl", country="PL"
+        )
         old.expires_at = utcnow() - timedelta(minutes=1)  # time passes
     with database.read() as session:
         stored = session.get(Invitation, invitation.id)
