@@ -52,6 +52,9 @@ def from_env() -> dict[str, Any]:
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),
         # A Socket.IO client with more packets than this waiting is not fed more replay yet.
         "REPLAY_MAX_QUEUED": _int("DIALOG_REPLAY_MAX_QUEUED", 1000),
+        # Replay pages kept for clients resuming the same range at once (events/pages.py): at most
+        # this many pages of REPLAY_PAGE_SIZE events (and their frames) are held, however many replay.
+        "REPLAY_CACHED_PAGES": _int("DIALOG_REPLAY_CACHED_PAGES", 32),
         # Broadcast fast path (dialog/realtime/fanout.py): encode each event once, write the same frame
         # to every WebSocket. A live client with more than FANOUT_MAX_BUFFER_BYTES unwritten is
         # dropped back to replay-from-log mode (it resumes by cursor at its own pace).

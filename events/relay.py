@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from events.db import Database
 from events.envelope import Event
 from events.log import log_state, read_page
+from events.pages import PageCache, SharedPage
 from events.registry import registry
 
 log = logging.getLogger(__name__)
@@ -155,12 +156,14 @@ class Relay:
         go_live: Callable[[int], None],
         cancelled: Callable[[], bool] = lambda: False,
         reader: Callable[..., list[Any]] | None = None,
+        shared: PageCache | None = None,
     ) -> CatchUp:
         """Replay events after `cursor` on `topics`, then call `go_live` under the relay lock.
 
-        `reader` reads a page (default `read_page`; `read_page_json` yields pre-serialised events).
+        `reader` reads a page (default `read_page`; `read_page_json` yields pre-serialised events);
+        with `shared`, pages are read once for every client replaying the same range.
         """
-        return CatchUp(self, cursor, topics, go_live, cancelled, reader or read_page)
+        return CatchUp(self, cursor, topics, go_live, cancelled, reader or read_page, shared)
 
 
 class CatchUp:
@@ -179,9 +182,11 @@ class CatchUp:
         go_live: Callable[[int], None],
         cancelled: Callable[[], bool],
         reader: Callable[..., list[Any]] = read_page,
+        shared: PageCache | None = None,
     ) -> None:
         self.relay = relay
         self.reader = reader
+        self.shared = shared
         self.cursor = cursor
         self.topics = topics
         self.go_live = go_live
@@ -190,20 +195,28 @@ class CatchUp:
         self.replayed = 0
 
     def __iter__(self) -> Iterator[Any]:
+        """Each missed event; `cursor` follows every event handed out (the consumer may stop anywhere)."""
+        for page in self.pages(whole=False):
+            for event in page.items:
+                if self.cancelled():
+                    return
+                yield event
+                self.cursor = event.id or self.cursor
+                self.replayed += 1
+
+    def pages(self, whole: bool = True) -> Iterator[SharedPage]:
+        """The missed events a page at a time; with `whole`, the consumer delivers each page entirely."""
         relay = self.relay
         while not self.cancelled():
             target = relay.position
             if self.cursor < target:
-                with relay.db.read() as session:
-                    page = self.reader(session, self.cursor, list(self.topics()), limit=relay.page_size, upto=target)
-                for event in page:
-                    if self.cancelled():
-                        return
-                    yield event
-                    self.cursor = event.id or self.cursor
-                    self.replayed += 1
-                if len(page) < relay.page_size:
-                    self.cursor = target
+                page = self._read(target)
+                if page.items:
+                    yield page
+                if whole:
+                    self.replayed += len(page.items)
+                # Every event up to `cover` was in the page (its last one if full, else `target`).
+                self.cursor = page.cover
                 continue
             with relay.lock:
                 if relay.position == self.cursor and not self.cancelled():
@@ -213,3 +226,16 @@ class CatchUp:
             if self.cursor > relay.position:
                 # The client starts from a head the relay has not pushed yet: let it catch up.
                 relay.wait_until(lambda position: position >= self.cursor, timeout=1.0)
+
+    def _read(self, upto: int) -> SharedPage:
+        relay = self.relay
+        after = self.cursor
+        topics = list(self.topics())
+
+        def load() -> list[Any]:
+            with relay.db.read() as session:
+                return self.reader(session, after, topics, limit=relay.page_size, upto=upto)
+
+        if self.shared is None:
+            return SharedPage(load(), limit=relay.page_size, upto=upto)
+        return self.shared.get(self.reader, after, topics, limit=relay.page_size, upto=upto, load=load)

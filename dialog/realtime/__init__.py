@@ -57,7 +57,13 @@ class Realtime:
             sndbuf=config["FANOUT_SOCKET_SNDBUF"],
         )
         self.clients = Clients(self.io, self.fanout)
-        replayer = Replayer(self.relay, self.clients, self.fanout, max_queued=config["REPLAY_MAX_QUEUED"])
+        replayer = Replayer(
+            self.relay,
+            self.clients,
+            self.fanout,
+            max_queued=config["REPLAY_MAX_QUEUED"],
+            cached_pages=config["REPLAY_CACHED_PAGES"],
+        )
         presence = Presence(self.clients)
         self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, presence)
         self.relay.add_sink(SocketIOSink(self.fanout, SocketRevoker(self.clients, presence, reviews)))

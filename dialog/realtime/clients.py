@@ -32,6 +32,8 @@ class LiveClient:
     viewing: set[str] = field(default_factory=set)
     # `revoked` messages waiting for the replay in progress to reach them (sent in stream order).
     notices: list[dict[str, Any]] = field(default_factory=list)
+    # A subscribe is being handled: its ack is not queued yet, so its replay must not write.
+    acking: bool = False
     # Why the connection is being closed by the server (its token was revoked ...), else None.
     ending: str | None = None
 

@@ -72,6 +72,12 @@ class LiveNamespace(Namespace):
         except Exception:
             log.exception("/live %s from %s failed", event, sid)
             return error_ack(*INTERNAL)
+        finally:
+            if event == "subscribe":
+                # python-socketio queues the ack as soon as this returns; the replay may write after it.
+                client = self.clients.get(sid) if isinstance(sid, str) else None
+                if client is not None:
+                    client.acking = False
 
     def _connect(self, *args: Any) -> Any:
         try:
@@ -130,6 +136,7 @@ class LiveNamespace(Namespace):
         """Follow topics, optionally resuming after `since` (of `epoch`); see the contract."""
         message = load("subscribe", args)
         client = self._client()
+        client.acking = True
         client.generation += 1
         generation = client.generation
         backfill: Backfill | None = None

@@ -19,9 +19,8 @@ from dialog.realtime.fanout import FanOut
 from dialog.realtime.protocol import NAMESPACE
 from events import Event, Relay, read_page
 from events.log import read_page_json
+from events.pages import PageCache, SharedPage
 
-# Replayed frames written to a fast-path socket at once.
-FAST_REPLAY_CHUNK = 100
 log = logging.getLogger(__name__)
 
 # Topics joining a running stream: (history after, up to, topics).
@@ -31,11 +30,16 @@ Backfill = tuple[int, int, list[str]]
 class Replayer:
     """Runs each client's catch-up and switches it to live delivery."""
 
-    def __init__(self, relay: Relay, clients: Clients, fanout: FanOut, *, max_queued: int) -> None:
+    def __init__(
+        self, relay: Relay, clients: Clients, fanout: FanOut, *, max_queued: int, cached_pages: int = 32
+    ) -> None:
         self.relay = relay
         self.clients = clients
+        self.io = clients.io
         self.fanout = fanout
         self.max_queued = max_queued
+        # Clients resuming the same range at once (a reconnect storm) share each page read.
+        self.pages = PageCache(cached_pages)
         fanout.on_overflow = self.demote
 
     def start(self, client: LiveClient, generation: int, backfill: Backfill | None = None) -> None:
@@ -78,41 +82,49 @@ class Replayer:
             if cancelled() or client.cursor is None:
                 return
             fast = self._fast_outbox(client.sid)
-            pending: list[bytes] = []
-
-            def flush() -> None:
-                # Replay frames of a fast-path client go out in chunks, in order, before it goes live.
-                if pending and fast is not None:
-                    fast.write(b"".join(pending), len(pending))
-                    pending.clear()
 
             def go_live(_cursor: int) -> None:
-                flush()
                 self._go_live(client)
 
             try:
+                self._after_ack(client, cancelled)
                 if backfill is not None:
                     self._backfill(client, backfill, cancelled)
-                reader = read_page_json if fast is not None else None
-                catch_up = self.relay.follow(client.cursor, lambda: tuple(client.topics), go_live, cancelled, reader)
+                reader = read_page_json if fast is not None else read_page
+                catch_up = self.relay.follow(
+                    client.cursor, lambda: tuple(client.topics), go_live, cancelled, reader, self.pages
+                )
                 try:
-                    for event in catch_up:
-                        if fast is None:
+                    if fast is None:
+                        for event in catch_up:
                             self._send(client, event, cancelled)
-                            continue
-                        pending.append(self.fanout.frame_of_json("event", event.json))
-                        if len(pending) >= FAST_REPLAY_CHUNK:
-                            flush()
-                            # Back-pressure: a slow reader is not given the next chunk until it drains.
+                    else:
+                        for page in catch_up.pages():
+                            # Each page's frames are built once and the same bytes go to every client.
+                            frames = page.derived("frames", self._frames_of)
+                            fast.write(frames, len(page.items))
+                            # Back-pressure: a slow reader is not given the next page until it drains.
                             while fast.backlog_frames() > self.max_queued and not cancelled():
                                 socketio.sleep(0.02)
+                            # Fairness: after each page the others (pings, REST, live pushes) get a turn.
+                            socketio.sleep(0)
                 finally:
-                    flush()  # what the cursor below claims was sent, is sent
                     client.cursor = catch_up.cursor
                     REPLAYED.observe(catch_up.replayed)
             except Exception:
                 log.exception("replay for %s failed", client.sid)
                 socketio.server.disconnect(client.sid, namespace=NAMESPACE)
+
+    def _frames_of(self, page: SharedPage) -> bytes:
+        frame_of_json = self.fanout.frame_of_json
+        return b"".join(frame_of_json("event", event.json) for event in page.items)
+
+    def _after_ack(self, client: LiveClient, cancelled: Callable[[], bool]) -> None:
+        # The subscribe ack goes first: wait until its handler returned (python-socketio queues
+        # the ack right then, without yielding) and Engine.IO's writer took it from the queue
+        # (it writes it to the outbox at once, ahead of anything this replay writes).
+        while (client.acking or self.io.queued(client.sid)) and not cancelled():
+            socketio.sleep(0.005)
 
     def _backfill(self, client: LiveClient, backfill: Backfill, cancelled: Callable[[], bool]) -> None:
         after, upto, topics = backfill
@@ -122,6 +134,7 @@ class Replayer:
             for event in page:
                 self._send(client, event, cancelled)
             after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto
+            socketio.sleep(0)  # let the others have a turn between pages
 
     def _fast_outbox(self, sid: str) -> Any:
         if not self.fanout.enabled:
