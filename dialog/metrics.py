@@ -18,6 +18,9 @@ from services.webhooks import backlog
 
 CONNECTIONS = Gauge("dialog_connected_clients", "Connected Socket.IO clients", ["namespace"])
 SUBSCRIPTIONS = Gauge("dialog_subscriptions", "Topics followed by connected Socket.IO clients")
+# Per-session state of /live (ours and the libraries'): each should fall back to 0 with no
+# connections; one that does not is a leak growing with every connect/disconnect.
+LIVE_SESSIONS = Gauge("dialog_live_sessions", "Per-session entries of /live state, by map", ["map"])
 STREAM_CLIENTS = Gauge("dialog_stream_clients", "Live SSE and long-poll listeners")
 COMMITTED = Counter("dialog_events_committed", "Events committed by this process")
 PUSHED = Counter("dialog_events_pushed", "Events pushed by this process's relay")

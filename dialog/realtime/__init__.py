@@ -64,7 +64,7 @@ class Realtime:
             max_queued=config["REPLAY_MAX_QUEUED"],
             cached_pages=config["REPLAY_CACHED_PAGES"],
         )
-        presence = Presence(self.clients)
+        self.presence = presence = Presence(self.clients)
         self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, presence)
         self.relay.add_sink(SocketIOSink(self.fanout, SocketRevoker(self.clients, presence, reviews)))
         self.relay.add_sink(self.hub)
@@ -72,6 +72,8 @@ class Realtime:
         metrics.CONNECTIONS.labels("/live").set_function(self.clients.count)
         metrics.SUBSCRIPTIONS.set_function(self.clients.subscription_count)
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
+        for name in self.session_counts():
+            metrics.LIVE_SESSIONS.labels(name).set_function(lambda name=name: self.session_counts()[name])
         queue = config["SOCKETIO_MESSAGE_QUEUE"]
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None
         # Last: it counts who the sinks above just pushed each broadcast to.
@@ -82,6 +84,17 @@ class Realtime:
         self.started = False
         socketio.on_namespace(self.live)
         app.extensions["dialog.realtime"] = self
+
+    def session_counts(self) -> dict[str, int]:
+        """Per-session entries of /live state, ours and the libraries' (all 0 with nobody connected)."""
+        fanout = self.fanout
+        return {
+            "clients": self.clients.count(),
+            "fanout_targets": len(fanout.targets),
+            "fanout_room_members": sum(len(members) for members in list(fanout.rooms.values())),
+            "presence_viewers": self.presence.session_count(),
+            **self.io.session_counts(),
+        }
 
     def start(self) -> None:
         """Start pushing: the relay from the current head, and the retention sweep."""

@@ -139,7 +139,16 @@ def _wrap_websocket_handler() -> None:
         # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
         if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
             conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
-        return original(self, ws)
+        try:
+            return original(self, ws)
+        finally:
+            # Engine.IO forgets a WebSocket session when its request returns, but under gunicorn
+            # simple-websocket ends that request by raising StopIteration, which skips it: the
+            # closed socket (its queue, WebSocket, outbox and environ) stayed in `sockets` until
+            # the service task's sweep, up to two ping timeouts later, so every connect/disconnect
+            # cycle left its sessions behind for a while. Forget it here, as soon as it is closed.
+            if self.closed and self.server.sockets.get(self.sid) is self:
+                del self.server.sockets[self.sid]
 
     eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
 
@@ -196,6 +205,19 @@ class SocketServer:
     def participants(self, rooms: list[str]) -> set[str]:
         """The distinct Socket.IO sessions of this process in any of `rooms`."""
         return {sid for sid, _eio_sid in self.server.manager.get_participants(self.namespace, rooms)}
+
+    def session_counts(self) -> dict[str, int]:
+        """Per-session entries the libraries hold for this namespace (all 0 with nobody connected)."""
+        manager = self.server.manager
+        rooms = manager.rooms.get(self.namespace, {})
+        return {
+            "socketio_sessions": len(rooms.get(None, ())),
+            "socketio_room_members": sum(len(members) for room, members in rooms.items() if room is not None),
+            "socketio_eio_to_sid": len(manager.eio_to_sid),
+            "socketio_callbacks": len(manager.callbacks),
+            "socketio_environ": len(getattr(self.server, "environ", ())),
+            "engineio_sockets": len(self.server.eio.sockets),
+        }
 
     def connecting(self, sid: str) -> bool:
         """True while `sid` is inside its connect handler (a real connect, not a client's `connect` event)."""

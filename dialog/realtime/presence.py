@@ -23,6 +23,11 @@ class Presence:
         self.names: dict[int, str] = {}
         self.lock = threading.Lock()
 
+    def session_count(self) -> int:
+        """How many (topic, connection) viewing entries are held."""
+        with self.lock:
+            return sum(len(sids) for members in self.viewers.values() for sids in members.values())
+
     def typing(self, client: LiveClient, member_id: int, thread_id: int) -> None:
         """Tell the others following thread.<thread_id> live that `member_id` is typing."""
         payload = {"thread_id": thread_id, "member": {"id": member_id, "name": client.caller.name}}
