@@ -18,6 +18,7 @@ One module per job:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask
@@ -73,7 +74,7 @@ class Realtime:
         metrics.SUBSCRIPTIONS.set_function(self.clients.subscription_count)
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
         for name in self.session_counts():
-            metrics.LIVE_SESSIONS.labels(name).set_function(lambda name=name: self.session_counts()[name])
+            metrics.LIVE_SESSIONS.labels(name).set_function(self._session_count_of(name))
         queue = config["SOCKETIO_MESSAGE_QUEUE"]
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None
         # Last: it counts who the sinks above just pushed each broadcast to.
@@ -95,6 +96,9 @@ class Realtime:
             "presence_viewers": self.presence.session_count(),
             **self.io.session_counts(),
         }
+
+    def _session_count_of(self, name: str) -> Callable[[], float]:
+        return lambda: self.session_counts()[name]
 
     def start(self) -> None:
         """Start pushing: the relay from the current head, and the retention sweep."""
