@@ -11,6 +11,7 @@ an error that says which, instead of misbehaving later under load.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from typing import Any
@@ -62,6 +63,7 @@ _REQUIRED: list[tuple[Any, str, str]] = [
     (eio_socket.Socket, "_websocket_handler", "wrapped to give WebSocket connections an outbox"),
     (eio_socket.Socket, "handle_post_request", "wrapped to answer a bad long-poll POST without hanging"),
     (eio_socket.Socket, "close", "close(wait=False, abort=True, reason=...)"),
+    (eio_socket.Socket, "_send_ping", "the ping task, ended with its session"),
     (eio_server.Server, "send_packet", "writes an Engine.IO packet to a session's queue"),
     (eio_server.Server, "reason", "disconnect reasons (TRANSPORT_ERROR)"),
     (eio_exceptions, "EngineIOError", "what a failed POST raises"),
@@ -151,6 +153,44 @@ def _wrap_websocket_handler() -> None:
                 del self.server.sockets[self.sid]
 
     eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+
+    # The ping task of a session sleeps a whole ping interval (25 s) holding the session, so every
+    # closed connection stayed in memory (socket, queue, outbox, greenlet stack) that long: a burst
+    # of disconnects kept them all. Known by its greenlet, it is ended when the session ends.
+    send_ping = eio_socket.Socket._send_ping
+
+    def _send_ping(self: Any) -> Any:
+        self.dialog_ping_task = _current_task()
+        try:
+            return send_ping(self)
+        finally:
+            self.dialog_ping_task = None
+
+    eio_socket.Socket._send_ping = _send_ping  # type: ignore[method-assign]
+    close = eio_socket.Socket.close
+
+    def close_and_end_ping(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return close(self, *args, **kwargs)
+        finally:
+            _end_ping_task(self)
+
+    eio_socket.Socket.close = close_and_end_ping  # type: ignore[method-assign]
+
+
+def _current_task() -> Any:
+    """The running gevent greenlet (None in threads: a thread cannot be ended from outside)."""
+    gevent = sys.modules.get("gevent")
+    if gevent is None:
+        return None
+    current = gevent.getcurrent()
+    return current if isinstance(current, gevent.Greenlet) else None
+
+
+def _end_ping_task(sock: Any) -> None:
+    task = getattr(sock, "dialog_ping_task", None)
+    if sock.closed and task is not None and task is not _current_task():
+        task.kill(block=False)
 
 
 class SocketServer:
