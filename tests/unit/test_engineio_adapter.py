@@ -165,4 +165,6 @@ def test_websocket_connections_get_the_socket_and_outbox_of_the_factory(
     ws = FakeWebSocketWSGI(raw)
     assert session._websocket_handler(ws) == []
     assert made == [(raw, server.eio.start_background_task)]
-    assert ws.ws.sock is replacement and io.outbox("ws-session") is outbox
+    assert ws.ws.sock is replacement and session.dialog_outbox is outbox
+    # The session ended (the peer closed): it is forgotten at once, not at the next sweep.
+    assert session.closed and "ws-session" not in server.eio.sockets
