@@ -10,6 +10,7 @@ an error that says which, instead of misbehaving later under load.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterable
@@ -141,8 +142,21 @@ def _wrap_websocket_handler() -> None:
         # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
         if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
             conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
+        return original(self, ws)
+
+    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+
+
+def forget_closed_sessions() -> None:
+    """Release a closed Engine.IO session at once instead of up to a ping interval later."""
+    if "forget" in _wrapped:
+        return
+    _wrapped.add("forget")
+    handler = eio_socket.Socket._websocket_handler
+
+    def _websocket_handler(self: Any, ws: Any) -> Any:
         try:
-            return original(self, ws)
+            return handler(self, ws)
         finally:
             # Engine.IO forgets a WebSocket session when its request returns, but under gunicorn
             # simple-websocket ends that request by raising StopIteration, which skips it: the
@@ -169,6 +183,7 @@ def _wrap_websocket_handler() -> None:
     eio_socket.Socket._send_ping = _send_ping  # type: ignore[method-assign]
     close = eio_socket.Socket.close
 
+    @functools.wraps(close)  # keeps close()'s signature, which check_internals() reads
     def close_and_end_ping(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return close(self, *args, **kwargs)
@@ -204,6 +219,7 @@ class SocketServer:
             if not hasattr(owner, name):
                 raise IncompatibleLibrary(f"socketio manager.{name} is gone; {_installed()}")
         guard_polling_posts()
+        forget_closed_sessions()
 
     # -- WebSocket outbox hook -------------------------------------------------------------------
     def on_websocket_open(self, factory: OutboxFactory) -> None:
