@@ -36,7 +36,9 @@ def login_email() -> str:
 
 
 def _too_many(limit: RequestLimit) -> Response:
-    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    # The storage's reset time is a whole second rounded up, so the wait can come out one second
+    # longer than the window itself; never ask for more than the window.
+    retry_after = max(1, min(limit.limit.get_expiry(), math.ceil(limit.reset_at - time.time())))
     message = f"too many requests: at most {limit.limit}; retry in {retry_after} s"
     details = {"limit": str(limit.limit), "retry_after": retry_after}
     response = jsonify(error_body(429, message, details=details))
