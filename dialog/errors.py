@@ -1,15 +1,24 @@
-"""One error shape for the whole HTTP API: `{"error": {"code", "message", "details"}}`."""
+"""One error shape for the whole HTTP API: `{"error": {"code", "message", "details"}}`.
+
+Validation errors, whether the request's schema or a service found them, are 422 with code
+`invalid_input`, the first problem as `message`, and `details` laid out by where the value
+came from and which field: `{"json": {"title.de": ["..."]}, "query": {"limit": ["..."]}}`
+(locations: `json`, `query`, `path`, `headers`). A body that is not JSON at all (or nests
+deeper than we parse) is 400 `invalid_json`.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema, fields
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from dialog.schemas import flatten_errors
 from services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -24,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # Database errors that mean "not reachable right now" (503 / an `unavailable` ack), not a bug.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+INVALID_INPUT = "invalid_input"
+INVALID_JSON = "invalid_json"
 
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -45,13 +56,33 @@ CODE_OF_STATUS = {
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
-    422: "validation_error",
+    422: INVALID_INPUT,
     429: "rate_limited",
     431: "headers_too_large",
     500: "internal_error",
     501: "not_implemented",
     503: "unavailable",
 }
+
+
+class ErrorDetail(Schema):
+    """What went wrong."""
+
+    code = fields.String(required=True, metadata={"description": "stable, machine-readable"})
+    message = fields.String(required=True, metadata={"description": "for people; the first problem of several"})
+    details = fields.Dict(
+        required=True,
+        metadata={
+            "description": "for `invalid_input`: `{location: {field: [problems]}}`, location one of "
+            "json, query, path, headers; otherwise code-specific, often empty"
+        },
+    )
+
+
+class Error(Schema):
+    """Every error response of the API."""
+
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 def error_body(status: int, message: str, *, code: str | None = None, details: Any = None) -> dict[str, Any]:
@@ -61,32 +92,52 @@ def error_body(status: int, message: str, *, code: str | None = None, details: A
     }
 
 
+def invalid_input(details: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    """The body of a 422: the first problem as the message, every problem in `details`."""
+    location, problems = next(iter(details.items()))
+    field, texts = next(iter(problems.items()))
+    where = {"json": "the body", "query": "the query", "headers": "the headers", "path": "the path"}.get(location)
+    message = f"{where or location}: {texts[0]}" if field == "_schema" else f"{field}: {texts[0]}"
+    return error_body(422, message, code=INVALID_INPUT, details=details)
+
+
+def _location_of(field: str) -> str:
+    """Where the request carried `field` (a service names fields, not HTTP locations)."""
+    if field in (request.view_args or {}):
+        return "path"
+    if field in request.args:
+        return "query"
+    if field in request.headers:
+        return "headers"
+    return "json"
+
+
 def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     """Render any HTTP error (including flask-smorest's validation errors) in our shape."""
     if error.response is not None:  # raised with its answer ready (the rate limiter's 429)
         return error.response
     status = error.code or 500
     data = getattr(error, "data", None) or {}
-    details = data.get("messages") or data.get("errors") or {}
+    headers = data.get("headers") or {}
+    messages = data.get("messages") or data.get("errors")
+    if status == 422 and messages:
+        details = {location: flatten_errors(problems) for location, problems in messages.items()}
+        return jsonify(invalid_input(details)), 422, headers
     message = data.get("message") or error.description or error.name
     code = data.get("code")
-    if status == 422 and details:
-        message = "the request does not match the schema"
-    if status == 400 and details == {"json": ["Invalid JSON body."]}:
-        message, code = "the body is not valid JSON", "invalid_json"
     if status == 413:
         message = "the request body is larger than this server accepts"
-    headers = data.get("headers") or {}
     if status == 401:
         headers = {**headers, "WWW-Authenticate": "Bearer"}
-    if isinstance(error, InternalServerError):
-        log.error("internal error", exc_info=error.original_exception or error)
+    if isinstance(error, InternalServerError):  # a bug: Flask has logged its traceback once already
         message = "something went wrong on our side"
-    return jsonify(error_body(status, str(message), code=code, details=details)), status, headers
+    return jsonify(error_body(status, str(message), code=code)), status, headers
 
 
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     """Map a service's error to its HTTP status."""
+    if isinstance(error, InvalidInput):
+        return jsonify(invalid_input({_location_of(error.field): {error.field: [error.message]}})), 422
     status = next((s for cls, s in STATUS_OF.items() if isinstance(error, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return jsonify(error_body(status, error.message, code=error.code, details=error.details)), status, headers

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Api
 from flask_socketio import SocketIO
 
+from dialog.openapi import DialogApi
 from events import Database
 
 db = Database()
 socketio = SocketIO()
-api = Api()
+api = DialogApi()

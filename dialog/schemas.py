@@ -1,4 +1,4 @@
-"""Marshmallow schemas shared by several blueprints (cursors and topic lists)."""
+"""Marshmallow schemas and fields shared by several blueprints (ids, cursors, topic lists, times)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from events.topics import MAX_ID  # the largest id a row can have: SQLite cannot bind larger numbers
+
 MAX_TOPICS = 100
+__all__ = ["MAX_ID", "CursorFields", "Id", "TimeInput", "TopicList", "flatten_errors"]
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802  (used like a field class)
+    """An integer id of a stored thing: 1 .. 2^63-1."""
+    kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="an id between 1 and 2^63-1"))
+    return fields.Integer(**kwargs)
 
 
 class TopicList(fields.Field):
@@ -33,15 +42,29 @@ class TopicList(fields.Field):
 class CursorFields(Schema):
     """`since` and `epoch`, as every transport takes them."""
 
-    since = fields.Integer(strict=False, validate=validate.Range(min=0, error="a cursor is never negative"))
+    since = fields.Integer(
+        strict=False, validate=validate.Range(min=0, max=MAX_ID, error="an event id between 0 and 2^63-1")
+    )
     epoch = fields.String(validate=validate.Length(min=1, max=32))
 
 
-class PageArgs(Schema):
-    """Offset pagination."""
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested error messages as `{"dotted.field.path": ["problem", ...]}`.
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    Nested schemas, dict keys and list indexes become path segments (`title.fr`, `tags.0`);
+    `_schema` names the value as a whole (a body that is not an object, say).
+    """
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    problems = messages if isinstance(messages, list) else [messages]
+    texts = [str(p) for p in problems if not isinstance(p, dict | list)]
+    flat = {prefix or "_schema": texts} if texts else {}
+    for nested in (p for p in problems if isinstance(p, dict | list)):
+        flat.update(flatten_errors(nested, prefix))
+    return flat
 
 
 class TimeInput(fields.AwareDateTime):
@@ -56,8 +79,3 @@ class TimeInput(fields.AwareDateTime):
         from services.clock import to_utc
 
         return to_utc(super()._deserialize(value, attr, data, **kwargs))
-
-
-def page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
-    """The body of a page of a list: items, total, limit, offset."""
-    return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}

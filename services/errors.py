@@ -51,7 +51,7 @@ class Gone(DomainError):
 class InvalidInput(DomainError):
     """A field's value breaks a domain rule; `details` names the field."""
 
-    code = "validation_error"
+    code = "invalid_input"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, details={field: [message]})

@@ -21,6 +21,11 @@ LocalizedText = Annotated[
         minProperties=1,
     ),
 ]
+# The same, where a text may be empty: the excerpt of a body that is only images has no text.
+LocalizedExcerpt = Annotated[
+    Mapping[str, str],
+    Constraints(propertyNames={"enum": list(LANGUAGES)}, additionalProperties={"type": "string"}, minProperties=1),
+]
 S = TypeVar("S", bound=str)
 
 

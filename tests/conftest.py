@@ -1,4 +1,5 @@
-"""Fixtures: a real database with the real bus for unit tests; live servers for end-to-end tests."""
+"""Fixtures: a real database with the real bus for unit tests; the app behind Flask's test client
+for fast HTTP tests; live servers for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 import services
+from dialog import create_app, demo
+from dialog.cli import migrate_database
+from dialog.extensions import db as app_db
 from events import Database, init_log
 from tests.support.server import LiveServer
 from tests.support.servers import Postgres, start_postgres
@@ -58,6 +64,35 @@ def any_database(request: pytest.FixtureRequest) -> Database:
     db: Database = request.getfixturevalue("database" if request.param == "sqlite" else "pg_database")
     services.bind_database(db)
     return db
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application on a fresh migrated SQLite database with the demo data (no live server).
+
+    The relay is not started (nothing is pushed) and long-polls do not wait: for request/response
+    tests through `app.test_client()`.
+    """
+    instance = tmp_path_factory.mktemp("app")
+    application = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": f"sqlite:///{instance / 'dialog.sqlite3'}",
+            "EMBEDDED_SCHEDULER": False,
+            "LONGPOLL_MAX_WAIT": 0,
+            "LOG_LEVEL": "WARNING",  # no access line per request; errors (and 500 tracebacks) still show
+        }
+    )
+    with application.app_context():
+        migrate_database()
+        with app_db.write() as session:
+            demo.seed(session)
+    yield application
+    app_db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of `app`."""
+    return app.test_client()
 
 
 def start_server(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> LiveServer:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.schemas import PageArgs, page
+from dialog.openapi import Blueprint, members, no_token, roles
+from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
 from services.announcements import (
     Announcement,
     announcement_reach,
@@ -20,6 +20,7 @@ from services.announcements import (
     mark_read,
 )
 from services.fields import UtcTimestamp, localized_text
+from services.identity import ADMIN
 
 blp = Blueprint("announcements", __name__, url_prefix="/api/v1/announcements", description="Admin announcements")
 
@@ -40,13 +41,7 @@ class AnnouncementOut(Schema):
     created_at = UtcTimestamp()
 
 
-class AnnouncementPage(Schema):
-    """A page of announcements."""
-
-    items = fields.List(fields.Nested(AnnouncementOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+AnnouncementPage = page_schema(AnnouncementOut)
 
 
 class ReadOut(Schema):
@@ -77,14 +72,16 @@ class Announcements(MethodView):
 
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AnnouncementPage)
+    @no_token()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List announcements."""
         with db.read() as session:
-            items, total = list_announcements(session, **args)
-            return page(items, total, args)
+            items, total = list_announcements(session, **with_offset(args))
+            return offset_page(items, total, args)
 
     @blp.arguments(AnnouncementIn)
     @blp.response(201, AnnouncementOut)
+    @roles(ADMIN)
     def post(self, body: dict[str, Any]) -> Announcement:
         """Broadcast an announcement now (admins): `announcement.broadcast` on `announcements`."""
         with db.write() as session:
@@ -96,6 +93,7 @@ class AnnouncementResource(MethodView):
     """One announcement."""
 
     @blp.response(200, AnnouncementOut)
+    @no_token()
     def get(self, announcement_id: int) -> Announcement:
         """Read an announcement."""
         with db.read() as session:
@@ -107,6 +105,7 @@ class AnnouncementRead(MethodView):
     """The caller's read mark."""
 
     @blp.response(200, ReadOut)
+    @members()
     def post(self, announcement_id: int) -> dict[str, Any]:
         """Mark read (members; repeating it changes nothing)."""
         with db.write() as session:
@@ -119,6 +118,7 @@ class AnnouncementReach(MethodView):
     """Proof of reach."""
 
     @blp.response(200, AnnouncementReachOut)
+    @roles(ADMIN)
     def get(self, announcement_id: int) -> dict[str, Any]:
         """Live sessions and stream clients it was pushed to, webhooks, inboxes, read marks (admins)."""
         with db.read() as session:

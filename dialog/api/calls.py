@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.schemas import PageArgs, TimeInput, page
+from dialog.openapi import Blueprint, anyone, errors, roles
+from dialog.pagination import PageArgs, list_page, offset_page, page_schema, with_offset
+from dialog.schemas import TimeInput
 from services.announcements import call_opening_reach
 from services.calls import (
     CURRENCY,
@@ -30,8 +31,10 @@ from services.calls import (
 )
 from services.clock import PROGRAMME_ZONE_NAME, local_iso
 from services.fields import UtcTimestamp, localized_text
+from services.identity import ADMIN, EDITOR
 
 blp = Blueprint("calls", __name__, url_prefix="/api/v1/calls", description="Funding calls (Förderaufrufe)")
+MAX_BUDGET = 10**15
 
 
 def _reminder_days(**kwargs: Any) -> fields.List:
@@ -51,7 +54,12 @@ class CallFields(Schema):
     title = localized_text(max_length=300)
     summary = localized_text(max_length=20_000)
     budget = fields.Decimal(
-        allow_none=True, allow_nan=False, metadata={"description": "EUR, positive, at most 2 decimals"}
+        allow_none=True,
+        allow_nan=False,
+        # Bounded here too, so that no decimal arithmetic ever sees `1e999999` (decimal.Overflow).
+        validate=validate.Range(max=MAX_BUDGET, error="the budget is implausibly large"),
+        # (apispec would write the bound as a string: give it as a number)
+        metadata={"description": "EUR, positive, at most 2 decimals", "maximum": MAX_BUDGET},
     )
     motto = fields.String(allow_none=True, validate=validate.Length(max=300))
     opens_at = TimeInput(allow_none=True)
@@ -118,13 +126,7 @@ class CallDetail(CallOut):
     deadline_changes = fields.List(fields.Nested(DeadlineChangeOut))
 
 
-class CallPage(Schema):
-    """A page of calls."""
-
-    items = fields.List(fields.Nested(CallOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+CallPage = page_schema(CallOut)
 
 
 class CallListArgs(PageArgs):
@@ -132,7 +134,7 @@ class CallListArgs(PageArgs):
 
     q = query_field()
     status = fields.String(validate=validate.OneOf(STATUSES))
-    round = fields.Integer(validate=validate.Range(min=1))
+    round = fields.Integer(validate=validate.Range(min=1, max=100))
 
 
 class ReminderOut(Schema):
@@ -171,15 +173,18 @@ class Calls(MethodView):
 
     @blp.arguments(CallListArgs, location="query")
     @blp.response(200, CallPage)
+    @anyone()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List calls, newest round first (drafts only for editors and admins); search with `q`."""
         with db.read() as session:
             matches = text_filter(session, "calls", args)
-            items, total = list_calls(session, current_caller(), **args, **matches)
-            return page(items, total, args)
+            items, total = list_calls(session, current_caller(), **with_offset(args), **matches)
+            return offset_page(items, total, args)
 
     @blp.arguments(CallIn)
     @blp.response(201, CallOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any]) -> FundingCall:
         """Prepare a call (editors and admins); `announce: true` announces it at once."""
         caller = current_caller()
@@ -196,6 +201,7 @@ class CallResource(MethodView):
     """One call."""
 
     @blp.response(200, CallDetail)
+    @anyone()
     def get(self, call_id: int) -> FundingCall:
         """Read a call with its deadline history."""
         with db.read() as session:
@@ -203,6 +209,8 @@ class CallResource(MethodView):
 
     @blp.arguments(CallFields)
     @blp.response(200, CallOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def patch(self, changes: dict[str, Any], call_id: int) -> FundingCall:
         """Change a call that is not closed (an announced call's deadline: use `POST .../deadline`)."""
         caller = current_caller()
@@ -216,6 +224,8 @@ class CallAnnouncement(MethodView):
     """Announcing a draft."""
 
     @blp.response(200, CallOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def post(self, call_id: int) -> FundingCall:
         """Announce: `call.announced`; the scheduler opens it at `opens_at` and sends reminders."""
         caller = current_caller()
@@ -229,6 +239,8 @@ class CallDeadline(MethodView):
 
     @blp.arguments(DeadlineIn)
     @blp.response(200, CallOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any], call_id: int) -> FundingCall:
         """Move the deadline with a reason: `call.deadline_changed`; reminders move with it."""
         caller = current_caller()
@@ -242,6 +254,8 @@ class CallOpeningBroadcast(MethodView):
     """An admin opens a call now."""
 
     @blp.response(200, CallOut)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, call_id: int) -> FundingCall:
         """Open now and broadcast `call.opened` (admins); see `GET .../reach` for who it reached."""
         caller = current_caller()
@@ -254,6 +268,7 @@ class CallReach(MethodView):
     """Proof of reach of the call's opening."""
 
     @blp.response(200, ReachOut)
+    @roles(ADMIN)
     def get(self, call_id: int) -> dict[str, Any]:
         """How many live sessions and stream clients the (latest) opening was pushed to (admins)."""
         caller = current_caller()
@@ -266,8 +281,10 @@ class CallReach(MethodView):
 class CallReminders(MethodView):
     """The call's reminders."""
 
-    @blp.response(200, ReminderOut(many=True))
-    def get(self, call_id: int) -> list[Any]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(ReminderOut))
+    @roles(EDITOR, ADMIN)
+    def get(self, args: dict[str, Any], call_id: int) -> dict[str, Any]:
         """Every reminder planned for the call and its outcome (editors and admins)."""
         with db.read() as session:
-            return reminders_of(session, current_caller(), call_id)
+            return list_page(reminders_of(session, current_caller(), call_id), args)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, anyone, errors, members, roles
+from dialog.pagination import PageArgs, keyset_page, list_page, offset_page, page_args, page_schema, with_offset
+from dialog.schemas import Id
 from services.fields import UtcTimestamp
 from services.forum import (
     LANGUAGES,
@@ -17,10 +19,10 @@ from services.forum import (
     MAX_MENTIONS,
     MAX_TITLE_CHARS,
     REACTIONS,
-    PostRevision,
     PostView,
-    Thread,
+    ThreadView,
     add_reaction,
+    count_posts,
     create_post,
     create_thread,
     edit_post,
@@ -33,7 +35,9 @@ from services.forum import (
     post_revisions,
     set_locked,
     set_pinned,
+    thread_views,
 )
+from services.identity import ADMIN, MODERATOR
 from services.spaces import get_space, require_read
 
 blp = Blueprint("forum", __name__, url_prefix="/api/v1", description="Threads, posts, reactions, moderation")
@@ -41,7 +45,7 @@ blp = Blueprint("forum", __name__, url_prefix="/api/v1", description="Threads, p
 # The schema admits a little more than the service so that the service's clearer message wins.
 Body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY_CHARS + 1))
 Mentions = fields.List(
-    fields.Integer(strict=True, validate=validate.Range(min=1)),
+    Id(strict=True),
     load_default=list,
     validate=validate.Length(max=MAX_MENTIONS),
     metadata={"description": "ids of members mentioned besides the body's @handles (each is notified)"},
@@ -66,7 +70,7 @@ class PostIn(Schema):
     language = fields.String(
         validate=validate.OneOf(LANGUAGES), metadata={"description": "default: the author's preferred language"}
     )
-    parent_id = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    parent_id = Id(strict=True, load_default=None, allow_none=True)
     mentions = Mentions
 
 
@@ -77,6 +81,13 @@ class PostEdit(Schema):
     language = fields.String(validate=validate.OneOf(LANGUAGES))
 
 
+class AuthorOut(Schema):
+    """Who wrote a thread or post."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
 class ThreadOut(Schema):
     """A thread."""
 
@@ -84,7 +95,7 @@ class ThreadOut(Schema):
     space_id = fields.Integer()
     topic = fields.Method("_topic")
     title = fields.String()
-    author_id = fields.Integer(allow_none=True)
+    author = fields.Nested(AuthorOut, allow_none=True)
     locked = fields.Boolean()
     pinned = fields.Boolean()
     post_count = fields.Integer()
@@ -101,7 +112,7 @@ class PostOut(Schema):
     id = fields.Integer()
     thread_id = fields.Integer()
     parent_id = fields.Integer(allow_none=True)
-    author = fields.Dict(allow_none=True)
+    author = fields.Nested(AuthorOut, allow_none=True)
     language = fields.String()
     body = fields.String()
     mentions = fields.List(fields.Integer())
@@ -126,34 +137,9 @@ class RevisionOut(Schema):
     replaced_at = UtcTimestamp()
 
 
-class PageArgs(Schema):
-    """Offset pagination."""
-
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-
-class PostPageArgs(Schema):
-    """Cursor pagination: posts after the post id `after`."""
-
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-class ThreadPage(Schema):
-    """A page of threads (pinned first, then latest activity)."""
-
-    items = fields.List(fields.Nested(ThreadOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class PostPage(Schema):
-    """A page of posts, oldest first; `next` is the `after` of the next page (null: no more)."""
-
-    items = fields.List(fields.Nested(PostOut))
-    next = fields.Integer(allow_none=True)
+PostPageArgs = page_args(50, 200)
+ThreadPage = page_schema(ThreadOut)
+PostPage = page_schema(PostOut)
 
 
 class ReactionIn(Schema):
@@ -219,24 +205,27 @@ class SpaceThreads(MethodView):
 
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ThreadPage)
+    @anyone()
+    @errors(403)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
         """Threads of a space you may read: pinned first, then by latest activity."""
         caller = current_caller()
         with db.read() as session:
             space = get_space(session, slug)
             require_read(session, caller, space)
-            items, total = list_threads(session, space, **args)
-            return {"items": items, "total": total, **args}
+            threads, total = list_threads(session, space, **with_offset(args))
+            return offset_page(thread_views(session, threads), total, args)
 
     @blp.arguments(ThreadIn)
     @blp.response(201, ThreadCreated)
+    @members(403)
     def post(self, body: dict[str, Any], slug: str) -> dict[str, Any]:
         """Open a thread with its first post (you then follow it)."""
         caller = current_caller()
         with db.write() as session:
             thread, post = create_thread(session, space=get_space(session, slug), caller=caller, **body)
-            columns = {name: getattr(thread, name) for name in ThreadOut().fields if name != "topic"}
-            return {**columns, "first_post": get_post(session, caller, post.id)}
+            view = thread_views(session, [thread])[0]
+            return {**ThreadOut().dump(view), "first_post": get_post(session, caller, post.id)}
 
 
 @blp.route("/threads/<int:thread_id>")
@@ -244,10 +233,12 @@ class OneThread(MethodView):
     """One thread."""
 
     @blp.response(200, ThreadOut)
-    def get(self, thread_id: int) -> Thread:
+    @anyone()
+    @errors(403)
+    def get(self, thread_id: int) -> ThreadView:
         """A thread of a space you may read."""
         with db.read() as session:
-            return get_thread(session, current_caller(), thread_id)[0]
+            return thread_views(session, [get_thread(session, current_caller(), thread_id)[0]])[0]
 
 
 @blp.route("/threads/<int:thread_id>/posts")
@@ -256,15 +247,19 @@ class ThreadPosts(MethodView):
 
     @blp.arguments(PostPageArgs, location="query")
     @blp.response(200, PostPage)
+    @anyone()
+    @errors(403)
     def get(self, args: dict[str, Any], thread_id: int) -> dict[str, Any]:
-        """Visible posts after the post id `after`, oldest first (hidden posts never appear)."""
+        """Visible posts, oldest first (hidden posts never appear)."""
         with db.read() as session:
             thread, _space = get_thread(session, current_caller(), thread_id)
-            items, after = list_posts(session, thread, **args)
-            return {"items": items, "next": after}
+            items, last = list_posts(session, thread, after=args["cursor"] or 0, limit=args["limit"])
+            return keyset_page(items, last, count_posts(session, thread))
 
     @blp.arguments(PostIn)
     @blp.response(201, PostOut)
+    @members(403)
+    @errors(409)
     def post(self, body: dict[str, Any], thread_id: int) -> PostView:
         """Reply in a thread (you then follow it)."""
         caller = current_caller()
@@ -280,10 +275,11 @@ class ThreadLock(MethodView):
 
     @blp.arguments(LockIn)
     @blp.response(200, ThreadOut)
-    def post(self, body: dict[str, Any], thread_id: int) -> Thread:
+    @roles(MODERATOR, ADMIN)
+    def post(self, body: dict[str, Any], thread_id: int) -> ThreadView:
         """Lock or unlock a thread (moderators and admins)."""
         with db.write() as session:
-            return set_locked(session, thread_id=thread_id, caller=current_caller(), **body)
+            return thread_views(session, [set_locked(session, thread_id=thread_id, caller=current_caller(), **body)])[0]
 
 
 @blp.route("/threads/<int:thread_id>/pin")
@@ -292,10 +288,11 @@ class ThreadPin(MethodView):
 
     @blp.arguments(PinIn)
     @blp.response(200, ThreadOut)
-    def post(self, body: dict[str, Any], thread_id: int) -> Thread:
+    @roles(MODERATOR, ADMIN)
+    def post(self, body: dict[str, Any], thread_id: int) -> ThreadView:
         """Pin or unpin a thread (moderators and admins)."""
         with db.write() as session:
-            return set_pinned(session, thread_id=thread_id, caller=current_caller(), **body)
+            return thread_views(session, [set_pinned(session, thread_id=thread_id, caller=current_caller(), **body)])[0]
 
 
 @blp.route("/posts/<int:post_id>")
@@ -303,6 +300,8 @@ class OnePost(MethodView):
     """One post."""
 
     @blp.response(200, PostOut)
+    @anyone()
+    @errors(403)
     def get(self, post_id: int) -> PostView:
         """A visible post of a space you may read."""
         with db.read() as session:
@@ -310,6 +309,8 @@ class OnePost(MethodView):
 
     @blp.arguments(PostEdit)
     @blp.response(200, PostOut)
+    @members(403)
+    @errors(409)
     def patch(self, body: dict[str, Any], post_id: int) -> PostView:
         """Edit your post (the earlier text is kept in its history)."""
         caller = current_caller()
@@ -322,12 +323,14 @@ class OnePost(MethodView):
 class PostRevisions(MethodView):
     """A post's edit history."""
 
-    @blp.response(200, RevisionOut(many=True))
-    def get(self, post_id: int) -> list[PostRevision]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(RevisionOut))
+    @members(403)
+    def get(self, args: dict[str, Any], post_id: int) -> dict[str, Any]:
         """Earlier versions, oldest first (the author and moderators)."""
         caller = current_caller()
         with db.read() as session:
-            return post_revisions(session, caller, post_id)
+            return list_page(post_revisions(session, caller, post_id), args)
 
 
 @blp.route("/posts/<int:post_id>/reactions")
@@ -336,6 +339,8 @@ class PostReactions(MethodView):
 
     @blp.arguments(ReactionIn)
     @blp.response(201, ReactionOut)
+    @members(403)
+    @errors(409)
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """React (once per kind; a second time is 409)."""
         with db.write() as session:
@@ -348,6 +353,8 @@ class PostFlags(MethodView):
 
     @blp.arguments(FlagIn)
     @blp.response(201, FlagOut)
+    @members(403)
+    @errors(409)
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """Flag a post for the moderators (once per member)."""
         with db.write() as session:
@@ -360,6 +367,8 @@ class PostHide(MethodView):
 
     @blp.arguments(HideIn)
     @blp.response(200, HiddenOut)
+    @roles(MODERATOR, ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any], post_id: int) -> Any:
         """Hide a post (moderators and admins): it disappears from reads, `post.hidden` is sent."""
         with db.write() as session:

@@ -7,14 +7,16 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog import ratelimit
 from dialog.auth import current_caller, require_member
 from dialog.extensions import db
+from dialog.openapi import Blueprint, errors, members, no_token, roles
+from dialog.pagination import PageArgs, keyset_page, list_page, page_args, page_schema
 from services.fields import UtcTimestamp
 from services.identity import (
+    ADMIN,
     LANGUAGES,
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -60,15 +62,10 @@ class MemberOut(PersonOut):
     notification_preferences = fields.Dict(keys=fields.String())
 
 
-class MemberPage(Schema):
-    """A page of members: `next` is the cursor of the next page (null on the last)."""
-
-    items = fields.List(fields.Nested(MemberOut))
-    next = fields.String(allow_none=True)
-    total = fields.Integer()
+MemberPage = page_schema(MemberOut, "MemberPage")
 
 
-class MemberQuery(Schema):
+class MemberQuery(page_args(50, 200)):  # type: ignore[misc]
     """Filters of the admins' member list."""
 
     q = fields.String(
@@ -78,8 +75,6 @@ class MemberQuery(Schema):
     country = fields.String(validate=validate.Length(equal=2))
     organisation = fields.String(validate=validate.Length(max=200))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=0))
 
 
 class ProfilePatch(Schema):
@@ -174,6 +169,8 @@ class Tokens(MethodView):
     @ratelimit.login  # outermost: a refused attempt costs no parsing
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenCreated)
+    @no_token()
+    @errors(401, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange email and password for a bearer token."""
         ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
@@ -184,11 +181,13 @@ class Tokens(MethodView):
             token, record = grant_token(session, member_id=member_id, ttl=ttl, label=body.get("label"))
             return {**TokenOut().dump(record), "token": token, "member": record.member}
 
-    @blp.response(200, TokenOut(many=True))
-    def get(self) -> list[Any]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(TokenOut))
+    @members()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The caller's tokens that still work."""
         with db.read() as session:
-            return list_tokens(session, current_caller())
+            return list_page(list_tokens(session, current_caller()), args)
 
 
 @blp.route("/auth/tokens/current")
@@ -196,6 +195,7 @@ class CurrentToken(MethodView):
     """The token this request was made with."""
 
     @blp.response(204)
+    @members()
     def delete(self) -> None:
         """Log out: revoke the token of this request."""
         caller = require_member()
@@ -208,6 +208,7 @@ class OneToken(MethodView):
     """One of the caller's tokens."""
 
     @blp.response(204)
+    @members()
     def delete(self, token_id: int) -> None:
         """Revoke one of your tokens (for example a lost device's)."""
         with db.write() as session:
@@ -219,6 +220,7 @@ class Me(MethodView):
     """The calling member."""
 
     @blp.response(200, MemberOut)
+    @members()
     def get(self) -> Member:
         """Who the bearer token belongs to."""
         caller = require_member()
@@ -227,6 +229,8 @@ class Me(MethodView):
 
     @blp.arguments(ProfilePatch)
     @blp.response(200, MemberOut)
+    @members()
+    @errors(409)
     def patch(self, changes: dict[str, Any]) -> Member:
         """Change your profile: name, handle, language, organisation, municipality, bio, notification preferences."""
         with db.write() as session:
@@ -234,6 +238,8 @@ class Me(MethodView):
 
     @blp.arguments(AccountClose)
     @blp.response(204)
+    @members()
+    @errors(409)
     def delete(self, body: dict[str, Any]) -> None:
         """Close your account (your password confirms it): it is deactivated, every session ends; not the last admin."""
         with db.write() as session:
@@ -246,6 +252,7 @@ class MyPassword(MethodView):
 
     @blp.arguments(PasswordChange)
     @blp.response(204)
+    @members()
     def post(self, body: dict[str, Any]) -> None:
         """Change your password; every other session of yours ends (their live connections close)."""
         chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
@@ -259,6 +266,7 @@ class PasswordReset(MethodView):
 
     @blp.arguments(ResetRequest)
     @blp.response(202, ResetRequested)
+    @no_token()
     def post(self, body: dict[str, Any]) -> dict[str, str]:
         """Mail a one-time reset link to the address; the answer is the same whether it has an account or not."""
         ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
@@ -273,6 +281,8 @@ class PasswordResetConfirm(MethodView):
 
     @blp.arguments(ResetConfirm)
     @blp.response(204)
+    @no_token()
+    @errors(401, 404, 409, 410)
     def post(self, body: dict[str, Any]) -> None:
         """Set a new password with the token from the mail (once, before it expires); every session ends."""
         chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
@@ -286,11 +296,12 @@ class Members(MethodView):
 
     @blp.arguments(MemberQuery, location="query")
     @blp.response(200, MemberPage)
+    @roles(ADMIN)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """List and search members (admins): `?q=&role=&country=&organisation=&status=&limit=&cursor=`."""
         with db.read() as session:
             items, after, total = list_members(session, current_caller(), **query)
-            return {"items": items, "next": None if after is None else str(after), "total": total}
+            return keyset_page(items, after, total)
 
 
 @blp.route("/members/<int:member_id>")
@@ -299,6 +310,8 @@ class Account(MethodView):
 
     @blp.arguments(AccountPatch)
     @blp.response(200, MemberOut)
+    @roles(ADMIN)
+    @errors(409)
     def patch(self, changes: dict[str, Any], member_id: int) -> Member:
         """Change a member's role or deactivate / reactivate the account (admins); open connections follow at once.
 

@@ -7,15 +7,17 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog import ratelimit
 from dialog.api.identity import MemberOut, TokenOut
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, errors, members, no_token, roles
+from dialog.pagination import PageArgs, list_page, page_schema
+from dialog.schemas import Id
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
-from services.identity import MIN_PASSWORD_LENGTH, ROLES, grant_token, new_password
+from services.identity import ADMIN, MIN_PASSWORD_LENGTH, ROLES, grant_token, new_password
 from services.network import (
     Invitation,
     PartnerCountry,
@@ -80,7 +82,7 @@ class InvitationIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(load_default="partner", validate=validate.OneOf(ROLES))
     country = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=2))
-    organisation_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    organisation_id = Id(load_default=None, allow_none=True, strict=True)
     language = fields.String(
         load_default="de", validate=validate.OneOf(LANGUAGES), metadata={"description": "of the invitation mail"}
     )
@@ -131,14 +133,18 @@ class Accepted(TokenOut):
 class Countries(MethodView):
     """Partner countries."""
 
-    @blp.response(200, CountryOut(many=True))
-    def get(self) -> list[PartnerCountry]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(CountryOut))
+    @members()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The partner countries (members and partners)."""
         with db.read() as session:
-            return list_countries(session, current_caller())
+            return list_page(list_countries(session, current_caller()), args)
 
     @blp.arguments(CountryIn)
     @blp.response(201, CountryOut)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any]) -> PartnerCountry:
         """Add a partner country (admins)."""
         with db.write() as session:
@@ -149,14 +155,17 @@ class Countries(MethodView):
 class Organisations(MethodView):
     """Partner organisations."""
 
-    @blp.response(200, OrganisationOut(many=True))
-    def get(self) -> list[PartnerOrganisation]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(OrganisationOut))
+    @members()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The partner organisations (members and partners)."""
         with db.read() as session:
-            return list_organisations(session, current_caller())
+            return list_page(list_organisations(session, current_caller()), args)
 
     @blp.arguments(OrganisationIn)
     @blp.response(201, OrganisationOut)
+    @roles(ADMIN)
     def post(self, body: dict[str, Any]) -> PartnerOrganisation:
         """Add an organisation in a partner country (admins)."""
         with db.write() as session:
@@ -167,14 +176,17 @@ class Organisations(MethodView):
 class Contacts(MethodView):
     """Contacts of an organisation."""
 
-    @blp.response(200, ContactOut(many=True))
-    def get(self, organisation_id: int) -> list[dict[str, Any]]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(ContactOut))
+    @members()
+    def get(self, args: dict[str, Any], organisation_id: int) -> dict[str, Any]:
         """Who speaks for the organisation (members and partners)."""
         with db.read() as session:
-            return [
+            contacts = [
                 {"member_id": m.id, "name": m.name, "country": c.country_code, "joined_at": c.joined_at}
                 for c, m in list_contacts(session, current_caller(), organisation_id)
             ]
+            return list_page(contacts, args)
 
 
 def invitation_ttl() -> timedelta:
@@ -204,14 +216,18 @@ def accepted(body: dict[str, Any]) -> dict[str, Any]:
 class Invitations(MethodView):
     """Invitations of partner contacts (the same invitations as /api/v1/invitations)."""
 
-    @blp.response(200, InvitationOut(many=True))
-    def get(self) -> list[Invitation]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(InvitationOut))
+    @roles(ADMIN)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every invitation, newest first (admins)."""
         with db.read() as session:
-            return list_invitations(session, current_caller())
+            return list_page(list_invitations(session, current_caller()), args)
 
     @blp.arguments(InvitationIn)
     @blp.response(201, InvitationCreated)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Invite by email (admins; a partner by default); the link is mailed and the token returned once."""
         with db.write() as session:
@@ -225,6 +241,8 @@ class Accept(MethodView):
     @ratelimit.accept_invitation
     @blp.arguments(AcceptIn)
     @blp.response(201, Accepted)
+    @no_token()
+    @errors(404, 409, 410, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Accept with the token: set name, password, language (and handle); you are logged in."""
         return accepted(body)
@@ -239,14 +257,18 @@ invitations = Blueprint(
 class AnyInvitations(MethodView):
     """Invitations into any role."""
 
-    @invitations.response(200, InvitationOut(many=True))
-    def get(self) -> list[Invitation]:
+    @invitations.arguments(PageArgs, location="query")
+    @invitations.response(200, page_schema(InvitationOut))
+    @roles(ADMIN)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every invitation, newest first (admins)."""
         with db.read() as session:
-            return list_invitations(session, current_caller())
+            return list_page(list_invitations(session, current_caller()), args)
 
     @invitations.arguments(InvitationIn)
     @invitations.response(201, InvitationCreated)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Invite by email into a role (admins); the link is mailed, and the token returned once for now."""
         with db.write() as session:
@@ -258,6 +280,8 @@ class OneInvitation(MethodView):
     """One invitation."""
 
     @invitations.response(200, InvitationOut)
+    @roles(ADMIN)
+    @errors(409)
     def delete(self, invitation_id: int) -> Invitation:
         """Revoke an open invitation (admins): its link stops working."""
         with db.write() as session:
@@ -269,6 +293,8 @@ class Resend(MethodView):
     """Sending an invitation again."""
 
     @invitations.response(200, InvitationCreated)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, invitation_id: int) -> dict[str, Any]:
         """Mail an open invitation again with a new link and expiry (admins); the old link stops working."""
         with db.write() as session:
@@ -282,6 +308,8 @@ class AcceptAny(MethodView):
     @ratelimit.accept_invitation
     @invitations.arguments(AcceptIn)
     @invitations.response(201, Accepted)
+    @no_token()
+    @errors(404, 409, 410, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Accept with the token: set name, password, language (and handle); you are logged in."""
         return accepted(body)

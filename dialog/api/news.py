@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.schemas import PageArgs, TimeInput, page
+from dialog.openapi import Blueprint, anyone, errors, roles
+from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
+from dialog.schemas import Id, TimeInput
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
+from services.identity import ADMIN, EDITOR
 from services.news import (
     STATUSES,
     NewsItem,
@@ -36,7 +38,7 @@ class NewsIn(Schema):
         fields.String(validate=validate.Length(min=1, max=50)), load_default=list, validate=validate.Length(max=20)
     )
     space = fields.String(load_default="national", validate=validate.Length(min=1, max=80))
-    project_id = fields.Integer(allow_none=True, load_default=None)
+    project_id = Id(allow_none=True, load_default=None)
     publish_at = TimeInput(allow_none=True, load_default=None, metadata={"description": "publish at this time"})
     publish = fields.Boolean(load_default=False, metadata={"description": "publish at once"})
 
@@ -48,7 +50,7 @@ class NewsPatch(Schema):
     body = localized_text(max_length=100_000)
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=20))
     space = fields.String(validate=validate.Length(min=1, max=80))
-    project_id = fields.Integer(allow_none=True)
+    project_id = Id(allow_none=True)
     publish_at = TimeInput(allow_none=True, metadata={"description": "null turns a scheduled item back into a draft"})
 
 
@@ -66,7 +68,7 @@ class NewsOut(Schema):
     body = fields.Dict(keys=fields.String(), values=fields.String())
     tags = fields.List(fields.String())
     space = fields.String()
-    project_id = fields.Integer(allow_none=True)
+    project_id = Id(allow_none=True)
     status = fields.String()
     created_at = UtcTimestamp()
     publish_at = UtcTimestamp(allow_none=True)
@@ -81,19 +83,13 @@ class NewsListArgs(PageArgs):
 
     q = query_field()
     tag = fields.String(validate=validate.Length(min=1, max=50))
-    project_id = fields.Integer(validate=validate.Range(min=1))
+    project_id = Id()
     language = fields.String(validate=validate.OneOf(LANGUAGES))
     space = fields.String(validate=validate.Length(min=1, max=80))
     status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "editors and admins only"})
 
 
-class NewsPage(Schema):
-    """A page of news items."""
-
-    items = fields.List(fields.Nested(NewsOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+NewsPage = page_schema(NewsOut)
 
 
 @blp.route("")
@@ -102,16 +98,19 @@ class NewsCollection(MethodView):
 
     @blp.arguments(NewsListArgs, location="query")
     @blp.response(200, NewsPage)
+    @anyone()
+    @errors(403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List published news (search `q`; filter by tag, project, language, space); editors may ask for a status."""
         caller = current_caller()
         with db.read() as session:
             matches = text_filter(session, "news", args, lang=args.get("language"))
-            items, total = published_news(session, caller, **args, **matches)
-            return page(items, total, args)
+            items, total = published_news(session, caller, **with_offset(args), **matches)
+            return offset_page(items, total, args)
 
     @blp.arguments(NewsIn)
     @blp.response(201, NewsOut)
+    @roles(EDITOR, ADMIN)
     def post(self, body: dict[str, Any]) -> NewsItem:
         """Write a news item (editors and admins): a draft, scheduled with `publish_at`, or `publish: true`."""
         with db.write() as session:
@@ -123,6 +122,7 @@ class NewsResource(MethodView):
     """One news item."""
 
     @blp.response(200, NewsOut)
+    @anyone()
     def get(self, news_id: int) -> NewsItem:
         """Read a news item (unpublished ones only for editors and admins)."""
         with db.read() as session:
@@ -130,6 +130,8 @@ class NewsResource(MethodView):
 
     @blp.arguments(NewsPatch)
     @blp.response(200, NewsOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def patch(self, changes: dict[str, Any], news_id: int) -> NewsItem:
         """Edit an item; a published item's edit is announced as `news.updated`."""
         caller = current_caller()
@@ -143,6 +145,8 @@ class NewsPublication(MethodView):
     """Publishing a draft or scheduled item now."""
 
     @blp.response(200, NewsOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def post(self, news_id: int) -> NewsItem:
         """Publish now (409 for a published or retracted item)."""
         caller = current_caller()
@@ -156,6 +160,8 @@ class NewsRetraction(MethodView):
 
     @blp.arguments(RetractIn)
     @blp.response(200, NewsOut)
+    @roles(EDITOR, ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any], news_id: int) -> NewsItem:
         """Retract a published item: `news.retracted`; it can never be published again."""
         caller = current_caller()

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from dialog.auth import require_member
 from dialog.extensions import db
+from dialog.openapi import Blueprint, members
+from dialog.pagination import PageArgs, keyset_page, list_page, page_schema
+from dialog.schemas import Id
 from services.fields import UtcTimestamp
 from services.notifications import (
+    FOLLOW_KINDS,
     Follow,
     Notification,
+    count_notifications,
     follow,
     list_follows,
     list_notifications,
@@ -49,20 +53,16 @@ class NotificationOut(Schema):
     read = fields.Function(lambda n: n.read_at is not None)
 
 
-class InboxArgs(Schema):
-    """Newest first; pass `before` = the `next` of the previous page."""
+class InboxArgs(PageArgs):
+    """Newest first."""
 
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     unread_only = fields.Boolean(load_default=False)
 
 
-class InboxPage(Schema):
-    """A page of the inbox."""
+class InboxPage(page_schema(NotificationOut, "NotificationPage")):  # type: ignore[misc]
+    """A page of the inbox, with the unread count."""
 
-    items = fields.List(fields.Nested(NotificationOut))
-    unread_count = fields.Integer()
-    next = fields.Integer(allow_none=True, metadata={"description": "`before` of the next page; null: no more"})
+    unread_count = fields.Integer(required=True)
 
 
 class UnreadOut(Schema):
@@ -74,7 +74,7 @@ class UnreadOut(Schema):
 class ReadAllIn(Schema):
     """Mark read every notification with an id up to `up_to`."""
 
-    up_to = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    up_to = Id(required=True, strict=True)
 
 
 class ReadAllOut(UnreadOut):
@@ -93,19 +93,22 @@ def _me() -> int:
 class Follows(MethodView):
     """What you follow."""
 
-    @blp.response(200, FollowOut(many=True))
-    def get(self) -> list[Follow]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(FollowOut))
+    @members()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your follows, oldest first."""
         member_id = _me()
         with db.read() as session:
-            return list_follows(session, member_id)
+            return list_page(list_follows(session, member_id), args)
 
 
-@blp.route("/follows/<kind>/<key>")
+@blp.route(f"/follows/<any({','.join(FOLLOW_KINDS)}):kind>/<key>")
 class OneFollow(MethodView):
     """Following one thing."""
 
     @blp.response(200, FollowOut)
+    @members(403)
     def put(self, kind: str, key: str) -> Follow:
         """Follow a space (`space/<slug>`), thread, call or project (`thread/<id>` ...); idempotent."""
         caller = require_member()
@@ -113,6 +116,7 @@ class OneFollow(MethodView):
             return follow(session, caller, kind, key)[0]
 
     @blp.response(204)
+    @members()
     def delete(self, kind: str, key: str) -> None:
         """Stop following."""
         member_id = _me()
@@ -126,12 +130,17 @@ class Inbox(MethodView):
 
     @blp.arguments(InboxArgs, location="query")
     @blp.response(200, InboxPage)
+    @members()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of your notifications, newest first, and the unread count."""
         member_id = _me()
+        unread_only = args["unread_only"]
         with db.read() as session:
-            items, before = list_notifications(session, member_id, **args)
-            return {"items": items, "unread_count": unread_count(session, member_id), "next": before}
+            items, last = list_notifications(
+                session, member_id, before=args["cursor"], limit=args["limit"], unread_only=unread_only
+            )
+            total = count_notifications(session, member_id, unread_only=unread_only)
+            return {**keyset_page(items, last, total), "unread_count": unread_count(session, member_id)}
 
 
 @blp.route("/notifications/unread-count")
@@ -139,6 +148,7 @@ class Unread(MethodView):
     """The unread count."""
 
     @blp.response(200, UnreadOut)
+    @members()
     def get(self) -> dict[str, int]:
         """How many of your notifications are unread."""
         member_id = _me()
@@ -152,6 +162,7 @@ class ReadAll(MethodView):
 
     @blp.arguments(ReadAllIn)
     @blp.response(200, ReadAllOut)
+    @members()
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Mark every notification up to `up_to` read (`notification.read` is sent on user.<id>)."""
         member_id = _me()
@@ -165,6 +176,7 @@ class ReadOne(MethodView):
     """Marking one read."""
 
     @blp.response(200, NotificationOut)
+    @members()
     def post(self, notification_id: int) -> Notification:
         """Mark one notification read."""
         member_id = _me()

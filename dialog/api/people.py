@@ -5,24 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.api.identity import PersonOut
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, members
+from dialog.pagination import keyset_page, page_args, page_schema
 from services.network import find_people
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Finding people")
 AUTOCOMPLETE_LIMIT = 10
 
 
-class PeopleQuery(Schema):
+class PeopleQuery(page_args(50, 200)):  # type: ignore[misc]
     """A search in the directory."""
 
     q = fields.String(load_default=None, validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=0))
 
 
 class AutocompleteQuery(Schema):
@@ -31,12 +30,7 @@ class AutocompleteQuery(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class PeoplePage(Schema):
-    """A page of people."""
-
-    items = fields.List(fields.Nested(PersonOut))
-    next = fields.String(allow_none=True)
-    total = fields.Integer()
+PeoplePage = page_schema(PersonOut, "PeoplePage")
 
 
 class Suggestion(Schema):
@@ -53,11 +47,12 @@ class People(MethodView):
 
     @blp.arguments(PeopleQuery, location="query")
     @blp.response(200, PeoplePage)
+    @members()
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Active people you may see, by name, handle or organisation (partners: the network's people)."""
         with db.read() as session:
             items, after, total = find_people(session, current_caller(), **query)
-            return {"items": items, "next": None if after is None else str(after), "total": total}
+            return keyset_page(items, after, total)
 
 
 @blp.route("/autocomplete")
@@ -65,9 +60,10 @@ class Autocomplete(MethodView):
     """Completing an @mention."""
 
     @blp.arguments(AutocompleteQuery, location="query")
-    @blp.response(200, Suggestion(many=True))
-    def get(self, query: dict[str, Any]) -> list[Any]:
-        """Up to ten people you may see whose name or handle contains `q`."""
+    @blp.response(200, page_schema(Suggestion))
+    @members()
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Up to ten people you may see whose name or handle contains `q` (one page: `next` is always null)."""
         with db.read() as session:
             items, _after, _total = find_people(session, current_caller(), query["q"], limit=AUTOCOMPLETE_LIMIT)
-            return items
+            return keyset_page(items, None, len(items))

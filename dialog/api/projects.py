@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.schemas import PageArgs, page
+from dialog.openapi import Blueprint, no_token, roles
+from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
 from services.fields import UtcTimestamp, localized_text
+from services.identity import ADMIN, EDITOR
 from services.projects import (
     FEDERAL_STATES,
     KINDS,
@@ -66,20 +67,14 @@ class ProjectOut(Schema):
     updated_at = UtcTimestamp()
 
 
-class ProjectPage(Schema):
-    """A page of projects."""
-
-    items = fields.List(fields.Nested(ProjectOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+ProjectPage = page_schema(ProjectOut)
 
 
 class ProjectSearch(PageArgs):
     """Search and filters."""
 
     q = query_field()
-    round = fields.Integer(validate=validate.Range(min=1))
+    round = fields.Integer(validate=validate.Range(min=1, max=100))
     state = STATE
     topic = fields.String(validate=validate.Length(min=1, max=50))
     kind = fields.String(validate=validate.OneOf(KINDS))
@@ -91,15 +86,17 @@ class Projects(MethodView):
 
     @blp.arguments(ProjectSearch, location="query")
     @blp.response(200, ProjectPage)
+    @no_token()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search projects by text, round, federal state, topic or kind."""
         with db.read() as session:
             matches = text_filter(session, "projects", args)
-            items, total = search_projects(session, **args, **matches)
-            return page(items, total, args)
+            items, total = search_projects(session, **with_offset(args), **matches)
+            return offset_page(items, total, args)
 
     @blp.arguments(ProjectIn)
     @blp.response(201, ProjectOut)
+    @roles(EDITOR, ADMIN)
     def post(self, body: dict[str, Any]) -> Project:
         """Add a project (editors and admins): `project.created` on `projects` and `project.<id>`."""
         with db.write() as session:
@@ -111,6 +108,7 @@ class ProjectResource(MethodView):
     """One project."""
 
     @blp.response(200, ProjectOut)
+    @no_token()
     def get(self, project_id: int) -> Project:
         """Read a project."""
         with db.read() as session:
@@ -118,6 +116,7 @@ class ProjectResource(MethodView):
 
     @blp.arguments(ProjectFields)
     @blp.response(200, ProjectOut)
+    @roles(EDITOR, ADMIN)
     def patch(self, changes: dict[str, Any], project_id: int) -> Project:
         """Change a project: `project.updated` naming the changed fields."""
         with db.write() as session:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, anyone
+from dialog.pagination import Cursor, offset_of, offset_page, page_args, page_schema
 from services.search import KINDS, LANGUAGES, MAX_QUERY_CHARS, Hit, matching_ids, search
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Full-text search")
@@ -27,40 +25,9 @@ _ENDPOINTS = {
     "threads": ("forum.OneThread", "thread_id"),
     "posts": ("forum.OnePost", "post_id"),
 }
-_POSITION = re.compile(r"^p([0-9]{1,9})$")
 MAX_LIMIT = 50
-
-
-def encode_cursor(position: int) -> str:
-    """The opaque cursor naming `position` in the hit list."""
-    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The position a cursor names; ValueError for anything this API did not hand out."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(cursor) from exc
-    found = _POSITION.match(raw)
-    if found is None:
-        raise ValueError(cursor)
-    return int(found.group(1))
-
-
-class Cursor(fields.String):
-    """`?cursor=`: the `next` of the previous page, loaded as the position it names."""
-
-    default_error_messages = {"invalid_cursor": "not a cursor of this search: pass the `next` of the previous page"}
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:  # type: ignore[override]
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            if len(text) > 40:
-                raise ValueError(text)
-            return decode_cursor(text)
-        except ValueError as exc:
-            raise self.make_error("invalid_cursor") from exc
+# A search ranks its matches before paging: positions stay below a billion.
+MAX_POSITION = 10**9 - 1
 
 
 class KindList(fields.String):
@@ -89,14 +56,13 @@ def text_filter(session: Session, kind: str, args: dict[str, Any], *, lang: str 
     return {"ids": matching_ids(session, kind, q, lang=lang)} if q is not None else {}
 
 
-class SearchArgs(Schema):
+class SearchArgs(page_args(20, MAX_LIMIT)):  # type: ignore[misc]
     """What to search for, where, and which page."""
 
     q = query_field(required=True)
     kind = KindList(metadata={"description": f"any of {', '.join(KINDS)}, comma-separated"})
     lang = fields.String(validate=validate.OneOf(LANGUAGES), metadata={"description": "only hits in this language"})
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = Cursor(load_default=None, metadata={"description": "the `next` of the previous page (opaque)"})
+    cursor = Cursor(load_default=None, maximum=MAX_POSITION)
 
 
 class HitOut(Schema):
@@ -114,14 +80,7 @@ class HitOut(Schema):
     url = fields.Function(lambda hit: _url_of(hit))
 
 
-class SearchPage(Schema):
-    """A page of hits, best first."""
-
-    items = fields.List(fields.Nested(HitOut), required=True)
-    next = fields.String(
-        required=True, allow_none=True, metadata={"description": "pass as `cursor` for the next page; null: last page"}
-    )
-    total = fields.Integer(required=True, metadata={"description": "hits in the whole result"})
+SearchPage = page_schema(HitOut, "SearchPage")
 
 
 def _url_of(hit: Hit) -> str:
@@ -136,9 +95,10 @@ class Search(MethodView):
 
     @blp.arguments(SearchArgs, location="query")
     @blp.response(200, SearchPage)
+    @anyone()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Ranked hits for `q` in news, calls, projects, and the threads and posts of spaces you may read."""
-        offset = args["cursor"] or 0
+        offset = offset_of(args)
         with db.read() as session:
             hits, total = search(
                 session,
@@ -149,5 +109,4 @@ class Search(MethodView):
                 limit=args["limit"],
                 offset=offset,
             )
-        end = offset + len(hits)
-        return {"items": hits, "next": encode_cursor(end) if hits and end < total else None, "total": total}
+        return offset_page(hits, total, args)

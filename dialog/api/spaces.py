@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, anyone, errors, roles
+from dialog.pagination import PageArgs, list_page, page_schema
 from services.fields import UtcTimestamp, localized_text
-from services.identity import Member
+from services.identity import ADMIN
 from services.spaces import (
     KINDS,
     VISIBILITIES,
@@ -73,14 +74,18 @@ class MemberRef(Schema):
 class Spaces(MethodView):
     """The spaces."""
 
-    @blp.response(200, SpaceOut(many=True))
-    def get(self) -> list[Space]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(SpaceOut))
+    @anyone()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The spaces you may read."""
         with db.read() as session:
-            return visible_spaces(session, current_caller())
+            return list_page(visible_spaces(session, current_caller()), args)
 
     @blp.arguments(SpaceIn)
     @blp.response(201, SpaceOut)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, body: dict[str, Any]) -> Space:
         """Create a space (admins)."""
         with db.write() as session:
@@ -92,6 +97,8 @@ class OneSpace(MethodView):
     """One space."""
 
     @blp.response(200, SpaceOut)
+    @anyone()
+    @errors(403)
     def get(self, slug: str) -> Space:
         """A space you may read."""
         caller = current_caller()
@@ -102,6 +109,7 @@ class OneSpace(MethodView):
 
     @blp.arguments(SpacePatch)
     @blp.response(200, SpaceOut)
+    @roles(ADMIN)
     def patch(self, changes: dict[str, Any], slug: str) -> Space:
         """Change a space's name, description or visibility (admins)."""
         with db.write() as session:
@@ -112,11 +120,14 @@ class OneSpace(MethodView):
 class SpaceMembers(MethodView):
     """The explicit members of a space."""
 
-    @blp.response(200, MemberRef(many=True))
-    def get(self, slug: str) -> list[Member]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(MemberRef, "SpaceMemberPage"))
+    @anyone()
+    @errors(403)
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
         """Who was made a member of the space (readers of the space)."""
         with db.read() as session:
-            return space_members(session, current_caller(), get_space(session, slug))
+            return list_page(space_members(session, current_caller(), get_space(session, slug)), args)
 
 
 @blp.route("/<slug>/members/<int:member_id>")
@@ -124,12 +135,14 @@ class SpaceMembership(MethodView):
     """One membership."""
 
     @blp.response(204)
+    @roles(ADMIN)
     def put(self, slug: str, member_id: int) -> None:
         """Make a member a member of the space (admins; idempotent)."""
         with db.write() as session:
             add_membership(session, current_caller(), get_space(session, slug), member_id)
 
     @blp.response(204)
+    @roles(ADMIN)
     def delete(self, slug: str, member_id: int) -> None:
         """End a membership (admins)."""
         with db.write() as session:

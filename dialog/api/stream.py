@@ -9,26 +9,28 @@ after reading each page, so a wait that spans a change returns nothing published
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog import ratelimit
 from dialog.auth import current_caller, refresh_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, anyone, errors, no_token
 from dialog.realtime import Realtime, realtime_of
 from dialog.realtime.access import grant_stably
-from dialog.schemas import CursorFields, TopicList
+from dialog.schemas import MAX_ID, CursorFields, TopicList
 from events import Caller, CursorCheck, check_cursor, follow_stream, log_state, policy, pull
 from events.access import Revocation
 from events.log import EncodedEvent
 from events.streams import REPLAYED, Follower
 from services.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 
+LAST_EVENT_ID = re.compile(r"^[0-9]{1,19}$")
 blp = Blueprint("stream", __name__, url_prefix="/api/v1", description="The event stream: pull, long-poll, SSE")
 
 
@@ -63,17 +65,21 @@ class DeniedTopic(Schema):
 
 
 class EventPage(Schema):
-    """A page of envelopes and the cursor to ask with next."""
+    """A page of envelopes (`items`, oldest first) and the event id to ask with next.
 
-    events = fields.List(fields.Dict())
-    next = fields.Integer(metadata={"description": "pass as `since` on the next request"})
-    head = fields.Integer()
-    epoch = fields.String()
-    recovered = fields.Boolean()
-    earliest = fields.Integer()
-    reason = fields.String()
-    topics = fields.List(fields.String())
-    denied = fields.List(fields.Nested(DeniedTopic))
+    Unlike other lists, the log pages by event id, as on every transport of the stream:
+    `next` is an event id, passed back as `since`.
+    """
+
+    items = fields.List(fields.Dict(), required=True, metadata={"description": "event envelopes"})
+    next = fields.Integer(required=True, metadata={"description": "pass as `since` on the next request"})
+    head = fields.Integer(required=True)
+    epoch = fields.String(required=True)
+    recovered = fields.Boolean(required=True)
+    earliest = fields.Integer(metadata={"description": "only when not recovered"})
+    reason = fields.String(metadata={"description": "only when not recovered"})
+    topics = fields.List(fields.String(), required=True)
+    denied = fields.List(fields.Nested(DeniedTopic), required=True)
 
 
 def _grant(caller: Caller, topics: list[str]) -> tuple[list[str], list[dict[str, str]]]:
@@ -128,6 +134,7 @@ class LogState(MethodView):
     """The log's epoch and head: the cursor to start from after loading state over REST."""
 
     @blp.response(200, LogStateOut)
+    @no_token()
     def get(self) -> dict[str, Any]:
         """Epoch, newest id and earliest id still kept."""
         with db.read() as session:
@@ -141,6 +148,8 @@ class EventPull(MethodView):
 
     @blp.arguments(PullArgs, location="query")
     @blp.response(200, EventPage)
+    @anyone()
+    @errors(403)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Events after `since` on `topics`, oldest first; `recovered: false` means reload over REST."""
         caller = current_caller()
@@ -158,7 +167,7 @@ class EventPull(MethodView):
             recheck=lambda: _still_granted(caller, granted),
         )
         return {
-            "events": [event.envelope() for event in result.events],
+            "items": [event.envelope() for event in result.events],
             "next": result.next,
             "topics": granted,
             "denied": denied,
@@ -170,7 +179,7 @@ def _last_event_id() -> int | None:
     raw = request.headers.get("Last-Event-ID")
     if raw is None or raw.strip() == "":
         return None
-    if not (raw.strip().isascii() and raw.strip().isdigit()):
+    if not LAST_EVENT_ID.match(raw.strip()) or int(raw) > MAX_ID:
         raise InvalidInput("Last-Event-ID", "must be the id of the last event received (a whole number)")
     return int(raw)
 
@@ -187,6 +196,8 @@ class EventStream(MethodView):
     @ratelimit.open_stream
     @blp.arguments(StreamArgs, location="query")
     @blp.response(200, content_type="text/event-stream")
+    @anyone()
+    @errors(403, 429)
     def get(self, args: dict[str, Any]) -> Response:
         """SSE: `id:`/`event:`/`data:` frames, a heartbeat comment every 15 s, `reset` if not recovered.
 

@@ -6,19 +6,22 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller
 from dialog.extensions import db
+from dialog.openapi import Blueprint, errors, roles
+from dialog.pagination import PageArgs, keyset_page, list_page, page_args, page_schema
 from dialog.schemas import TopicList
 from services.fields import UtcTimestamp
+from services.identity import ADMIN
 from services.webhooks import (
     CANCELLED,
     DELIVERED,
     FAILED,
     PENDING,
     WebhookSubscription,
+    count_deliveries,
     create_subscription,
     deactivate_subscription,
     get_subscription,
@@ -81,12 +84,10 @@ class DeliveryOut(Schema):
     attempt_log = fields.List(fields.Nested(AttemptOut))
 
 
-class DeliveryArgs(Schema):
-    """Filter and page deliveries."""
+class DeliveryArgs(page_args(50, 500)):  # type: ignore[misc]
+    """Filter and page deliveries (newest first)."""
 
     status = fields.String(validate=validate.OneOf((PENDING, DELIVERED, FAILED, CANCELLED)))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    before = fields.Integer(validate=validate.Range(min=1), metadata={"description": "delivery id to page below"})
 
 
 def _out(session: Any, subscription: WebhookSubscription) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class Webhooks(MethodView):
 
     @blp.arguments(WebhookIn)
     @blp.response(201, WebhookCreated)
+    @roles(ADMIN)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register an endpoint; each event on its topics is POSTed, signed with `X-Dialog-Signature`."""
         with db.write() as session:
@@ -113,11 +115,14 @@ class Webhooks(MethodView):
             )
             return {**_out(session, subscription), "secret": subscription.secret}
 
-    @blp.response(200, WebhookOut(many=True))
-    def get(self) -> list[dict[str, Any]]:
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(WebhookOut))
+    @roles(ADMIN)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List subscriptions with delivery counts."""
         with db.read() as session:
-            return [_out(session, s) for s in list_subscriptions(session, current_caller())]
+            listed = list_page(list_subscriptions(session, current_caller()), args)
+            return {**listed, "items": [_out(session, s) for s in listed["items"]]}
 
 
 @blp.route("/<int:webhook_id>")
@@ -125,12 +130,14 @@ class Webhook(MethodView):
     """One subscription."""
 
     @blp.response(200, WebhookOut)
+    @roles(ADMIN)
     def get(self, webhook_id: int) -> dict[str, Any]:
         """A subscription with delivery counts."""
         with db.read() as session:
             return _out(session, get_subscription(session, current_caller(), webhook_id))
 
     @blp.response(204)
+    @roles(ADMIN)
     def delete(self, webhook_id: int) -> None:
         """Deactivate: no more deliveries; queued ones are cancelled (the history stays visible)."""
         caller = current_caller()
@@ -143,15 +150,17 @@ class Deliveries(MethodView):
     """Every delivery of a subscription and every attempt."""
 
     @blp.arguments(DeliveryArgs, location="query")
-    @blp.response(200, DeliveryOut(many=True))
-    def get(self, args: dict[str, Any], webhook_id: int) -> list[dict[str, Any]]:
+    @blp.response(200, page_schema(DeliveryOut))
+    @roles(ADMIN)
+    def get(self, args: dict[str, Any], webhook_id: int) -> dict[str, Any]:
         """Deliveries, newest first, each with its attempt log."""
+        status, limit = args.get("status"), args["limit"]
         with db.read() as session:
             get_subscription(session, current_caller(), webhook_id)
-            pages = list_deliveries(
-                session, webhook_id, status=args.get("status"), limit=args["limit"], before=args.get("before")
-            )
-            return [{**DeliveryOut().dump(d), "attempt_log": AttemptOut(many=True).dump(a)} for d, a in pages]
+            rows = list_deliveries(session, webhook_id, status=status, limit=limit + 1, before=args["cursor"])
+            items = [{**DeliveryOut().dump(d), "attempt_log": AttemptOut(many=True).dump(a)} for d, a in rows[:limit]]
+            last = items[-1]["id"] if len(rows) > limit else None
+            return keyset_page(items, last, count_deliveries(session, webhook_id, status=status))
 
 
 @blp.route("/<int:webhook_id>/deliveries/<int:delivery_id>/retry")
@@ -159,6 +168,8 @@ class DeliveryRetry(MethodView):
     """Sending a failed delivery again."""
 
     @blp.response(200, DeliveryOut)
+    @roles(ADMIN)
+    @errors(409)
     def post(self, webhook_id: int, delivery_id: int) -> dict[str, Any]:
         """Queue a failed delivery again."""
         caller = current_caller()

@@ -19,11 +19,14 @@ from services.forum.events import REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
 from services.forum.queries import (
     PostView,
+    ThreadView,
+    count_posts,
     get_post,
     get_thread,
     list_posts,
     list_threads,
     post_revisions,
+    thread_views,
     visible_post,
 )
 
@@ -39,7 +42,9 @@ __all__ = [
     "PostView",
     "Reaction",
     "Thread",
+    "ThreadView",
     "add_reaction",
+    "count_posts",
     "create_post",
     "create_thread",
     "edit_post",
@@ -52,5 +57,6 @@ __all__ = [
     "post_revisions",
     "set_locked",
     "set_pinned",
+    "thread_views",
     "visible_post",
 ]

@@ -32,6 +32,40 @@ class PostView:
     edited_at: datetime | None
 
 
+@dataclass
+class ThreadView:
+    """A thread as readers see it: its author as `{id, name}` like a post's."""
+
+    id: int
+    space_id: int
+    title: str
+    author: dict[str, object] | None
+    locked: bool
+    pinned: bool
+    post_count: int
+    created_at: datetime
+    last_post_at: datetime
+
+
+def thread_views(session: Session, threads: list[Thread]) -> list[ThreadView]:
+    """The reader's view of `threads`, in the same order."""
+    authors = _authors(session, {t.author_id for t in threads})
+    return [
+        ThreadView(
+            id=t.id,
+            space_id=t.space_id,
+            title=t.title,
+            author=authors.get(t.author_id) if t.author_id is not None else None,
+            locked=t.locked,
+            pinned=t.pinned,
+            post_count=t.post_count,
+            created_at=t.created_at,
+            last_post_at=t.last_post_at,
+        )
+        for t in threads
+    ]
+
+
 def get_thread(session: Session, caller: Caller, thread_id: int) -> tuple[Thread, Space]:
     """A thread and its space, if `caller` may read the space."""
     thread = session.get(Thread, thread_id)
@@ -53,10 +87,18 @@ def list_threads(session: Session, space: Space, *, limit: int, offset: int) -> 
     return list(threads), total
 
 
+def _authors(session: Session, ids: set[int | None]) -> dict[int, dict[str, object]]:
+    """`{id: {"id", "name"}}` of the members who wrote something (readers see author names)."""
+    known = {i for i in ids if i is not None}
+    if not known:
+        return {}
+    rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(known)))
+    return {member_id: {"id": member_id, "name": name} for member_id, name in rows}
+
+
 def _views(session: Session, posts: list[Post]) -> list[PostView]:
     ids = [p.id for p in posts]
-    authors = {p.author_id for p in posts if p.author_id is not None}
-    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(authors))).all())
+    authors = _authors(session, {p.author_id for p in posts})
     mentions: dict[int, list[int]] = {}
     for post_id, member_id in session.execute(
         select(PostMention.post_id, PostMention.member_id).where(PostMention.post_id.in_(ids))
@@ -74,7 +116,7 @@ def _views(session: Session, posts: list[Post]) -> list[PostView]:
             id=p.id,
             thread_id=p.thread_id,
             parent_id=p.parent_id,
-            author=None if p.author_id is None else {"id": p.author_id, "name": names.get(p.author_id)},
+            author=authors.get(p.author_id) if p.author_id is not None else None,
             language=p.language,
             body=p.body,
             mentions=sorted(mentions.get(p.id, [])),
@@ -105,6 +147,10 @@ def visible_post(session: Session, post_id: int) -> Post | None:
     """Post `post_id` as its space's readers see it: None if hidden or gone (no permission check)."""
     post = session.get(Post, post_id)
     return post if post is not None and post.hidden_at is None else None
+def count_posts(session: Session, thread: Thread) -> int:
+    """How many posts of a thread readers see (hidden ones not counted)."""
+    query = select(func.count()).where(Post.thread_id == thread.id, Post.hidden_at.is_(None))
+    return session.scalar(query) or 0
 
 
 def get_post(session: Session, caller: Caller, post_id: int) -> PostView:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from events import EventData, described, event_type
 from events.topics import policy, public
-from services.fields import LocalizedText
+from services.fields import LocalizedExcerpt, LocalizedText
 
 TOPIC = "news"
 TOPICS = (TOPIC, "project.<id>")
@@ -18,7 +18,7 @@ class NewsPublished(EventData):
 
     news_id: int
     title: LocalizedText
-    summary: LocalizedText = described("the start of the text, by language")
+    summary: LocalizedExcerpt = described("the start of the text, by language (empty for a body of images only)")
     tags: tuple[str, ...]
     published_at: datetime
     space: str

@@ -2,13 +2,20 @@
 
 from services.notifications import events, handlers  # noqa: F401  (registers event types and handlers)
 from services.notifications.follows import follow, followers, list_follows, unfollow
-from services.notifications.inbox import list_notifications, mark_all_read, mark_read, unread_count
+from services.notifications.inbox import (
+    count_notifications,
+    list_notifications,
+    mark_all_read,
+    mark_read,
+    unread_count,
+)
 from services.notifications.models import FOLLOW_KINDS, Follow, Notification
 
 __all__ = [
     "FOLLOW_KINDS",
     "Follow",
     "Notification",
+    "count_notifications",
     "follow",
     "followers",
     "list_follows",

@@ -6,24 +6,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Caller, utcnow
-from services.errors import AuthenticationFailed, InvalidInput, NotFound
+from services.calls import get_call
+from services.errors import AuthenticationFailed, NotFound
 from services.forum import get_thread
 from services.notifications.models import FOLLOW_KINDS, Follow
+from services.projects import project_exists
 from services.spaces import get_space, require_read
 
 
 def _check_target(session: Session, caller: Caller, kind: str, key: str) -> str:
+    # Following names a thing: one that does not exist (or the caller may not see) is NotFound.
     if kind not in FOLLOW_KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(FOLLOW_KINDS)}")
+        raise NotFound(f"nothing to follow as {kind!r}: a {', '.join(FOLLOW_KINDS)} can be followed")
     if kind == "space":
         require_read(session, caller, get_space(session, key))
         return key
-    if not key.isdigit() or int(key) <= 0 or len(key) > 18:
-        raise InvalidInput("id", f"a {kind} is followed by its numeric id")
+    if not (key.isascii() and key.isdigit()) or int(key) <= 0 or len(key) > 18:
+        raise NotFound(f"no {kind} {key!r}: a {kind} is followed by its numeric id")
     if kind == "thread":
         get_thread(session, caller, int(key))
-    # Calls and projects are public and belong to other services: an id that never appears
-    # in their events simply never notifies.
+    elif kind == "call":
+        get_call(session, caller, int(key))  # a draft only for those who may see drafts
+    elif kind == "project" and not project_exists(session, int(key)):
+        raise NotFound(f"no project {key}")
     return str(int(key))
 
 
@@ -56,7 +61,7 @@ def ensure_following(session: Session, member_id: int, kind: str, key: str) -> N
 def unfollow(session: Session, member_id: int, kind: str, key: str) -> None:
     """Stop following."""
     if kind not in FOLLOW_KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(FOLLOW_KINDS)}")
+        raise NotFound(f"nothing to follow as {kind!r}: a {', '.join(FOLLOW_KINDS)} can be followed")
     record = session.scalar(select(Follow).where(Follow.member_id == member_id, Follow.kind == kind, Follow.key == key))
     if record is None:
         raise NotFound(f"you do not follow {kind} {key}")

@@ -121,6 +121,14 @@ def list_notifications(
     return rows, (rows[-1].id if more else None)
 
 
+def count_notifications(session: Session, member_id: int, *, unread_only: bool) -> int:
+    """How many notifications a member has (or how many unread)."""
+    query = select(func.count()).where(Notification.member_id == member_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return session.scalar(query) or 0
+
+
 def _announce_read(session: Session, member_id: int, ids: list[int], up_to: int | None) -> None:
     publish(
         session,

@@ -14,6 +14,7 @@ from services.webhooks.models import (
 )
 from services.webhooks.queries import (
     backlog,
+    count_deliveries,
     delivered_count,
     get_subscription,
     list_deliveries,
@@ -31,6 +32,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookSubscription",
     "backlog",
+    "count_deliveries",
     "create_subscription",
     "deactivate_subscription",
     "deliver_due",

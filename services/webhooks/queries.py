@@ -45,6 +45,14 @@ def list_deliveries(
     return [(d, attempts[d.id]) for d in deliveries]
 
 
+def count_deliveries(session: Session, subscription_id: int, *, status: str | None) -> int:
+    """How many deliveries a subscription has (in `status`, if given)."""
+    query = select(func.count()).where(WebhookDelivery.subscription_id == subscription_id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return session.scalar(query) or 0
+
+
 def status_counts(session: Session, subscription_id: int) -> dict[str, int]:
     """How many deliveries of a subscription are in each status."""
     rows = session.execute(

@@ -64,4 +64,4 @@ def test_project_feed_and_bad_feed_requests(server: LiveServer) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     for params in ({"lang": "fr"}, {"limit": 0}, {"limit": "many"}):
         bad = requests.get(server.url + "/api/v1/feeds/news.atom", params=params, timeout=10)
-        assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"

@@ -58,10 +58,10 @@ def test_sse_says_reset_for_a_cursor_of_another_epoch(server: LiveServer) -> Non
 @pytest.mark.parametrize(
     ("params", "headers", "status", "code"),
     [
-        ({"topics": "news", "since": -1}, {}, 422, "validation_error"),
-        ({"topics": "news", "since": "x"}, {}, 422, "validation_error"),
-        ({"topics": "news"}, {"Last-Event-ID": "abc"}, 422, "validation_error"),
-        ({"topics": ""}, {}, 422, "validation_error"),
+        ({"topics": "news", "since": -1}, {}, 422, "invalid_input"),
+        ({"topics": "news", "since": "x"}, {}, 422, "invalid_input"),
+        ({"topics": "news"}, {"Last-Event-ID": "abc"}, 422, "invalid_input"),
+        ({"topics": ""}, {}, 422, "invalid_input"),
         ({"topics": "moderation,user.9"}, {}, 403, "forbidden"),
         ({"topics": "news"}, {"Authorization": "Bearer scd_forged"}, 401, "invalid_token"),
     ],
@@ -81,16 +81,16 @@ def test_pull_pages_through_the_log_with_the_next_cursor(server: LiveServer) -> 
     page = requests.get(
         server.url + "/api/v1/events", params={"topics": "news,calls", "since": start, "limit": 3}, timeout=5
     ).json()
-    assert [e["data"]["news_id"] for e in page["events"]] == ids[:3] and page["recovered"] is True
+    assert [e["data"]["news_id"] for e in page["items"]] == ids[:3] and page["recovered"] is True
     rest = requests.get(
         server.url + "/api/v1/events", params={"topics": "news", "since": page["next"]}, timeout=5
     ).json()
-    assert [e["data"]["news_id"] for e in rest["events"]] == ids[3:]
+    assert [e["data"]["news_id"] for e in rest["items"]] == ids[3:]
     assert rest["next"] == rest["head"]
     empty = requests.get(
         server.url + "/api/v1/events", params={"topics": "news", "since": rest["next"]}, timeout=5
     ).json()
-    assert empty["events"] == [] and empty["next"] == rest["next"]
+    assert empty["items"] == [] and empty["next"] == rest["next"]
 
 
 def test_long_poll_waits_and_returns_as_soon_as_an_event_commits(server: LiveServer) -> None:
@@ -101,17 +101,17 @@ def test_long_poll_waits_and_returns_as_soon_as_an_event_commits(server: LiveSer
     page = requests.get(
         server.url + "/api/v1/events", params={"topics": "news", "since": head, "wait": 20}, timeout=30
     ).json()
-    assert [e["data"]["title"]["de"] for e in page["events"]] == ["geweckt"]
+    assert [e["data"]["title"]["de"] for e in page["items"]] == ["geweckt"]
     assert time.monotonic() - began < 15, "the long-poll returned on the commit, not on its timeout"
     quiet = requests.get(
         server.url + "/api/v1/events", params={"topics": "calls", "since": page["next"], "wait": 0.5}, timeout=10
     ).json()
-    assert quiet["events"] == [] and quiet["next"] >= page["next"]
+    assert quiet["items"] == [] and quiet["next"] >= page["next"]
 
 
 def test_pull_with_a_cursor_of_another_epoch_is_not_recovered(server: LiveServer) -> None:
     page = requests.get(
         server.url + "/api/v1/events", params={"topics": "news", "since": 0, "epoch": "abcdef12"}, timeout=5
     ).json()
-    assert page["recovered"] is False and page["events"] == [] and page["reason"] == "epoch_mismatch"
+    assert page["recovered"] is False and page["items"] == [] and page["reason"] == "epoch_mismatch"
     assert page["next"] == page["head"] and "earliest" in page

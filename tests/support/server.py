@@ -172,8 +172,8 @@ class LiveServer:
                 headers=headers,
                 timeout=10,
             ).json()
-            events.extend(page["events"])
-            if not page["events"]:
+            events.extend(page["items"])
+            if not page["items"]:
                 return events
             since = page["next"]
 

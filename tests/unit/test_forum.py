@@ -13,6 +13,7 @@ from events import ANONYMOUS, Database, Event, on_commit, policy, utcnow
 from events.models import EventRecord
 from events.outbox import remove_commit_listener
 from services import forum, network, notifications
+from services.calls import announce_call, create_call
 from services.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, PermissionDenied
 from services.forum import Post, Thread
 from services.identity import Member
@@ -233,13 +234,23 @@ def test_follow_refuses_what_you_cannot_read_and_bad_kinds(database: Database, w
         notifications.follow(session, world.caller("member"), "space", "ag-zu")
     with pytest.raises(PermissionDenied), database.write() as session:
         notifications.follow(session, world.caller("partner"), "space", "intern")
-    with pytest.raises(InvalidInput), database.write() as session:
-        notifications.follow(session, world.caller("member"), "dog", "1")
-    with pytest.raises(InvalidInput), database.write() as session:
-        notifications.follow(session, world.caller("member"), "call", "abc")
+    # What names nothing is NotFound: an unknown kind, a key that is no id, a call or project not there.
+    for kind, key in (("dog", "1"), ("call", "abc"), ("call", "3"), ("project", "3"), ("thread", "3")):
+        with pytest.raises(NotFound), database.write() as session:
+            notifications.follow(session, world.caller("member"), kind, key)
     with database.write() as session:
-        _rec, new = notifications.follow(session, world.caller("member"), "call", "3")
-        _rec, again = notifications.follow(session, world.caller("member"), "call", "3")
+        opens, ends = utcnow() + timedelta(days=1), utcnow() + timedelta(days=30)
+        editor = world.caller("editor")
+        times = {"opens_at": opens, "deadline": ends}
+        call = create_call(session, caller=editor, programme="P", round=3, title={"de": "A"}, **times)
+        draft = create_call(session, caller=editor, programme="P", round=4, title={"de": "Entwurf"})
+        announce_call(session, call, caller=editor)
+        call_id, draft_id = call.id, draft.id
+    with pytest.raises(NotFound), database.write() as session:  # a draft is not public yet
+        notifications.follow(session, world.caller("member"), "call", str(draft_id))
+    with database.write() as session:
+        _rec, new = notifications.follow(session, world.caller("member"), "call", str(call_id))
+        _rec, again = notifications.follow(session, world.caller("member"), "call", str(call_id))
     assert new and not again
 
 
