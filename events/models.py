@@ -27,6 +27,17 @@ class EventRecord(Base):
     actor_name: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+    __table_args__ = (
+        # Redaction selects the events of a few types by a key of their data: the type index keeps
+        # that from reading the whole log.
+        Index("ix_event_log_type", "type"),
+        # SQLite reuses the ids of deleted rows for a plain INTEGER PRIMARY KEY: once retention
+        # pruned the log to empty, new events would get ids below the watermark, and no client
+        # past that cursor would ever receive them. AUTOINCREMENT never goes back, like the
+        # PostgreSQL sequence.
+        {"sqlite_autoincrement": True},
+    )
+
 
 class EventTopic(Base):
     """Every topic an event is routed to (its primary topic included), for replay by topic."""

@@ -88,3 +88,38 @@ def test_pre_serialised_pages_carry_the_same_envelopes_as_events(database: Datab
             encoded = read_page_json(session, after, topics, limit=5, upto=upto)
             assert [e.id for e in encoded] == [e.id for e in events]
             assert [json.loads(e.json) for e in encoded] == [e.envelope() for e in events]
+
+
+def test_ids_are_never_reused_after_the_log_was_pruned_to_empty(database: Database) -> None:
+    import threading
+
+    from events import Relay, StreamHub, follow_stream, pull
+
+    ids = publish_many(database, [("news", ())] * 4)
+    with database.write() as session:
+        session.query(EventRecord).update({EventRecord.occurred_at: utcnow() - timedelta(days=40)})
+    with database.write() as session:
+        watermark = prune(session, utcnow() - timedelta(days=30))
+    with database.read() as session:
+        assert watermark == ids[-1] and session.query(EventRecord).count() == 0
+        head = log_state(session).head
+    relay = Relay(database, poll_interval=0.01)
+    hub = StreamHub()
+    relay.add_sink(hub)
+    relay.start_at_head()
+    stream = follow_stream(relay, hub, head, ["news"], heartbeat=0.05)
+    assert next(stream) is None  # live (a heartbeat), nothing to replay
+    runner = threading.Thread(target=relay.run, daemon=True)
+    runner.start()
+    try:
+        (new,) = publish_many(database, [("news", ())])
+        assert new > watermark, "a new event must get an id above the retention watermark"
+        streamed = next(e for e in stream if e is not None)
+        assert streamed.id == new
+        polled = pull(database, relay, ["news"], since=head, epoch=None, limit=10, wait=0)
+        assert [e.id for e in polled.events] == [new]
+        with database.read() as session:
+            assert [e.id for e in read_page(session, head, ["news"], limit=10)] == [new]
+    finally:
+        relay.stop()
+        runner.join(5)
