@@ -4,8 +4,9 @@ from events.caller import ANONYMOUS, Caller, system
 from events.db import Base, Database
 from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
-from events.outbox import on_commit, publish
+from events.outbox import on_commit, on_redaction, publish
 from events.payload import Constraints, EventData, described, field_values
+from events.redaction import redact
 from events.registry import EventType, UnknownEventType, event_type, registry
 from events.relay import CatchUp, Relay
 from events.streams import Listener, PullResult, StreamHub, follow_stream, pull
@@ -37,11 +38,14 @@ __all__ = [
     "isoformat_z",
     "log_state",
     "on_commit",
+    "on_redaction",
+    "on_redaction",
     "policy",
     "prune",
     "publish",
     "pull",
     "read_page",
+    "redact",
     "system",
     "registry",
     "utcnow",

@@ -36,6 +36,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Redaction rewrites events to drop withdrawn text (events/redaction.py). Without this,
+        # SQLite only marks the old bytes free: the text would linger in the page's free space
+        # and in free pages of the file until reused. secure_delete overwrites them with zeros.
+        # (The WAL file holds old page images until a checkpoint; checkpoints run all the time.)
+        cursor.execute("PRAGMA secure_delete=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -230,3 +230,9 @@ def _stored_time_z(text: str) -> str:
     if len(text) >= 19 and text[10] in " T" and text[4] == "-" and text[13] == ":":
         return text[:10] + "T" + text[11:19] + "Z"
     return isoformat_z(datetime.fromisoformat(text))
+
+
+def read_event_json(session: Session, event_id: int) -> str | None:
+    """The envelope of one event as JSON text, as it is stored now; None if retention pruned it."""
+    page = read_page_json(session, event_id - 1, None, limit=1, upto=event_id)
+    return page[0].json if page else None

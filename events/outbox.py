@@ -34,8 +34,13 @@ COMMITTED = "events.committed"
 # Any constant works; it only has to be the same in every process appending to the log.
 COMMIT_ORDER_LOCK = 0x5C1D1A10
 
+# Stored events redacted in this transaction: id -> their data as it is now (events.redaction).
+REDACTED_IN_TRANSACTION = "events.redacted"
+
 CommitListener = Callable[[list[Event]], None]
 _commit_listeners: list[CommitListener] = []
+RedactionListener = Callable[[dict[int, dict[str, Any]]], None]
+_redaction_listeners: list[RedactionListener] = []
 # Held by an appending transaction from its append until its commit listeners have run, so the
 # listeners of one process see commits in commit (= id) order: without it, a later transaction
 # could commit and notify while an earlier one is between its COMMIT and its listeners.
@@ -74,6 +79,19 @@ def remove_commit_listener(listener: CommitListener) -> None:
     """Stop calling `listener` after commits."""
     if listener in _commit_listeners:
         _commit_listeners.remove(listener)
+
+
+def on_redaction(listener: RedactionListener) -> RedactionListener:
+    """Call `listener({event id: redacted data})` after each commit that redacted stored events."""
+    if listener not in _redaction_listeners:
+        _redaction_listeners.append(listener)
+    return listener
+
+
+def remove_redaction_listener(listener: RedactionListener) -> None:
+    """Stop calling `listener` after redactions."""
+    if listener in _redaction_listeners:
+        _redaction_listeners.remove(listener)
 
 
 def read_epoch(session: Session) -> str:
@@ -130,7 +148,12 @@ def _append(session: Session) -> None:
 
 def _after_commit(session: Session) -> None:
     committed: list[Event] = session.info.pop(COMMITTED, [])
+    redacted: dict[int, dict[str, Any]] = session.info.pop(REDACTED_IN_TRANSACTION, {})
     try:
+        # Redactions first: a listener that is about to push must not push what was withdrawn.
+        if redacted:
+            for redaction_listener in list(_redaction_listeners):
+                redaction_listener(redacted)
         if committed:
             for listener in list(_commit_listeners):
                 listener(committed)
@@ -141,6 +164,7 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop(OUTBOX, None)
     session.info.pop(COMMITTED, None)
+    session.info.pop(REDACTED_IN_TRANSACTION, None)
     _release_order(session)
 
 

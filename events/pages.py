@@ -63,6 +63,14 @@ class PageCache:
         self.lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        # Bumped by `clear`: a page whose read began before it is handed out, never kept.
+        self.generation = 0
+
+    def clear(self) -> None:
+        """Drop every page (events in them may have been redacted since they were read)."""
+        with self.lock:
+            self.pages.clear()
+            self.generation += 1
 
     def get(
         self,
@@ -85,6 +93,7 @@ class PageCache:
                     self.hits += 1
                     return usable
                 loading = self.loading.get(key)
+                generation = self.generation
                 if loading is None:
                     loading = self.loading[key] = threading.Event()
                     break
@@ -97,6 +106,8 @@ class PageCache:
             page = SharedPage(load(), limit=limit, upto=upto)
             with self.lock:
                 self.misses += 1
+                if self.generation != generation:
+                    return page  # read before a `clear`: for this reader only (the waiting ones read again)
                 self.pages[key] = page
                 self.pages.move_to_end(key)
                 while len(self.pages) > self.max_pages:

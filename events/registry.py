@@ -1,4 +1,9 @@
-"""The visible registries of the bus: event types with their typed data, and handlers."""
+"""The visible registries of the bus: event types with their typed data, and handlers.
+
+A redacted event (events/redaction.py) is the one exception to its type's schema: its `data`
+keeps only the fields `EventType.kept` names and gains `"redacted": true`. `EventType.schema`
+describes events as published, `EventType.redacted_schema` the redacted form.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,13 @@ if TYPE_CHECKING:
 Handler = Callable[["Session", "Event"], None]
 ANY_TYPE = "*"
 D = TypeVar("D", bound=EventData)
+# The key a redacted event's data gains (always `true`).
+REDACTED = "redacted"
+
+
+def is_id_key(key: str) -> bool:
+    """Fields every redacted event keeps: `id`, every `*_id`, and `space` (the space's slug)."""
+    return key == "id" or key.endswith("_id") or key == "space"
 
 
 class UnknownEventType(LookupError):
@@ -36,11 +48,38 @@ class EventType:
     # An access change (a membership ended, a role changed, a token revoked ...): every process's
     # relay re-checks the open subscriptions it affects before delivering anything after it.
     access_change: bool = False
+    # Fields besides the ids that a redacted event of this type keeps (times, counts: never text).
+    keep: tuple[str, ...] = ()
+    # A withdrawal (a post hidden or deleted, news retracted): published in the transaction that
+    # redacts earlier events, so that every process's relay knows to drop cached copies of the log.
+    withdraws: bool = False
 
     @property
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the type's `data`, titled with the type's name (clients never see classes)."""
         return {**self.data.json_schema(), "title": self.name}
+
+    def kept(self, key: str) -> bool:
+        """True if a redacted event of this type keeps the field `key`."""
+        return is_id_key(key) or key in self.keep
+
+    def redacted(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with only its kept fields, and `"redacted": true`."""
+        return {**{k: v for k, v in data.items() if self.kept(k)}, REDACTED: True}
+
+    @property
+    def redacted_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a redacted event's `data`: the kept fields and `"redacted": true`."""
+        schema = self.schema
+        kept = {k: v for k, v in schema["properties"].items() if self.kept(k)}
+        properties = {**kept, REDACTED: {"const": True}}
+        return {
+            **schema,
+            "title": f"{self.name} (redacted)",
+            "description": "Its content was withdrawn; only these fields are kept.",
+            "properties": properties,
+            "required": list(properties),
+        }
 
     def routes_to(self, topic: str) -> bool:
         """True if `topic` is one of the declared topics or in a declared family (`space.<slug>`)."""
@@ -60,12 +99,20 @@ class Registry:
     _by_class: dict[type[EventData], EventType] = field(default_factory=dict)
 
     def event_type(
-        self, name: str, *, topics: tuple[str, ...], access_change: bool = False
+        self,
+        name: str,
+        *,
+        topics: tuple[str, ...],
+        access_change: bool = False,
+        keep: tuple[str, ...] = (),
+        withdraws: bool = False,
     ) -> Callable[[type[D]], type[D]]:
         """Class decorator: declare the event type `name` with the data class it decorates.
 
         The class docstring is the type's description; `topics` documents where it goes;
-        `access_change` marks a change of who may read what (see EventType).
+        `access_change` marks a change of who may read what (see EventType); `keep` names the
+        fields besides ids that survive a redaction; `withdraws` marks the event published with
+        redactions.
         """
         noun, _, verb = name.partition(".")
         if not noun or not verb:
@@ -84,8 +131,11 @@ class Registry:
                 raise ValueError(f"event type {name!r} declared twice")
             if known is not None and known.name != name:
                 raise ValueError(f"{cls.__name__} is already the data of {known.name!r}")
-            cls.shape()  # derived now, so a field without a JSON form fails at import, not at publish
-            spec = EventType(name, cls, tuple(topics), description, access_change)
+            fields = cls.shape().schema["properties"]  # derived now: a field without a JSON form fails at import
+            unknown = [key for key in keep if key not in fields]
+            if unknown:
+                raise ValueError(f"event type {name!r} keeps fields {cls.__name__} does not have: {unknown}")
+            spec = EventType(name, cls, tuple(topics), description, access_change, tuple(keep), withdraws)
             self.types[name] = self._by_class[cls] = spec
             return cls
 
@@ -117,6 +167,11 @@ class Registry:
         """True if events of `event_type` change who may read what (see EventType.access_change)."""
         spec = self.types.get(event_type)
         return spec is not None and spec.access_change
+
+    def withdraws(self, event_type: str) -> bool:
+        """True if events of `event_type` come with redactions of earlier events (see EventType.withdraws)."""
+        spec = self.types.get(event_type)
+        return spec is not None and spec.withdraws
 
     def handlers_for(self, event_type: str) -> list[Handler]:
         """The handlers of `event_type`, then those of every type."""

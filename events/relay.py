@@ -15,19 +15,25 @@ in any process.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from events.db import Database
 from events.envelope import Event
-from events.log import log_state, read_page
+from events.log import EncodedEvent, log_state, read_page
 from events.pages import PageCache, SharedPage
 from events.registry import registry
 
 log = logging.getLogger(__name__)
+# Redactions remembered for pages read before they committed (a page is read and pushed in well
+# under a second; this bounds memory, not correctness of the log).
+REMEMBERED_REDACTIONS = 10_000
 
 
 class Sink(Protocol):
@@ -58,6 +64,10 @@ class Relay:
         # Bumped (under the lock) by every access change applied. Whoever authorises a reader
         # outside the lock and registers it inside checks that it did not move in between.
         self.access_version = 0
+        # Events redacted by commits of this process: id -> redacted data (see `redacted`).
+        self._redactions: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        # Called when events this process may hold copies of were redacted (see `on_forget`).
+        self._forget: list[Callable[[], None]] = []
 
     def add_sink(self, sink: Sink) -> None:
         """Deliver every future event to `sink` as well."""
@@ -76,6 +86,55 @@ class Relay:
         """Wake the relay now: something was committed."""
         self._wake.set()
 
+    def on_forget(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` whenever stored events may have been redacted (to drop cached copies of them).
+
+        That is on a redaction committed in this process, and, for those committed elsewhere,
+        when the relay reaches the withdrawal event published with it (`EventType.withdraws`).
+        """
+        with self.lock:
+            self._forget.append(callback)
+
+    def redacted(self, changes: dict[int, dict[str, Any]]) -> None:
+        """A commit in this process redacted these events (id -> their data now).
+
+        A page read before that commit still holds the old data: `scrub` replaces it before
+        anything is pushed or replayed. Sinks with a `redact(changes)` method (the HTTP stream
+        hub) rewrite what they still hold; `on_forget` callbacks drop cached pages. Packets
+        already queued for a Socket.IO socket are out of reach; other processes drop their
+        cached pages when their relay reaches the withdrawal event.
+        """
+        with self.lock:
+            self._forget_copies()
+            for event_id in sorted(changes):
+                self._redactions[event_id] = changes[event_id]
+                self._redactions.move_to_end(event_id)
+            while len(self._redactions) > REMEMBERED_REDACTIONS:
+                self._redactions.popitem(last=False)
+            for sink in self.sinks:
+                redact = getattr(sink, "redact", None)
+                if redact is not None:
+                    redact(changes)
+
+    def scrub(self, events: list[Any]) -> list[Any]:
+        """`events` (`Event` or `EncodedEvent`) with the redactions this process committed applied."""
+        redactions = self._redactions
+        if not redactions:
+            return events
+        out = []
+        for event in events:
+            data = redactions.get(event.id)
+            if data is None:
+                out.append(event)
+            elif isinstance(event, EncodedEvent):
+                envelope = {**json.loads(event.json), "data": data}
+                out.append(
+                    dataclasses.replace(event, json=json.dumps(envelope, ensure_ascii=False, separators=(",", ":")))
+                )
+            else:
+                out.append(dataclasses.replace(event, data=data))
+        return out
+
     def stop(self) -> None:
         """Ask `run()` to return."""
         self._stop.set()
@@ -90,6 +149,7 @@ class Relay:
             if not batch:
                 return total
             with self.lock:
+                batch = self.scrub(batch)
                 self._deliver(batch)
                 self.position = batch[-1].id or self.position
                 self._advanced.notify_all()
@@ -99,9 +159,20 @@ class Relay:
                 # again (or the poll finds it), so a second, empty read would only cost time.
                 return total
 
+    def _forget_copies(self) -> None:
+        for callback in self._forget:
+            try:
+                callback()
+            except Exception:  # a broken cache must not stop the relay
+                log.exception("relay forget callback %r failed", callback)
+
     def _deliver(self, batch: list[Event]) -> None:
         # Split at access changes: what came before is pushed, then the change is applied, then
         # the change itself and what follows are pushed (to whoever may still read them).
+        if any(registry.withdraws(event.type) for event in batch):
+            # Redactions committed by any process come with a withdrawal event: copies of the
+            # log this process cached before them (shared replay pages) must not be served again.
+            self._forget_copies()
         segment: list[Event] = []
         for event in batch:
             if registry.is_access_change(event.type):
@@ -234,7 +305,8 @@ class CatchUp:
 
         def load() -> list[Any]:
             with relay.db.read() as session:
-                return self.reader(session, after, topics, limit=relay.page_size, upto=upto)
+                page = self.reader(session, after, topics, limit=relay.page_size, upto=upto)
+            return relay.scrub(page)  # what this process redacted since the read began
 
         if self.shared is None:
             return SharedPage(load(), limit=relay.page_size, upto=upto)

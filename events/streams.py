@@ -8,6 +8,7 @@ what it had before the change, then a `Revocation`, then stops.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import operator
 import queue
 import threading
@@ -145,6 +146,17 @@ class StreamHub:
         with self._lock:
             return len(set().union(*(self._by_topic.get(t, ()) for t in topics)))
 
+    def redact(self, changes: dict[int, dict[str, Any]]) -> None:
+        """Rewrite the data of redacted events still waiting in the listeners' queues."""
+        with self._lock:
+            listeners = set().union(*self._by_topic.values())
+        for listener in listeners:
+            with listener.queue.mutex:  # the queue's own lock: its reader waits meanwhile
+                waiting = listener.queue.queue
+                for index, event in enumerate(waiting):
+                    if isinstance(event, Event) and event.id in changes:  # not a wake-up marker
+                        waiting[index] = dataclasses.replace(event, data=changes[event.id])
+
     def push(self, events: list[Event]) -> None:
         """Deliver each event once to every listener following any of its topics."""
         for event in events:
@@ -261,7 +273,9 @@ def pull(
             # Every id up to the head is committed (ids follow commit order), so a short page
             # means nothing else up to the head: the next cursor may skip ahead to it.
             head = log_state(session).head
-            page = read_page(session, cursor, topic_list, limit=limit, upto=head, with_topics=recheck is not None)
+            page = relay.scrub(
+                read_page(session, cursor, topic_list, limit=limit, upto=head, with_topics=recheck is not None)
+            )
         if page:
             next_cursor: int = page[-1].id if len(page) == limit else head  # type: ignore[assignment]
             if recheck is not None:

@@ -37,7 +37,7 @@ from dialog.realtime.replay import Replayer
 from dialog.realtime.revocation import SocketRevoker
 from dialog.realtime.sink import SocketIOSink
 from dialog.realtime.wakeup import RedisWakeup
-from events import Relay, StreamHub, on_commit, prune, utcnow
+from events import Relay, StreamHub, on_commit, on_redaction, prune, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class Realtime:
         # The relay finds the log's head itself (and waits for the database if it is away).
         # Commits in this process wake the relay at once; other processes' commits are polled.
         on_commit(self.relay.notify)
+        # Redactions committed here also reach pages read before them and queued HTTP events.
+        on_redaction(self.relay.redacted)
         if self.wakeup is not None:
             self.wakeup.start()
         socketio.start_background_task(self.relay.run)

@@ -40,6 +40,8 @@ class Replayer:
         self.max_queued = max_queued
         # Clients resuming the same range at once (a reconnect storm) share each page read.
         self.pages = PageCache(cached_pages)
+        # A redaction (here or in another process) makes cached pages stale: drop them.
+        relay.on_forget(self.pages.clear)
         fanout.on_overflow = self.demote
 
     def start(self, client: LiveClient, generation: int, backfill: Backfill | None = None) -> None:
@@ -131,6 +133,7 @@ class Replayer:
         while after < upto and not cancelled():
             with db.read() as session:
                 page = read_page(session, after, topics, limit=self.relay.page_size, upto=upto)
+            page = self.relay.scrub(page)
             for event in page:
                 self._send(client, event, cancelled)
             after = page[-1].id if len(page) == self.relay.page_size and page[-1].id else upto

@@ -12,7 +12,8 @@ TOPIC = "news"
 TOPICS = (TOPIC, "project.<id>")
 
 
-@event_type("news.published", topics=TOPICS)
+# Redacted when the item is retracted: title, summary and tags go; times and field names stay.
+@event_type("news.published", topics=TOPICS, keep=("published_at",))
 class NewsPublished(EventData):
     """A news item became public."""
 
@@ -25,7 +26,7 @@ class NewsPublished(EventData):
     project_id: int | None
 
 
-@event_type("news.updated", topics=TOPICS)
+@event_type("news.updated", topics=TOPICS, keep=("published_at", "changed", "updated_at"))
 class NewsUpdated(NewsPublished):
     """A published news item changed; `changed` names the fields."""
 

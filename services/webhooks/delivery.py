@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from events import Database
+from events.log import read_event_json
 from services.claims import claim
 from services.webhooks.commands import public_host
 from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -95,6 +97,14 @@ def deliver_due(
     return report
 
 
+def _expired(session: Session, delivery: WebhookDelivery, now: datetime) -> str:
+    """Fail a delivery whose event retention pruned before it could be sent (logged as an attempt)."""
+    error = f"event {delivery.event_id} is no longer in the log (retention); nothing to send"
+    session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=None, error=error, duration_ms=0))
+    delivery.status, delivery.finished_at, delivery.claimed_until = FAILED, now, None
+    return FAILED
+
+
 def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryPolicy, send: Sender) -> str | None:
     """Claim, send and record one delivery; None if another worker has it."""
     with db.write() as session:
@@ -105,7 +115,11 @@ def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryP
             return None
         subscription = session.get(WebhookSubscription, delivery.subscription_id)
         assert subscription is not None
-        url, secret, body, attempts = subscription.url, subscription.secret, delivery.body.encode(), delivery.attempts
+        # The envelope as the log holds it now: an event redacted since it was queued goes out redacted.
+        envelope = read_event_json(session, delivery.event_id)
+        if envelope is None:
+            return _expired(session, delivery, now)
+        url, secret, body, attempts = subscription.url, subscription.secret, envelope.encode(), delivery.attempts
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,

@@ -2,6 +2,10 @@
 
 Runs in the publishing transaction, so a committed event always has its deliveries queued and a
 rolled-back one never does; the delivery worker sends them later, outside any request.
+
+A delivery names its event, it does not copy it: the worker reads the envelope from the log
+when it sends (services/webhooks/delivery.py), so a redacted event is sent redacted, retries
+included, and withdrawn text is not kept in a second table.
 """
 
 from __future__ import annotations
@@ -29,20 +33,18 @@ def _active(session: Session) -> list[tuple[int, frozenset[str]]]:
 
 @registry.handler(ANY_TYPE)
 def queue_deliveries(session: Session, event: Event) -> None:
-    """One pending delivery per matching subscription, carrying the envelope as it is now."""
+    """One pending delivery of the event per matching subscription."""
     subscriptions = _active(session)
     topics = set(event.topics)
     matching = [sub_id for sub_id, followed in subscriptions if topics & followed]
     if not matching:
         return
-    body = event.envelope_json()
     for subscription_id in matching:
         session.add(
             WebhookDelivery(
                 subscription_id=subscription_id,
                 event_id=event.id,
                 event_type=event.type,
-                body=body,
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=event.occurred_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from events.db import Base
@@ -29,7 +29,11 @@ class WebhookSubscription(Base):
 
 
 class WebhookDelivery(Base):
-    """One event to one subscription: queued with the event, sent in event order, retried with backoff."""
+    """One event to one subscription: queued with the event, sent in event order, retried with backoff.
+
+    The body is not stored: each attempt sends the envelope as the log holds it then (redacted
+    if its content was withdrawn meanwhile).
+    """
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (UniqueConstraint("subscription_id", "event_id"),)
@@ -38,7 +42,6 @@ class WebhookDelivery(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(BigInteger, index=True)
     event_type: Mapped[str] = mapped_column(String(80))
-    body: Mapped[str] = mapped_column(Text)  # the envelope, serialised once when queued
     status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)

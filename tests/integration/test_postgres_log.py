@@ -107,3 +107,50 @@ def test_concurrent_writers_commit_in_id_order(pg_database: Database) -> None:
     with pg_database.read() as session:
         assert [e.id for e in read_page(session, 0, ["project.1"], limit=1000)] == order[1::2]
         assert check_cursor(session, order[10], None).recovered
+
+
+def test_redaction_selects_by_a_data_key_on_postgresql(pg_database: Database) -> None:
+    import dataclasses
+
+    from events import redact
+
+    items = [
+        dataclasses.replace(news_published(n, "Vertraulich"), space=space)
+        for n, space in ((1, "national"), (2, "national"), (3, "berlin"))
+    ]
+    with pg_database.write() as session:
+        events = [publish(session, i, topic="news", extra_topics=("project.2",), actor=ACTOR) for i in items]
+    first, second, third = (e.id for e in events)
+    with pg_database.write() as session:
+        assert redact(session, ["news.published", "news.updated"], "news_id", [1, 3]) == [first, third]
+        assert redact(session, ["news.published"], "space", "national", topic="project.2") == [second]
+        assert redact(session, ["news.published"], "news_id", 1) == [], "already redacted"
+    with pg_database.read() as session:
+        page = read_page(session, 0, ["news"], limit=10)
+    assert [e.data for e in page] == [
+        {"news_id": n, "published_at": "2021-01-15T08:00:00Z", "space": s, "project_id": None, "redacted": True}
+        for n, s in ((1, "national"), (2, "national"), (3, "berlin"))
+    ]
+
+
+def test_the_migrations_run_on_postgresql_both_ways(postgres: Any) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect
+
+    from dialog.cli import MIGRATIONS
+
+    url = postgres.create_database("migrations")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "0004")
+    command.upgrade(config, "head")
+    engine = create_engine(url)
+    try:
+        schema = inspect(engine)
+        assert "ix_event_log_type" in {i["name"] for i in schema.get_indexes("event_log")}
+        assert "body" not in {c["name"] for c in schema.get_columns("webhook_delivery")}
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from events import ANONYMOUS, Database
+from events import ANONYMOUS, Database, prune, read_page, redact, utcnow
 from services.announcements import announcement_reach, broadcast_announcement
 from services.errors import AuthenticationFailed, InvalidInput
 from services.news import create_news
@@ -66,7 +66,9 @@ def test_committed_events_on_followed_topics_are_queued_and_rolled_back_ones_are
         raise RuntimeError("rolled back")
     queued = deliveries(database)
     assert [(d.subscription_id, d.event_type, d.status) for d in queued] == [(1, "news.published", "pending")]
-    assert json.loads(queued[0].body)["data"]["title"] == {"de": "eins"}
+    with database.read() as session:
+        [event] = read_page(session, queued[0].event_id - 1, None, limit=1)
+    assert event.id == queued[0].event_id and event.data["title"] == {"de": "eins"}
 
 
 def test_delivery_is_a_signed_post_of_the_envelope(database: Database) -> None:
@@ -199,3 +201,34 @@ def test_deactivating_cancels_what_is_queued_and_reach_counts_deliveries(databas
     assert {d.subscription_id: d.status for d in deliveries(database)} == {first: "delivered", second: "cancelled"}
     with database.read() as session:
         assert announcement_reach(session, staff(session, "admin"), item.id)["webhooks"] == 1
+
+
+def test_a_retry_sends_the_event_as_the_log_holds_it_now_redacted_included(database: Database) -> None:
+    with receiver(script=[500]) as endpoint:
+        subscribe(database, endpoint.url, ["news"], secret="s3cret-s3cret-s3cret")
+        news_id = news(database, "Geheimer Titel")
+        now = deliveries(database)[0].next_attempt_at
+        assert deliver_due(database, now, POLICY).outcomes == [(1, "retry")]
+        with database.write() as session:
+            redact(session, ["news.published"], "news_id", news_id)
+        assert deliver_due(database, now + timedelta(seconds=10), POLICY).outcomes == [(1, "delivered")]
+        first, retry = endpoint.received
+    assert json.loads(first.body)["data"]["title"] == {"de": "Geheimer Titel"}
+    envelope = json.loads(retry.body)
+    assert envelope["data"] == {"news_id": news_id, "project_id": None, "space": "national",
+                                "published_at": envelope["data"]["published_at"], "redacted": True}  # fmt: skip
+    assert b"Geheimer" not in retry.body
+    expected = "sha256=" + hmac.new(b"s3cret-s3cret-s3cret", retry.body, hashlib.sha256).hexdigest()
+    assert retry.headers["X-Dialog-Signature"] == expected
+
+
+def test_a_delivery_whose_event_was_pruned_fails_with_the_reason(database: Database) -> None:
+    subscribe(database, "http://127.0.0.1:9/hook", ["news"])
+    news(database, "verfallen")
+    with database.write() as session:
+        prune(session, utcnow() + timedelta(days=1))
+    report = deliver_due(database, utcnow() + timedelta(days=2), POLICY)
+    assert report.outcomes == [(1, "failed")]
+    with database.read() as session:
+        [(delivery, attempts)] = list_deliveries(session, 1, status=None, limit=10, before=None)
+    assert delivery.status == "failed" and "no longer in the log" in (attempts[0].error or "")
