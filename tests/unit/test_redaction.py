@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -18,6 +18,7 @@ from events import (
     Database,
     Relay,
     StreamHub,
+    field_values,
     follow_stream,
     init_log,
     on_redaction,
