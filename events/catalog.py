@@ -13,8 +13,27 @@ Every event reaches clients as the envelope of the [real-time contract](realtime
 (`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`, `data`); this page lists each `type`
 with the topics it is published on and the JSON Schema of its `data`. Times are UTC ISO 8601
 with `Z`; multilingual text is an object keyed by language. Every field is always present
-(`null` where the schema allows it). A redacted event keeps only some ids and gains
-`"redacted": true` (see the contract); the schemas describe events as published."""
+(`null` where the schema allows it). The schemas describe events as published; a redacted
+event has the form described [once, below](#redacted-events)."""
+
+REDACTED_SECTION = """## Redacted events
+
+When content is withdrawn (a hidden or deleted post, retracted news), the events that carried
+it are redacted in the log, and every replay, page, stream and webhook retry shows them so from
+then on. The envelope stays as it was (`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`);
+`data` keeps only
+
+- the ids: the field `id`, every field ending in `_id`, and `space` (the space's slug),
+- the fields its type lists as *kept when redacted* above (times and counts, never text),
+
+each with its schema above, and gains `"redacted": true`. For example, a redacted `post.created`:
+
+```json
+{"space": "national", "thread_id": 7, "post_id": 31, "parent_id": null,
+ "reply_to_author_id": 4, "author_id": 9, "created_at": "2021-01-15T08:00:00Z", "redacted": true}
+```
+
+A client that shows the event withdraws its content; restoring (a post unhidden) is a new event."""
 
 
 ACCESS_CHANGE = (
@@ -32,6 +51,7 @@ def catalogue(registry: Registry) -> list[dict[str, Any]]:
             "description": spec.description,
             "access_change": spec.access_change,
             "schema": spec.schema,
+            "kept_when_redacted": kept_when_redacted(spec),
         }
         for spec in _sorted(registry)
     ]
@@ -52,6 +72,7 @@ def as_text(registry: Registry) -> str:
         for name, schema in spec.schema["properties"].items():
             note = f"  ({schema['description']})" if "description" in schema else ""
             lines.append(f"    {name}: {type_text(schema)}{note}")
+        lines.append(f"  kept when redacted: {', '.join(kept_when_redacted(spec)) or 'nothing'}")
         lines.append("")
     return "\n".join(lines)
 
@@ -75,12 +96,20 @@ def as_markdown(registry: Registry) -> str:
         out += ["", f"## {spec.name}", "", spec.description, "", f"Topics: {_topics(spec)}", ""]
         if spec.access_change:
             out += [ACCESS_CHANGE, ""]
+        kept = ", ".join(f"`{name}`" for name in kept_when_redacted(spec)) or "nothing"
+        out += [f"Kept when [redacted](#redacted-events): {kept}", ""]
         out += ["| field | type | description |", "| --- | --- | --- |"]
         for name, schema in spec.schema["properties"].items():
             out.append(f"| `{name}` | {_cell(type_text(schema))} | {_cell(schema.get('description', ''))} |")
         schema_json = json.dumps(spec.schema, ensure_ascii=False, indent=2)
         out += ["", "<details><summary>JSON Schema</summary>", "", "```json", schema_json, "```", "", "</details>"]
+    out += ["", REDACTED_SECTION]
     return "\n".join(out) + "\n"
+
+
+def kept_when_redacted(spec: EventType) -> list[str]:
+    """The fields of `spec`'s data that a redacted event keeps, in field order."""
+    return [name for name in spec.schema["properties"] if spec.kept(name)]
 
 
 def type_text(schema: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from services.forum import (
     count_posts,
     create_post,
     create_thread,
+    delete_post,
     edit_post,
     flag_post,
     get_post,
@@ -36,6 +37,7 @@ from services.forum import (
     set_locked,
     set_pinned,
     thread_views,
+    unhide_post,
 )
 from services.identity import ADMIN, MODERATOR
 from services.spaces import get_space, require_read
@@ -114,7 +116,15 @@ class PostOut(Schema):
     parent_id = fields.Integer(allow_none=True)
     author = fields.Nested(AuthorOut, allow_none=True)
     language = fields.String()
-    body = fields.String()
+    state = fields.String(
+        metadata={
+            "description": "visible, hidden (moderators only see these) or deleted",
+            "enum": ["visible", "hidden", "deleted"],
+        }
+    )
+    body = fields.String(
+        allow_none=True, metadata={"description": "null for a hidden or deleted post, except for moderators"}
+    )
     mentions = fields.List(fields.Integer())
     reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
     created_at = UtcTimestamp()
@@ -250,11 +260,12 @@ class ThreadPosts(MethodView):
     @anyone()
     @errors(403)
     def get(self, args: dict[str, Any], thread_id: int) -> dict[str, Any]:
-        """Visible posts, oldest first (hidden posts never appear)."""
+        """Posts, oldest first: deleted ones without text, hidden ones to moderators only."""
+        caller = current_caller()
         with db.read() as session:
-            thread, _space = get_thread(session, current_caller(), thread_id)
-            items, last = list_posts(session, thread, after=args["cursor"] or 0, limit=args["limit"])
-            return keyset_page(items, last, count_posts(session, thread))
+            thread, _space = get_thread(session, caller, thread_id)
+            items, last = list_posts(session, caller, thread, after=args["cursor"] or 0, limit=args["limit"])
+            return keyset_page(items, last, count_posts(session, caller, thread))
 
     @blp.arguments(PostIn)
     @blp.response(201, PostOut)
@@ -303,9 +314,19 @@ class OnePost(MethodView):
     @anyone()
     @errors(403)
     def get(self, post_id: int) -> PostView:
-        """A visible post of a space you may read."""
+        """A post of a space you may read (a deleted one without its text; hidden ones: moderators only)."""
         with db.read() as session:
             return get_post(session, current_caller(), post_id)
+
+    @blp.response(200, PostOut)
+    @members(403)
+    @errors(409)
+    def delete(self, post_id: int) -> PostView:
+        """Delete your post (moderators: any post); its text is withdrawn everywhere, `post.deleted` is sent."""
+        caller = current_caller()
+        with db.write() as session:
+            delete_post(session, post_id=post_id, caller=caller)
+            return get_post(session, caller, post_id)
 
     @blp.arguments(PostEdit)
     @blp.response(200, PostOut)
@@ -373,3 +394,18 @@ class PostHide(MethodView):
         """Hide a post (moderators and admins): it disappears from reads, `post.hidden` is sent."""
         with db.write() as session:
             return hide_post(session, post_id=post_id, caller=current_caller(), **body)
+
+
+@blp.route("/posts/<int:post_id>/unhide")
+class PostUnhide(MethodView):
+    """Making a hidden post visible again."""
+
+    @blp.response(200, PostOut)
+    @roles(MODERATOR, ADMIN)
+    @errors(409)
+    def post(self, post_id: int) -> PostView:
+        """Unhide a post (moderators and admins): `post.unhidden` carries its current text."""
+        caller = current_caller()
+        with db.write() as session:
+            unhide_post(session, post_id=post_id, caller=caller)
+            return get_post(session, caller, post_id)

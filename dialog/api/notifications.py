@@ -45,12 +45,16 @@ class NotificationOut(Schema):
     kind = fields.String()
     event_id = fields.Integer()
     event_type = fields.String()
-    summary = fields.String()
+    summary = fields.String(metadata={"description": "empty once what it is about was withdrawn (`redacted`)"})
     subject = fields.Dict()
     actor_name = fields.String(allow_none=True)
     created_at = UtcTimestamp()
     read_at = UtcTimestamp(allow_none=True)
     read = fields.Function(lambda n: n.read_at is not None)
+    redacted = fields.Function(
+        lambda n: n.redacted_at is not None,
+        metadata={"description": "true once its content was withdrawn (a post hidden or deleted, news retracted)"},
+    )
 
 
 class InboxArgs(PageArgs):

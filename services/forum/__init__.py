@@ -9,11 +9,13 @@ from services.forum.commands import (
     add_reaction,
     create_post,
     create_thread,
+    delete_post,
     edit_post,
     flag_post,
     hide_post,
     set_locked,
     set_pinned,
+    unhide_post,
 )
 from services.forum.events import REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
@@ -47,6 +49,7 @@ __all__ = [
     "count_posts",
     "create_post",
     "create_thread",
+    "delete_post",
     "edit_post",
     "flag_post",
     "get_post",
@@ -58,5 +61,6 @@ __all__ = [
     "set_locked",
     "set_pinned",
     "thread_views",
+    "unhide_post",
     "visible_post",
 ]

@@ -1,4 +1,4 @@
-"""Forum commands: open threads, post, edit, react, flag, and moderate (hide, lock, pin).
+"""Forum commands: open threads, post, edit, react, flag, delete, and moderate (hide, unhide, lock, pin).
 
 Every command checks the space-level permission first, validates fully, and only then changes
 anything, so a refused request leaves no trace; the events it publishes commit with the change.
@@ -12,17 +12,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from events import Caller, publish, utcnow
+from events import Caller, publish, redact, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.fields import LANGUAGES, Language, is_one_of
 from services.forum.access import moderates, require_moderator
 from services.forum.events import (
+    POST_CONTENT,
     REACTIONS,
     FlagRaised,
     InThread,
     PostCreated,
+    PostDeleted,
     PostEdited,
     PostHidden,
+    PostUnhidden,
     ReactionAdded,
     ThreadCreated,
     ThreadLocked,
@@ -110,13 +113,13 @@ def _publish_in_thread(session: Session, data: InThread, *, actor: Caller) -> No
 
 def _visible_post(session: Session, post_id: int) -> Post:
     post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None:
+    if post is None or post.hidden_at is not None or post.deleted_at is not None:
         raise NotFound(f"no post {post_id}")
     return post
 
 
 def _visible_post_in_space(session: Session, post_id: int) -> tuple[Post, Thread, Space]:
-    """A visible post with its thread and space (NotFound for hidden or unknown posts)."""
+    """A visible post with its thread and space (NotFound for hidden, deleted or unknown posts)."""
     post = _visible_post(session, post_id)
     thread = _thread(session, post.thread_id)
     return post, thread, _space_of(session, thread)
@@ -199,6 +202,8 @@ def create_post(
             raise InvalidInput("parent_id", f"post {parent_id} is not in thread {thread.id}")
         if parent.hidden_at is not None:
             raise InvalidInput("parent_id", f"post {parent_id} was hidden by the moderators")
+        if parent.deleted_at is not None:
+            raise InvalidInput("parent_id", f"post {parent_id} was deleted")
         reply_to_author = parent.author_id
     clean = _clean_body(body)
     mentioned = _mentions_in(session, space, clean, mentions)
@@ -340,27 +345,108 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
     return flag
 
 
-def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | None) -> Post:
-    """A moderator hides a post: it disappears from reads, and `post.hidden` tells clients."""
-    require_login(caller)
+def _redact_post_content(session: Session, post: Post) -> None:
+    """Withdraw a post's text from the event log: every event that carried it is redacted."""
+    redact(session, POST_CONTENT, "post_id", post.id, topic=thread_topic(post.thread_id))
+    redact(session, ("flag.raised",), "post_id", post.id, topic="moderation")
+
+
+def _post_in_space(session: Session, post_id: int) -> tuple[Post, Thread, Space]:
+    """Any post (hidden and deleted ones too) with its thread and space; NotFound if unknown."""
     post = session.get(Post, post_id)
     if post is None:
         raise NotFound(f"no post {post_id}")
     thread = _thread(session, post.thread_id)
-    space = _space_of(session, thread)
+    return post, thread, _space_of(session, thread)
+
+
+def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | None) -> Post:
+    """A moderator hides a post: gone from reads and from the event log's text; `post.hidden` says so."""
+    require_login(caller)
+    post, thread, space = _post_in_space(session, post_id)
     require_moderator(session, caller, space)
     if reason is not None and len(reason) > 500:
         raise InvalidInput("reason", "at most 500 characters")
     if post.hidden_at is not None:
         raise Conflict(f"post {post.id} is already hidden", code="already_hidden")
+    if post.deleted_at is not None:
+        raise Conflict(f"post {post.id} was deleted", code="post_deleted")
     now = utcnow()
     post.hidden_at, post.hidden_by, post.hidden_reason = now, caller.id, reason
     thread.post_count -= 1
+    _redact_post_content(session, post)
     publish(
         session,
         PostHidden(space=space.slug, thread_id=thread.id, post_id=post.id, reason=reason, hidden_at=now),
         topic=space_topic(space.slug),
         extra_topics=(thread_topic(thread.id), "moderation"),
+        actor=caller,
+    )
+    return post
+
+
+def unhide_post(session: Session, *, caller: Caller, post_id: int) -> Post:
+    """A moderator makes a hidden post visible again; `post.unhidden` carries its current text.
+
+    The events redacted when it was hidden stay redacted: restoring is this new event.
+    """
+    require_login(caller)
+    post, thread, space = _post_in_space(session, post_id)
+    require_moderator(session, caller, space)
+    if post.deleted_at is not None:
+        raise Conflict(f"post {post.id} was deleted", code="post_deleted")
+    if post.hidden_at is None:
+        raise Conflict(f"post {post.id} is not hidden", code="not_hidden")
+    now = utcnow()
+    post.hidden_at = post.hidden_by = post.hidden_reason = None
+    thread.post_count += 1
+    publish(
+        session,
+        PostUnhidden(
+            space=space.slug,
+            thread_id=thread.id,
+            post_id=post.id,
+            parent_id=post.parent_id,
+            author_id=post.author_id,
+            language=_check_language(post.language),
+            body=post.body,
+            created_at=post.created_at,
+            edited_at=post.edited_at,
+            unhidden_at=now,
+        ),
+        topic=space_topic(space.slug),
+        extra_topics=(thread_topic(thread.id), "moderation"),
+        actor=caller,
+    )
+    return post
+
+
+def delete_post(session: Session, *, caller: Caller, post_id: int) -> Post:
+    """The author (or a moderator) deletes a post; `post.deleted` tells clients.
+
+    The post reads as deleted (no text), its text leaves the event log, and the row keeps it
+    for the moderators.
+    """
+    require_login(caller)
+    post, thread, space = _post_in_space(session, post_id)
+    by_author = post.author_id is not None and post.author_id == caller.id
+    if not by_author:
+        # Others learn nothing about posts of spaces they may not read, nor about hidden ones.
+        require_read(session, caller, space)
+        if post.hidden_at is not None and not moderates(caller):
+            raise NotFound(f"no post {post_id}")
+        if not moderates(caller):
+            raise PermissionDenied("only the author and the moderators may delete a post")
+    if post.deleted_at is not None:
+        raise Conflict(f"post {post.id} is already deleted", code="already_deleted")
+    now = utcnow()
+    if post.hidden_at is None:
+        thread.post_count -= 1
+    post.deleted_at, post.deleted_by = now, caller.id
+    _redact_post_content(session, post)
+    _publish_in_thread(
+        session,
+        PostDeleted(space=space.slug, thread_id=thread.id, post_id=post.id, by_author=by_author, deleted_at=now),
         actor=caller,
     )
     return post

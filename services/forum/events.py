@@ -1,7 +1,10 @@
 """Event types of the forum, with their typed data, and the `thread.<id>` topic rule.
 
 Every forum event goes to `space.<slug>` and `thread.<id>`; `flag.raised` goes to `moderation`
-only (flags are not for the flagged author's eyes), `post.hidden` to all three.
+only (flags are not for the flagged author's eyes), `post.hidden` and `post.unhidden` to all three.
+
+The events that carry a post's text (`POST_CONTENT`, and `flag.raised` with its excerpt) are
+redacted when the post is hidden or deleted; `keep` names what they keep besides ids.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class InThread(EventData):
     thread_id: int
 
 
-@event_type("thread.created", topics=IN_THREAD)
+@event_type("thread.created", topics=IN_THREAD, keep=("created_at",))
 class ThreadCreated(InThread):
     """A thread was opened with its first post."""
 
@@ -51,7 +54,7 @@ class ThreadCreated(InThread):
     created_at: datetime
 
 
-@event_type("post.created", topics=IN_THREAD)
+@event_type("post.created", topics=IN_THREAD, keep=("created_at",))
 class PostCreated(InThread):
     """A reply was posted in a thread (to the thread, or to the post `parent_id`)."""
 
@@ -65,7 +68,7 @@ class PostCreated(InThread):
     created_at: datetime
 
 
-@event_type("post.edited", topics=IN_THREAD)
+@event_type("post.edited", topics=IN_THREAD, keep=("revisions", "edited_at"))
 class PostEdited(InThread):
     """A post was edited: its new text (the earlier one is kept in its history)."""
 
@@ -83,6 +86,29 @@ class PostHidden(InThread):
     post_id: int
     reason: str | None
     hidden_at: datetime
+
+
+@event_type("post.unhidden", topics=(*IN_THREAD, "moderation"), keep=("created_at", "edited_at", "unhidden_at"))
+class PostUnhidden(InThread):
+    """A moderator made a hidden post visible again: the post as it is now, text included."""
+
+    post_id: int
+    parent_id: int | None
+    author_id: int | None = described("null if the author's account was removed")
+    language: Language
+    body: str = described("sanitised HTML")
+    created_at: datetime
+    edited_at: datetime | None
+    unhidden_at: datetime
+
+
+@event_type("post.deleted", topics=IN_THREAD)
+class PostDeleted(InThread):
+    """A post was deleted by its author or a moderator; clients that show it withdraw its text."""
+
+    post_id: int
+    by_author: bool = described("true if its author deleted it, false if a moderator did")
+    deleted_at: datetime
 
 
 @event_type("thread.locked", topics=IN_THREAD)
@@ -109,7 +135,7 @@ class ReactionAdded(InThread):
     count: int = described("reactions of this kind on the post now")
 
 
-@event_type("flag.raised", topics=("moderation",))
+@event_type("flag.raised", topics=("moderation",), keep=("flags",))
 class FlagRaised(InThread):
     """A member flagged a post for the moderators (only on `moderation`: not for the author's eyes)."""
 
@@ -118,6 +144,11 @@ class FlagRaised(InThread):
     reason: str
     excerpt: str = described("the post's text, shortened")
     flags: int = described("flags on this post now")
+
+
+# The events whose data carries a post's text, on the post's thread topic (selected by `post_id`;
+# `thread.created` carries the thread's first post).
+POST_CONTENT = ("thread.created", "post.created", "post.edited", "post.unhidden")
 
 
 def _thread_topic_refusal(caller: Caller, arg: str) -> str | None:

@@ -27,7 +27,12 @@ class Thread(Base):
 
 
 class Post(Base):
-    """One contribution: sanitised HTML with a language tag; hidden posts disappear from reads."""
+    """One contribution: sanitised HTML with a language tag.
+
+    A post hidden by a moderator disappears from members' reads; a post deleted (by its author
+    or a moderator) reads as a tombstone without text. Either way the row keeps its text for
+    the moderators, and the events that carried it are redacted.
+    """
 
     __tablename__ = "forum_post"
 
@@ -42,6 +47,8 @@ class Post(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime)
     hidden_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
 
 
 class PostRevision(Base):

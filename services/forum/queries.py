@@ -1,11 +1,16 @@
-"""Forum reads: hidden posts never appear; every read checks the space first."""
+"""Forum reads: every read checks the space first.
+
+Members see visible posts, and deleted ones as tombstones without text; hidden posts do not
+appear to them at all. Moderators see every post with its text and its state.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from events import Caller
@@ -16,16 +21,30 @@ from services.identity import Member
 from services.spaces import Space, require_read
 
 
+PostState = Literal["visible", "hidden", "deleted"]
+
+
+def state_of(post: Post) -> PostState:
+    """Whether a post is visible, hidden by a moderator, or deleted (deleted wins)."""
+    if post.deleted_at is not None:
+        return "deleted"
+    return "hidden" if post.hidden_at is not None else "visible"
+
+
 @dataclass
 class PostView:
-    """A post as readers see it: author, mentions and reaction counts included."""
+    """A post as readers see it: author, mentions and reaction counts included.
+
+    `body` is None (and `mentions` empty) where the reader may not see a withdrawn post's text.
+    """
 
     id: int
     thread_id: int
     parent_id: int | None
     author: dict[str, object] | None
     language: str
-    body: str
+    state: PostState
+    body: str | None
     mentions: list[int]
     reactions: dict[str, int]
     created_at: datetime
@@ -96,7 +115,8 @@ def _authors(session: Session, ids: set[int | None]) -> dict[int, dict[str, obje
     return {member_id: {"id": member_id, "name": name} for member_id, name in rows}
 
 
-def _views(session: Session, posts: list[Post]) -> list[PostView]:
+def _views(session: Session, posts: list[Post], caller: Caller) -> list[PostView]:
+    reveal = moderates(caller)  # the moderators see withdrawn posts' text; nobody else does
     ids = [p.id for p in posts]
     authors = _authors(session, {p.author_id for p in posts})
     mentions: dict[int, list[int]] = {}
@@ -111,63 +131,76 @@ def _views(session: Session, posts: list[Post]) -> list[PostView]:
         .group_by(Reaction.post_id, Reaction.kind)
     ):
         reactions.setdefault(post_id, {})[kind] = count
-    return [
-        PostView(
-            id=p.id,
-            thread_id=p.thread_id,
-            parent_id=p.parent_id,
-            author=authors.get(p.author_id) if p.author_id is not None else None,
-            language=p.language,
-            body=p.body,
-            mentions=sorted(mentions.get(p.id, [])),
-            reactions=reactions.get(p.id, {}),
-            created_at=p.created_at,
-            edited_at=p.edited_at,
+    views = []
+    for p in posts:
+        state = state_of(p)
+        shown = reveal or state == "visible"
+        views.append(
+            PostView(
+                id=p.id,
+                thread_id=p.thread_id,
+                parent_id=p.parent_id,
+                author=authors.get(p.author_id) if p.author_id is not None else None,
+                language=p.language,
+                state=state,
+                body=p.body if shown else None,
+                mentions=sorted(mentions.get(p.id, [])) if shown else [],
+                reactions=reactions.get(p.id, {}),
+                created_at=p.created_at,
+                edited_at=p.edited_at,
+            )
         )
-        for p in posts
-    ]
+    return views
 
 
-def list_posts(session: Session, thread: Thread, *, after: int, limit: int) -> tuple[list[PostView], int | None]:
-    """Visible posts of a thread with ids above `after`, oldest first, and the next cursor."""
-    posts = list(
-        session.scalars(
-            select(Post)
-            .where(Post.thread_id == thread.id, Post.id > after, Post.hidden_at.is_(None))
-            .order_by(Post.id)
-            .limit(limit + 1)
-        )
-    )
+def _listed(caller: Caller, thread: Thread) -> Select[tuple[Post]]:
+    """The posts of `thread` that `caller` sees listed (hidden ones: the moderators only)."""
+    query = select(Post).where(Post.thread_id == thread.id)
+    return query if moderates(caller) else query.where(Post.hidden_at.is_(None))
+
+
+def list_posts(
+    session: Session, caller: Caller, thread: Thread, *, after: int, limit: int
+) -> tuple[list[PostView], int | None]:
+    """Posts of a thread with ids above `after`, oldest first, as `caller` may see them, and the next cursor."""
+    posts = list(session.scalars(_listed(caller, thread).where(Post.id > after).order_by(Post.id).limit(limit + 1)))
     more = len(posts) > limit
     posts = posts[:limit]
-    return _views(session, posts), (posts[-1].id if more else None)
+    return _views(session, posts, caller), (posts[-1].id if more else None)
+
+
+def count_posts(session: Session, caller: Caller, thread: Thread) -> int:
+    """How many posts of a thread `caller` sees listed."""
+    return session.scalar(select(func.count()).select_from(_listed(caller, thread).subquery())) or 0
 
 
 def visible_post(session: Session, post_id: int) -> Post | None:
-    """Post `post_id` as its space's readers see it: None if hidden or gone (no permission check)."""
+    """Post `post_id` as its space's readers see it: None if hidden, deleted or gone (no permission check)."""
     post = session.get(Post, post_id)
-    return post if post is not None and post.hidden_at is None else None
-def count_posts(session: Session, thread: Thread) -> int:
-    """How many posts of a thread readers see (hidden ones not counted)."""
-    query = select(func.count()).where(Post.thread_id == thread.id, Post.hidden_at.is_(None))
-    return session.scalar(query) or 0
+    return post if post is not None and state_of(post) == "visible" else None
 
 
-def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
-    """One visible post, if `caller` may read its space."""
-    post = visible_post(session, post_id)
+def _readable_post(session: Session, caller: Caller, post_id: int) -> Post:
+    """A post `caller` may know of: in a space they may read, and not hidden unless they moderate."""
+    post = session.get(Post, post_id)
     if post is None:
         raise NotFound(f"no post {post_id}")
     get_thread(session, caller, post.thread_id)
-    return _views(session, [post])[0]
+    if post.hidden_at is not None and not moderates(caller):
+        raise NotFound(f"no post {post_id}")
+    return post
+
+
+def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
+    """One post as `caller` may see it (a deleted one without its text, unless they moderate)."""
+    return _views(session, [_readable_post(session, caller, post_id)], caller)[0]
 
 
 def post_revisions(session: Session, caller: Caller, post_id: int) -> list[PostRevision]:
     """The earlier versions of a post, oldest first (for its author and the moderators)."""
-    post = visible_post(session, post_id)
-    if post is None:
-        raise NotFound(f"no post {post_id}")
-    get_thread(session, caller, post.thread_id)
+    post = _readable_post(session, caller, post_id)
     if post.author_id != caller.id and not moderates(caller):
         raise PermissionDenied("only the author and the moderators see a post's history")
+    if post.deleted_at is not None and not moderates(caller):
+        raise NotFound(f"post {post_id} was deleted; its history went with it")
     return list(session.scalars(select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id)))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from events import Caller, field_values, publish, utcnow
+from events import Caller, field_values, publish, redact, utcnow
 from services.claims import claim
 from services.clock import SCHEDULER
 from services.errors import Conflict, InvalidInput
@@ -167,7 +167,11 @@ def update_news(
 def retract_news(
     session: Session, item: NewsItem, *, caller: Caller, reason: str | None = None, now: datetime | None = None
 ) -> NewsItem:
-    """Withdraw a published item; `news.retracted` tells clients to hide it."""
+    """Withdraw a published item; `news.retracted` tells clients to hide it.
+
+    Its `news.published` / `news.updated` events are redacted in the log (title, summary and
+    tags gone, ids kept), in this same transaction.
+    """
     require_news_writer(caller)
     if item.status != PUBLISHED:
         raise Conflict(
@@ -178,6 +182,7 @@ def retract_news(
     item.retracted_at = now or utcnow()
     item.retraction_reason = reason
     session.flush()
+    redact(session, ("news.published", "news.updated"), "news_id", item.id, topic=TOPIC)
     publish(
         session,
         NewsRetracted(news_id=item.id, reason=reason, retracted_at=item.retracted_at, project_id=item.project_id),

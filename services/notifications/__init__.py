@@ -1,6 +1,6 @@
 """Follows and notifications: a handler on the bus fills each member's inbox, pushed on `user.<id>`."""
 
-from services.notifications import events, handlers  # noqa: F401  (registers event types and handlers)
+from services.notifications import events, handlers, withdrawals  # noqa: F401  (registers types and handlers)
 from services.notifications.follows import follow, followers, list_follows, unfollow
 from services.notifications.inbox import (
     count_notifications,

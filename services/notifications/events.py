@@ -12,7 +12,8 @@ NotificationKind = Literal[
 ]
 
 
-@event_type("notification.created", topics=("user.<id>",))
+# Redacted when what it is about is withdrawn: the summary goes; kind, ids and the count stay.
+@event_type("notification.created", topics=("user.<id>",), keep=("kind", "event_type", "subject", "unread_count"))
 class NotificationCreated(EventData):
     """A new inbox entry for the member of the topic."""
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from events import Event
-from events.registry import ANY_TYPE, registry
+from events.registry import ANY_TYPE, REDACTED, is_id_key, registry
 from services.html import excerpt
 from services.notifications.events import NotificationKind
 from services.notifications.follows import ensure_following, followers
@@ -65,6 +65,8 @@ def _phrased(event: Event, text: Callable[[str], str]) -> Summary:
 def on_thread_created(session: Session, event: Event) -> None:
     """Mentions, and followers of the space, hear of a new thread; its author follows it."""
     data = event.data
+    if data.get(REDACTED):  # withdrawn in the transaction that posted it: nothing to tell anyone
+        return
     ensure_following(session, data["author_id"], "thread", str(data["thread_id"]))
     recipients: dict[int, NotificationKind] = {}
     for member_id in data["mentions"]:
@@ -85,6 +87,8 @@ def on_thread_created(session: Session, event: Event) -> None:
 def on_post_created(session: Session, event: Event) -> None:
     """Mentions, the author replied to, followers of the thread and of the space."""
     data = event.data
+    if data.get(REDACTED):  # withdrawn in the transaction that posted it: nothing to tell anyone
+        return
     ensure_following(session, data["author_id"], "thread", str(data["thread_id"]))
     recipients: dict[int, NotificationKind] = {}
     for member_id in data["mentions"]:
@@ -144,6 +148,8 @@ def on_project_activity(session: Session, event: Event) -> None:
             recipients.setdefault(member_id, "project_activity")
             project_id = project_id or int(key)
     if recipients:
+        # The subject names what it is about by its ids (`news_id` ...), so a withdrawal finds it.
+        subject = {k: v for k, v in event.data.items() if is_id_key(k) and isinstance(v, int | str)}
         deliver(
             session,
             event,
@@ -151,5 +157,5 @@ def on_project_activity(session: Session, event: Event) -> None:
             summary=lambda language, _kind: PHRASES.get(language, PHRASES["de"])["project_activity"].format(
                 text=_title(event.data, language) or event.type
             ),
-            subject={"project_id": project_id},
+            subject={**subject, "project_id": project_id},
         )

@@ -46,6 +46,9 @@ class Notification(Base):
     actor_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when what it is about was withdrawn (a post hidden or deleted, news retracted): the
+    # summary, an excerpt of that content, is emptied then.
+    redacted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         UniqueConstraint("event_id", "member_id"),

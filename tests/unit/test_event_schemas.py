@@ -185,6 +185,22 @@ def produce_post_hidden(session: Session) -> None:
     forum.hide_post(session, **world.as_("moderator"), post_id=post.id, reason="spam")
 
 
+def produce_post_unhidden(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.edit_post(session, **world.as_("member"), post_id=post.id, body="<p>neu</p>")
+    forum.hide_post(session, **world.as_("moderator"), post_id=post.id, reason=None)
+    forum.unhide_post(session, **world.as_("admin"), post_id=post.id)
+
+
+def produce_post_deleted(session: Session) -> None:
+    world, thread, post = _thread(session)
+    forum.delete_post(session, **world.as_("member"), post_id=post.id)  # by its author
+    reply = forum.create_post(
+        session, **world.as_("other"), thread=thread, body="<p>Antwort</p>", language="de", mentions=[]
+    )
+    forum.delete_post(session, **world.as_("moderator"), post_id=reply.id)
+
+
 def produce_thread_locked(session: Session) -> None:
     world, thread, _post = _thread(session)
     forum.set_locked(session, **world.as_("moderator"), thread_id=thread.id, locked=True)
@@ -325,6 +341,8 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "post.created": produce_post_created,
     "post.edited": produce_post_edited,
     "post.hidden": produce_post_hidden,
+    "post.unhidden": produce_post_unhidden,
+    "post.deleted": produce_post_deleted,
     "thread.locked": produce_thread_locked,
     "thread.pinned": produce_thread_pinned,
     "reaction.added": produce_reaction_added,
@@ -375,8 +393,16 @@ def test_payload_matches_schema(database: Database, event_type: str) -> None:
     spec = registry.types[event_type]
     jsonschema.Draft202012Validator.check_schema(spec.schema)
     validator = jsonschema.Draft202012Validator(spec.schema)
+    jsonschema.Draft202012Validator.check_schema(spec.redacted_schema)
+    redacted_validator = jsonschema.Draft202012Validator(spec.redacted_schema)
     for event in produced:
         validator.validate(event.data)
+        # Its redacted form is documented too, and keeps no text: only ids and the declared fields.
+        redacted = spec.redacted(event.data)
+        redacted_validator.validate(redacted)
+        assert not validator.is_valid(redacted) or set(redacted) == set(event.data) | {"redacted"}
+        assert not [v for k, v in redacted.items() if isinstance(v, str) and k not in ("space", "event_type", "kind")
+                    and not k.endswith("_at")], f"text kept in a redacted {event_type}: {redacted}"  # fmt: skip
         assert all(spec.routes_to(topic) for topic in event.topics), f"{event.topics} not in {spec.topics}"
         envelope = event.envelope()
         assert set(envelope) == {"id", "epoch", "topic", "type", "occurred_at", "actor", "data"}

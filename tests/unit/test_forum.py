@@ -86,7 +86,8 @@ def test_script_in_a_post_is_removed_and_never_stored(database: Database, world:
         database, world, body='<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:x">l</a>'
     )
     with database.read() as session:
-        posts, _next = forum.list_posts(session, thread, after=0, limit=10)
+        posts, _next = forum.list_posts(session, ANONYMOUS, thread, after=0, limit=10)
+    assert posts[0].body is not None
     assert "script" not in posts[0].body and "onclick" not in posts[0].body and "javascript" not in posts[0].body
     assert "Hi" in posts[0].body
 
@@ -169,10 +170,15 @@ def test_hidden_posts_disappear_from_reads(database: Database, world: World) -> 
     with database.write() as session:
         forum.hide_post(session, **world.as_("moderator"), post_id=post.id, reason="abuse")  # type: ignore[arg-type]
     with database.read() as session:
-        posts, _next = forum.list_posts(session, thread, after=0, limit=10)
-        assert post.id not in [p.id for p in posts]
-        with pytest.raises(NotFound):
-            forum.get_post(session, world.caller("moderator"), post.id)
+        for reader in (ANONYMOUS, world.caller("other"), world.caller("member")):
+            posts, _next = forum.list_posts(session, reader, thread, after=0, limit=10)
+            assert post.id not in [p.id for p in posts]
+            with pytest.raises(NotFound):
+                forum.get_post(session, reader, post.id)
+        # The moderators still see it, marked hidden, to decide whether to unhide it.
+        posts, _next = forum.list_posts(session, world.caller("moderator"), thread, after=0, limit=10)
+        assert [(p.state, p.body) for p in posts if p.id == post.id] == [("hidden", "<p>Antwort</p>")]
+        assert forum.get_post(session, world.caller("moderator"), post.id).state == "hidden"
     _refused(database, NotFound, lambda s: forum.add_reaction(s, **world.as_("member"), post_id=post.id, kind="like"))
 
 
