@@ -62,14 +62,28 @@ def public(_caller: Caller, _arg: str) -> str | None:
     return None
 
 
+def id_refusal(arg: str) -> str | None:
+    """None if `arg` is an id in canonical form (`1` to `MAX_ID`, digits only, no leading zero), else why not.
+
+    One topic, one name: `project.01` or `project.+1` would be a second name for `project.1`,
+    with its own room and its own stored routing, so only the canonical form is accepted.
+    """
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it; "+1" and "-1" are not digits.
+    if not (arg.isascii() and arg.isdigit()):
+        return "unknown topic"
+    if arg[0] == "0":
+        return "unknown topic" if arg.strip("0") == "" else f"unknown topic: ids have no leading zeros ({int(arg)})"
+    if len(arg) > 19 or int(arg) > MAX_ID:
+        return "unknown topic"  # no row has that id
+    return None
+
+
 def numeric_id(rule: TopicRule) -> TopicRule:
-    """Wrap a family rule so that its argument must be a positive integer id."""
+    """Wrap a family rule so that its argument must be an id in canonical form (see `id_refusal`)."""
 
     def checked(caller: Caller, arg: str) -> str | None:
-        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
-        if not (arg.isascii() and arg.isdigit() and len(arg) <= 19 and 0 < int(arg) <= MAX_ID):
-            return "unknown topic"
-        return rule(caller, arg)
+        reason = id_refusal(arg)
+        return reason if reason is not None else rule(caller, arg)
 
     return checked
 

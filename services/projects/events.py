@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from events import EventData, event_type
-from events.topics import numeric_id, policy, public
+from events.topics import Caller, numeric_id, policy, public
+from services.database import reading
 from services.fields import LocalizedText
+from services.projects.queries import project_exists
 
 TOPIC = "projects"
 TOPICS = (TOPIC, "project.<id>")
@@ -35,5 +37,11 @@ class ProjectUpdated(ProjectCreated):
     changed: tuple[str, ...]
 
 
+def _project_topic_refusal(_caller: Caller, arg: str) -> str | None:
+    # Public, but only for a project that exists: `project.999` names nothing.
+    with reading() as session:
+        return None if project_exists(session, int(arg)) else "unknown topic: no such project"
+
+
 policy.topic(TOPIC, public)
-policy.family("project", numeric_id(public))
+policy.family("project", numeric_id(_project_topic_refusal))
