@@ -154,3 +154,30 @@ def test_the_migrations_run_on_postgresql_both_ways(postgres: Any) -> None:
         assert "body" not in {c["name"] for c in schema.get_columns("webhook_delivery")}
     finally:
         engine.dispose()
+
+
+def test_hiding_a_post_redacts_its_events_and_notifications_on_postgresql(pg_database: Database) -> None:
+    from services import forum, notifications
+    from services.forum import Thread
+    from tests.support.world import build_world
+
+    with pg_database.write() as session:
+        world = build_world(session)
+        thread, _first = forum.create_thread(
+            session, **world.as_("member"), space=world.spaces["public"], title="T", body="<p>Start</p>",
+            language="de", mentions=[],
+        )  # type: ignore[arg-type]  # fmt: skip
+    with pg_database.write() as session:
+        post = forum.create_post(
+            session, **world.as_("other"), thread=session.get(Thread, thread.id), body="<p>Vertraulich</p>",
+            language="de", mentions=[world.members["member"].id],
+        )  # type: ignore[arg-type]  # fmt: skip
+    with pg_database.write() as session:
+        forum.hide_post(session, **world.as_("moderator"), post_id=post.id, reason=None)  # type: ignore[arg-type]
+    with pg_database.read() as session:
+        events = read_page(session, 0, None, limit=1000)
+        notes, _next = notifications.list_notifications(
+            session, world.members["member"].id, before=None, limit=10, unread_only=False
+        )
+    assert not [e.id for e in events if "Vertraulich" in str(e.data)]
+    assert [n.summary for n in notes if n.subject.get("post_id") == post.id] == [""]
