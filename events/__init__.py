@@ -39,7 +39,6 @@ __all__ = [
     "log_state",
     "on_commit",
     "on_redaction",
-    "on_redaction",
     "policy",
     "prune",
     "publish",
