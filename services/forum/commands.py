@@ -34,6 +34,7 @@ from services.forum.events import (
     thread_topic,
 )
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
+from services.forum.queries import visible_post
 from services.html import excerpt, plain_text, sanitise_html
 from services.identity import Member, get_member, members_by_handle, mentioned_handles, require_login
 from services.spaces import Space, member_can_read, require_read, require_write
@@ -111,16 +112,11 @@ def _publish_in_thread(session: Session, data: InThread, *, actor: Caller) -> No
     publish(session, data, topic=space_topic(data.space), extra_topics=(thread_topic(data.thread_id),), actor=actor)
 
 
-def _visible_post(session: Session, post_id: int) -> Post:
-    post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None or post.deleted_at is not None:
-        raise NotFound(f"no post {post_id}")
-    return post
-
-
 def _visible_post_in_space(session: Session, post_id: int) -> tuple[Post, Thread, Space]:
     """A visible post with its thread and space (NotFound for hidden, deleted or unknown posts)."""
-    post = _visible_post(session, post_id)
+    post = visible_post(session, post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id}")
     thread = _thread(session, post.thread_id)
     return post, thread, _space_of(session, thread)
 

@@ -2,8 +2,7 @@
 
 An event only says which item changed; the indexer reads the item as its service shows it now,
 so an index entry commits (or not) with the change that caused it. Withdrawals (retracted,
-hidden, deleted) take the item out without looking. A type no service declares yet
-(`post.deleted`, `post.unhidden`) simply never fires until one does.
+hidden, deleted) take the item out without looking, and purge its words from the index files.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from events import Event
 from events.registry import registry
-from services.search.indexer import refresh, remove
+from services.search.indexer import purge_removed, refresh, remove
 
 _REFRESH = {
     "news.published": ("news", "news_id"),
@@ -42,9 +41,10 @@ def on_change(session: Session, event: Event) -> None:
 
 
 def on_withdrawal(session: Session, event: Event) -> None:
-    """Take the item the event names out of the index."""
+    """Take the item the event names out of the index, leaving none of its words behind."""
     kind, key = _REMOVE[event.type]
     remove(session, kind, event.data[key])
+    purge_removed(session)
 
 
 @registry.handler("thread.created")

@@ -41,6 +41,20 @@ def remove(session: Session, kind: str, item_id: int) -> None:
     session.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.item_id == item_id))
 
 
+def purge_removed(session: Session) -> None:
+    """Make removed entries' words unreadable in the file too (after a withdrawal).
+
+    FTS5 deletes by appending tombstones: a removed entry's terms stay in the older index
+    segments until those are merged. For withdrawn content (a hidden or deleted post, retracted
+    news) that would keep its words in the file; 'optimize' merges every segment into one
+    without them (the freed pages are zeroed: events/db.py sets secure_delete). Its cost grows
+    with the index, which a moderation step can afford. PostgreSQL keeps the deleted row until
+    VACUUM, which autovacuum does.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
+
+
 def refresh(session: Session, kind: str, item_id: int) -> int:
     """Index an item as its service shows it now (nothing if it is not searchable); the entries written."""
     remove(session, kind, item_id)

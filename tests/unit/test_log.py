@@ -93,7 +93,8 @@ def test_pre_serialised_pages_carry_the_same_envelopes_as_events(database: Datab
 def test_ids_are_never_reused_after_the_log_was_pruned_to_empty(database: Database) -> None:
     import threading
 
-    from events import Relay, StreamHub, follow_stream, pull
+    from events import ANONYMOUS, Relay, StreamHub, follow_stream, pull
+    from events.streams import Follower
 
     ids = publish_many(database, [("news", ())] * 4)
     with database.write() as session:
@@ -107,7 +108,7 @@ def test_ids_are_never_reused_after_the_log_was_pruned_to_empty(database: Databa
     hub = StreamHub()
     relay.add_sink(hub)
     relay.start_at_head()
-    stream = follow_stream(relay, hub, head, ["news"], heartbeat=0.05)
+    stream = follow_stream(relay, hub, head, Follower(ANONYMOUS, ["news"]), heartbeat=0.05)
     assert next(stream) is None  # live (a heartbeat), nothing to replay
     runner = threading.Thread(target=relay.run, daemon=True)
     runner.start()

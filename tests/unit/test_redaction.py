@@ -14,6 +14,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
 from events import (
+    ANONYMOUS,
     Caller,
     Database,
     Relay,
@@ -29,6 +30,7 @@ from events import (
 )
 from events.log import read_event_json, read_page_json
 from events.outbox import remove_redaction_listener
+from events.streams import Follower
 from services.news.events import NewsPublished, NewsUpdated
 from tests.support.news import PUBLISHED_AT
 
@@ -165,7 +167,7 @@ def test_the_relay_and_the_stream_hub_do_not_deliver_a_queued_unredacted_copy(da
     relay.start_at_head()
     listener = on_redaction(relay.redacted)
     try:
-        stream = follow_stream(relay, hub, relay.position, ["news"], heartbeat=0.05)
+        stream = follow_stream(relay, hub, relay.position, Follower(ANONYMOUS, ["news"]), heartbeat=0.05)
         assert next(stream) is None  # live now, nothing queued
         event_id = publish_news(database, 11)
         assert relay.pump() == 1  # queued for the stream, unredacted
