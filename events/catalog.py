@@ -36,6 +36,10 @@ each with its schema above, and gains `"redacted": true`. For example, a redacte
 A client that shows the event withdraws its content; restoring (a post unhidden) is a new event."""
 
 
+WITHDRAWAL = (
+    "A **withdrawal**: published with the [redaction](#redacted-events) of the earlier events that"
+    " carried the withdrawn content; a client that keeps copies of those events drops their content."
+)
 ACCESS_CHANGE = (
     "An **access change**: every process re-checks the open subscriptions it affects before it delivers"
     " anything published after it."
@@ -50,6 +54,7 @@ def catalogue(registry: Registry) -> list[dict[str, Any]]:
             "topics": list(spec.topics),
             "description": spec.description,
             "access_change": spec.access_change,
+            "withdraws": spec.withdraws,
             "schema": spec.schema,
             "kept_when_redacted": kept_when_redacted(spec),
         }
@@ -66,7 +71,7 @@ def as_text(registry: Registry) -> str:
     """The catalogue for a terminal: each type, its topics and description, one line per field."""
     lines: list[str] = []
     for spec in _sorted(registry):
-        marks = "  (access change)" if spec.access_change else ""
+        marks = ("  (access change)" if spec.access_change else "") + ("  (withdrawal)" if spec.withdraws else "")
         lines.append(f"{spec.name}  on {', '.join(spec.topics)}{marks}")
         lines.append(f"  {spec.description}")
         for name, schema in spec.schema["properties"].items():
@@ -96,6 +101,8 @@ def as_markdown(registry: Registry) -> str:
         out += ["", f"## {spec.name}", "", spec.description, "", f"Topics: {_topics(spec)}", ""]
         if spec.access_change:
             out += [ACCESS_CHANGE, ""]
+        if spec.withdraws:
+            out += [WITHDRAWAL, ""]
         kept = ", ".join(f"`{name}`" for name in kept_when_redacted(spec)) or "nothing"
         out += [f"Kept when [redacted](#redacted-events): {kept}", ""]
         out += ["| field | type | description |", "| --- | --- | --- |"]

@@ -79,7 +79,7 @@ class PostEdited(InThread):
     edited_at: datetime
 
 
-@event_type("post.hidden", topics=(*IN_THREAD, "moderation"))
+@event_type("post.hidden", topics=(*IN_THREAD, "moderation"), withdraws=True)
 class PostHidden(InThread):
     """A moderator hid a post; clients that show it withdraw it."""
 
@@ -102,7 +102,7 @@ class PostUnhidden(InThread):
     unhidden_at: datetime
 
 
-@event_type("post.deleted", topics=IN_THREAD)
+@event_type("post.deleted", topics=IN_THREAD, withdraws=True)
 class PostDeleted(InThread):
     """A post was deleted by its author or a moderator; clients that show it withdraw its text."""
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from events.db import Base
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Not sent because what it was about was withdrawn (a post hidden or deleted) before it went out.
+CANCELLED = "cancelled"
 
 
 class OutgoingMail(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from events import utcnow
-from services.mail.models import PENDING, OutgoingMail
+from services.mail.models import CANCELLED, PENDING, OutgoingMail
 from services.mail.texts import TEMPLATES
 
 
@@ -29,3 +31,23 @@ def queue_mail(session: Session, *, to: str, kind: str, language: str, params: d
     session.add(mail)
     session.flush()
     return mail
+
+
+def cancel_mails(session: Session, *, kind: str, key: str, values: Iterable[int]) -> int:
+    """Cancel the pending mails of `kind` whose `params[key]` is one of `values`; how many were.
+
+    For mails about content that was withdrawn before they went out: their params (the text
+    they would have carried) are emptied in the caller's transaction.
+    """
+    ids = list(values)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutgoingMail)
+        .where(
+            OutgoingMail.kind == kind, OutgoingMail.status == PENDING, OutgoingMail.params[key].as_integer().in_(ids)
+        )
+        .values(status=CANCELLED, params={}, last_error="withdrawn before it was sent")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

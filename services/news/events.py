@@ -34,7 +34,7 @@ class NewsUpdated(NewsPublished):
     updated_at: datetime
 
 
-@event_type("news.retracted", topics=TOPICS)
+@event_type("news.retracted", topics=TOPICS, withdraws=True)
 class NewsRetracted(EventData):
     """A published news item was withdrawn (clients should hide it)."""
 

@@ -60,7 +60,7 @@ def deliver(
             select(Notification.member_id).where(Notification.event_id == event.id, Notification.member_id.in_(ids))
         )
     )
-    made: list[Notification] = []
+    made: list[tuple[Notification, Member]] = []
     now = utcnow()
     for member in sorted(members, key=lambda m: m.id):
         if member.id in already:
@@ -78,17 +78,19 @@ def deliver(
             created_at=now,
         )
         session.add(note)
-        made.append(note)
-        if wants_mail(member, note.kind):
-            queue_mail(
-                session,
-                to=member.email,
-                kind="notification",
-                language=member.language,
-                params={"name": member.name, "summary": note.summary, "path": "/notifications"},
-            )
+        made.append((note, member))
     session.flush()
-    for note in made:
+    for note, member in made:
+        if wants_mail(member, note.kind):
+            # `notification_id`: a withdrawal cancels the mail if it has not gone out yet.
+            params = {
+                "name": member.name,
+                "summary": note.summary,
+                "path": "/notifications",
+                "notification_id": note.id,
+            }
+            queue_mail(session, to=member.email, kind="notification", language=member.language, params=params)
+    for note, _member in made:
         publish(
             session,
             NotificationCreated(
@@ -103,7 +105,7 @@ def deliver(
             topic=user_topic(note.member_id),
             actor=event.actor,
         )
-    return made
+    return [note for note, _member in made]
 
 
 def list_notifications(

@@ -2,7 +2,8 @@
 
 A notification's summary is an excerpt of what it is about. When that content is withdrawn,
 these handlers (in the withdrawing transaction, reacting to the other services' events) empty
-the summaries of the notifications it caused and redact their `notification.created` events.
+the summaries of the notifications it caused, redact their `notification.created` events and
+cancel their mails that have not gone out yet (a sent mail keeps no text: its params are emptied).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from events import Event, redact, utcnow
 from events.registry import registry
 from services.identity import user_topic
+from services.mail import cancel_mails
 from services.notifications.models import Notification
 
 # Which notifications carry an excerpt of what: (event types that caused them, subject key).
@@ -44,7 +46,9 @@ def withdraw(session: Session, event_types: tuple[str, ...], key: str, value: in
         by_member[note.member_id].append(note.id)
     for member_id, ids in sorted(by_member.items()):
         redact(session, ("notification.created",), "notification_id", ids, topic=user_topic(member_id))
-    return [note.id for note in notes]
+    withdrawn = [note.id for note in notes]
+    cancel_mails(session, kind="notification", key="notification_id", values=withdrawn)  # if not sent yet
+    return withdrawn
 
 
 @registry.handler("post.hidden")

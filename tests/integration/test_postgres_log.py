@@ -145,7 +145,7 @@ def test_the_migrations_run_on_postgresql_both_ways(postgres: Any) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
-    command.downgrade(config, "0005")
+    command.downgrade(config, "0006")
     command.upgrade(config, "head")
     engine = create_engine(url)
     try:

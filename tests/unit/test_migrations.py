@@ -41,7 +41,7 @@ def _append(path: Path) -> int:
 
 def test_the_rebuilt_log_keeps_rows_topics_and_cascade_and_never_reuses_ids(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    command.upgrade(_config(path), "0005")
+    command.upgrade(_config(path), "0006")
     _seed_log(path, pruned_through=3, ids=[4, 5, 9])
     command.upgrade(_config(path), "head")
     with sqlite3.connect(path) as db:
@@ -66,7 +66,7 @@ def test_the_rebuilt_log_keeps_rows_topics_and_cascade_and_never_reuses_ids(tmp_
 
 def test_a_log_already_pruned_to_empty_continues_above_the_watermark(tmp_path: Path) -> None:
     path = tmp_path / "pruned.sqlite3"
-    command.upgrade(_config(path), "0005")
+    command.upgrade(_config(path), "0006")
     _seed_log(path, pruned_through=41, ids=[])
     command.upgrade(_config(path), "head")
     assert _append(path) == 42

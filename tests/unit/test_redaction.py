@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
@@ -17,6 +18,7 @@ from events import (
     ANONYMOUS,
     Caller,
     Database,
+    Event,
     Relay,
     StreamHub,
     field_values,
@@ -30,8 +32,9 @@ from events import (
 )
 from events.log import read_event_json, read_page_json
 from events.outbox import remove_redaction_listener
+from events.pages import PageCache, SharedPage
 from events.streams import Follower
-from services.news.events import NewsPublished, NewsUpdated
+from services.news.events import NewsPublished, NewsRetracted, NewsUpdated
 from tests.support.news import PUBLISHED_AT
 
 ACTOR = Caller(3, "Autorin")
@@ -209,3 +212,40 @@ def test_the_text_is_gone_from_the_database_file(tmp_path: Path) -> None:
         raw_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("erase.sqlite3*"))
     assert raw and SECRET.encode() not in raw
+
+
+def test_cached_replay_pages_are_dropped_once_the_relay_reaches_a_withdrawal(database: Database) -> None:
+    relay = Relay(database)
+    relay.start_at_head()
+    cache = PageCache(8)
+    relay.on_forget(cache.clear)
+    event_id = publish_news(database, 21)
+
+    def page() -> SharedPage:
+        def load() -> list[Event]:
+            with database.read() as session:
+                return read_page(session, 0, ["news"], limit=10, upto=event_id)
+
+        return cache.get("events", 0, ["news"], limit=10, upto=event_id, load=load)
+
+    assert page().items[0].data["title"] == {"de": SECRET}
+    assert relay.pump() == 1
+    # Another process redacts (no redaction listener of this one hears it) and publishes the withdrawal.
+    with database.write() as session:
+        redact(session, ["news.published"], "news_id", 21)
+        retracted = NewsRetracted(news_id=21, reason=None, retracted_at=PUBLISHED_AT, project_id=4)
+        publish(session, retracted, topic="news", actor=ACTOR)
+    assert page().items[0].data["title"] == {"de": SECRET}, "cached until the relay gets there"
+    assert relay.pump() == 1
+    assert page().items[0].data["redacted"] is True
+
+
+def test_a_page_read_across_a_clear_is_handed_out_but_not_kept() -> None:
+    cache = PageCache(8)
+
+    def load() -> list[Any]:
+        cache.clear()  # a redaction committed while the page was being read
+        return [SimpleNamespace(id=1)]
+
+    assert [item.id for item in cache.get("r", 0, ["news"], limit=10, upto=5, load=load).items] == [1]
+    assert not cache.pages

@@ -12,6 +12,7 @@ from events import ANONYMOUS, Database, Event, read_page
 from services import forum, notifications
 from services.errors import Conflict, NotFound, PermissionDenied
 from services.forum import Post, Thread
+from services.mail import OutgoingMail
 from services.news import create_news, retract_news, update_news
 from services.notifications import Notification
 from services.projects import create_project
@@ -74,7 +75,12 @@ def _redacted_types(database: Database, post_id: int) -> list[str]:
 
 
 def test_hiding_redacts_the_posts_events_flag_excerpts_and_notifications(database: Database, world: World) -> None:
+    with database.write() as session:  # the member wants mentions by mail too
+        session.merge(world.members["member"]).notification_preferences = {"mention": {"mail": True}}
     thread, post, harmless = _discussion(database, world)
+    with database.read() as session:
+        [mail] = session.scalars(select(OutgoingMail)).all()
+        assert mail.status == "pending" and SECRET in mail.params["summary"]
     assert len(_text_in_log(database, SECRET)) >= 4  # created, edited, flag, mention notification
     [mention] = [n for n in _inbox(database, world, "member") if n.subject.get("post_id") == post.id]
     assert SECRET in mention.summary
@@ -105,6 +111,10 @@ def test_hiding_redacts_the_posts_events_flag_excerpts_and_notifications(databas
                     e.data["notification_id"] == mention.id]  # fmt: skip
     assert note_event.data["redacted"] is True and "summary" not in note_event.data
     assert note_event.data["subject"] == mention.subject and note_event.data["kind"] == "mention"
+    # The mail had not gone out yet: it never will, and keeps no text.
+    with database.read() as session:
+        [mail] = session.scalars(select(OutgoingMail)).all()
+        assert (mail.status, mail.params) == ("cancelled", {})
     # The post table keeps the text (and the history) for the moderators.
     with database.read() as session:
         stored = session.get(Post, post.id)
@@ -208,7 +218,7 @@ def test_retracting_news_redacts_its_events_and_the_followers_notifications(data
     with database.write() as session:
         update_news(session, session.merge(item), caller=staff(session), changes={"title": {"de": "Falsche Meldung 2"}})
     about_news = [n for n in _inbox(database, world, "member") if n.event_type.startswith("news.")]
-    assert [n.summary for n in about_news] == ["Falsche Meldung 2", "Falsche Meldung"]
+    assert [n.summary for n in about_news] == ["Projekt: Falsche Meldung 2", "Projekt: Falsche Meldung"]
     with database.write() as session:
         retract_news(session, session.merge(item), caller=staff(session), reason="falsch")
     assert _text_in_log(database, "Falsche Meldung") == [] and _text_in_log(database, SECRET) == []

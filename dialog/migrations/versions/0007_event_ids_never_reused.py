@@ -1,7 +1,7 @@
 """event log: ids never reused on SQLite (AUTOINCREMENT), an index on the event type
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 10:00:00.000000
 
 A plain `INTEGER PRIMARY KEY` on SQLite hands out max(rowid) + 1: once retention pruned the
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """webhook deliveries read their envelope from the log at send time (no stored body)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 10:30:00.000000
 
 A stored body kept an event's text after the event was redacted, and retries resent it.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
