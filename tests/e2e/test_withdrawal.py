@@ -38,6 +38,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         DIALOG_WEBHOOK_ALLOW_PRIVATE="1",
         DIALOG_WEBHOOK_POLL_SECONDS="0.2",
         DIALOG_WEBHOOK_MAX_ATTEMPTS="1",
+        # Small replay pages: full ones are cached and shared, which a redaction must not outlive.
+        DIALOG_REPLAY_PAGE_SIZE="2",
     )
     scheduler = live.start_scheduler("--tick-seconds", "0.5")
     yield live
@@ -194,6 +196,10 @@ def test_a_hidden_post_is_gone_from_every_read_path_and_the_file_and_unhiding_re
         assert _mentions_text(first_attempts, FIRST, SECOND), "before hiding, the text went out"
         notes = ok(call(site, "GET", "/notifications", tokens["member"]))["items"]
         assert any(FIRST in n["summary"] for n in notes)
+
+        # A replay before hiding: its pages are cached and shared with later replays of the range.
+        before = _socketio_all(site, clients, topic, None, _pull_all(site, topic, None)[-1]["id"])
+        assert _mentions_text(before, SECOND)
 
         hidden = ok(call(site, "POST", f"/posts/{post['id']}/hide", moderator, json={"reason": "Spam"}))
         assert hidden["hidden_reason"] == "Spam"
