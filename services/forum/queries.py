@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,6 @@ from services.forum.access import moderates
 from services.forum.models import Post, PostMention, PostRevision, Reaction, Thread
 from services.identity import Member
 from services.spaces import Space, require_read
-
 
 PostState = Literal["visible", "hidden", "deleted"]
 
@@ -153,7 +152,7 @@ def _views(session: Session, posts: list[Post], caller: Caller) -> list[PostView
     return views
 
 
-def _listed(caller: Caller, thread: Thread) -> Select[tuple[Post]]:
+def _listed(caller: Caller, thread: Thread) -> Select[Any]:
     """The posts of `thread` that `caller` sees listed (hidden ones: the moderators only)."""
     query = select(Post).where(Post.thread_id == thread.id)
     return query if moderates(caller) else query.where(Post.hidden_at.is_(None))

@@ -131,15 +131,21 @@ def test_lists_with_several_items_take_several_pages(client: FlaskClient, world:
 
 
 def test_posts_pages_skip_hidden_posts(client: FlaskClient, world: dict[str, Any]) -> None:
-    """Hidden posts are neither listed nor counted, also across page boundaries."""
-    posts = every_page(client, "/api/v1/threads/1/posts", world["admin"], limit=2)
+    """Hidden posts are neither listed nor counted for members, also across page boundaries.
+
+    The moderators (and admins) still see them, marked hidden, and count them.
+    """
+    posts = every_page(client, "/api/v1/threads/1/posts", world["member"], limit=2)
     hidden = posts[1]["id"]
     response = client.post(f"/api/v1/posts/{hidden}/hide", json={}, headers=bearer(world["moderator"]))
     assert response.status_code == 200, response.get_data(as_text=True)
-    after = every_page(client, "/api/v1/threads/1/posts", world["admin"], limit=2)
+    after = every_page(client, "/api/v1/threads/1/posts", world["member"], limit=2)
     assert [p["id"] for p in after] == [p["id"] for p in posts if p["id"] != hidden]
-    total = client.get("/api/v1/threads/1/posts", headers=bearer(world["admin"])).get_json()["total"]
+    total = client.get("/api/v1/threads/1/posts", headers=bearer(world["member"])).get_json()["total"]
     assert total == len(after)
+    staff = every_page(client, "/api/v1/threads/1/posts", world["admin"], limit=2)
+    assert [(p["id"], p["state"]) for p in staff if p["state"] != "visible"] == [(hidden, "hidden")]
+    assert client.get("/api/v1/threads/1/posts", headers=bearer(world["admin"])).get_json()["total"] == len(staff)
 
 
 def test_inbox_pages_carry_the_unread_count(client: FlaskClient, world: dict[str, Any]) -> None:
