@@ -69,7 +69,7 @@ def test_a_log_pruned_to_empty_goes_on_above_its_watermark_on_every_transport(se
         live = recorder.of_type("news.published")[0]
         assert live["id"] > watermark and live["data"]["news_id"] == news_id
         assert sse.data["id"] == live["id"] and int(sse.id or 0) == live["id"]
-        assert [e["id"] for e in polled[0]["events"]] == [live["id"]]
+        assert [e["id"] for e in polled[0]["items"]] == [live["id"]]
         assert requests.get(server.url + "/api/v1/log", timeout=10).json()["head"] == live["id"]
     finally:
         recorder.disconnect()

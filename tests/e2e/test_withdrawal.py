@@ -86,8 +86,8 @@ def _pull_all(site: LiveServer, topic: str, token: str | None) -> list[dict[str,
             )
         )
         assert page["recovered"] is True and page["denied"] == []
-        events.extend(page["events"])
-        if not page["events"]:
+        events.extend(page["items"])
+        if not page["items"]:
             return events
         since = page["next"]
 
@@ -144,7 +144,7 @@ def _of_post(events: list[dict[str, Any]], post_id: int) -> dict[str, dict[str, 
 
 
 def _delivery_log(site: LiveServer, admin: str, hook_id: int) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = ok(call(site, "GET", f"/webhooks/{hook_id}/deliveries", admin))
+    result: list[dict[str, Any]] = ok(call(site, "GET", f"/webhooks/{hook_id}/deliveries", admin))["items"]
     return result
 
 
