@@ -15,9 +15,11 @@ import services
 from dialog import create_app, demo
 from dialog.cli import migrate_database
 from dialog.extensions import db as app_db
-from events import Database, init_log
+from events import Database, Event, init_log, on_commit
+from events.outbox import remove_commit_listener
 from tests.support.server import LiveServer
 from tests.support.servers import Postgres, start_postgres
+from tests.support.world import World, build_world
 
 services.load_all()
 
@@ -33,6 +35,22 @@ def database(tmp_path: Path) -> Iterator[Database]:
     services.bind_database(db)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    """Members of every role and spaces of every visibility (tests/support/world.py)."""
+    with database.write() as session:
+        return build_world(session)
+
+
+@pytest.fixture
+def published() -> Iterator[list[Event]]:
+    """Every event committed while the test runs, in commit order, as this process saw it."""
+    seen: list[Event] = []
+    listener = on_commit(seen.extend)
+    yield seen
+    remove_commit_listener(listener)
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +82,8 @@ def any_database(request: pytest.FixtureRequest) -> Database:
     db: Database = request.getfixturevalue("database" if request.param == "sqlite" else "pg_database")
     services.bind_database(db)
     return db
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application on a fresh migrated SQLite database with the demo data (no live server).
