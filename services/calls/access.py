@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from events import Caller
-from services.errors import AuthenticationFailed, PermissionDenied
-from services.identity import ADMIN, EDITOR
+from services.identity import ADMIN, EDITOR, require_role
 
 WRITING_ROLES = (EDITOR, ADMIN)
 BROADCASTING_ROLES = (ADMIN,)
@@ -15,18 +14,11 @@ def writes_calls(caller: Caller) -> bool:
     return caller.has_role(*WRITING_ROLES)
 
 
-def _require(caller: Caller, roles: tuple[str, ...], message: str) -> None:
-    if caller.anonymous:
-        raise AuthenticationFailed("log in first: this needs a bearer token", code="login_required")
-    if not caller.has_role(*roles):
-        raise PermissionDenied(message)
-
-
 def require_call_writer(caller: Caller) -> None:
     """Raise unless `caller` prepares calls (401 anonymous, 403 otherwise)."""
-    _require(caller, WRITING_ROLES, "only editors and admins prepare funding calls")
+    require_role(caller, WRITING_ROLES, "only editors and admins prepare funding calls")
 
 
 def require_broadcaster(caller: Caller) -> None:
     """Raise unless `caller` may open a call at once and broadcast it (admins)."""
-    _require(caller, BROADCASTING_ROLES, "only admins broadcast a call's opening")
+    require_role(caller, BROADCASTING_ROLES, "only admins broadcast a call's opening")

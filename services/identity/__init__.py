@@ -4,7 +4,7 @@ The public API other services and the web layer use: the names below, and `roles
 """
 
 from services.identity import events, topics  # noqa: F401  (registers event types and topic rules)
-from services.identity.access import require_admin, require_login
+from services.identity.access import require_admin, require_login, require_role
 from services.identity.commands import (
     LANGUAGES,
     authenticate,
@@ -77,6 +77,7 @@ __all__ = [
     "normalise_email",
     "require_admin",
     "require_login",
+    "require_role",
     "revoke_token",
     "run_hashing_in",
     "update_account",

@@ -14,9 +14,14 @@ def require_login(caller: Caller) -> int:
     return caller.id
 
 
+def require_role(caller: Caller, roles: tuple[str, ...], message: str) -> int:
+    """The caller's member id if they hold one of `roles`; 401 anonymous, 403 (`message`) otherwise."""
+    member_id = require_login(caller)
+    if not caller.has_role(*roles):
+        raise PermissionDenied(message)
+    return member_id
+
+
 def require_admin(caller: Caller) -> int:
     """The caller's member id if they are an admin; 401 or 403 otherwise."""
-    member_id = require_login(caller)
-    if caller.role != ADMIN:
-        raise PermissionDenied("admins only")
-    return member_id
+    return require_role(caller, (ADMIN,), "admins only")

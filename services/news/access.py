@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from events import Caller
-from services.errors import AuthenticationFailed, PermissionDenied
-from services.identity import ADMIN, EDITOR
+from services.identity import ADMIN, EDITOR, require_role
 
 WRITING_ROLES = (EDITOR, ADMIN)
 
@@ -16,7 +15,4 @@ def writes_news(caller: Caller) -> bool:
 
 def require_news_writer(caller: Caller) -> None:
     """Raise unless `caller` writes news (401 anonymous, 403 otherwise)."""
-    if caller.anonymous:
-        raise AuthenticationFailed("log in first: this needs a bearer token", code="login_required")
-    if not writes_news(caller):
-        raise PermissionDenied("only editors and admins write news")
+    require_role(caller, WRITING_ROLES, "only editors and admins write news")
