@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from events import publish, system
-from services.errors import InvalidInput, PermissionDenied
+from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.identity.events import MemberUpdated, user_topic
 from services.identity.models import Member
 from services.mail.unsubscribe import token_matches
@@ -70,13 +70,16 @@ def unsubscribe(session: Session, *, secret: str, member_id: int, kinds: str, to
     """Turn `kinds` (comma-separated) mails off for the member the signed `token` was made for.
 
     No login (RFC 8058 one-click). A token for another member or other kinds, or one tampered
-    with, changes nothing: PermissionDenied.
+    with, changes nothing: PermissionDenied (NotFound for a member or kind that does not exist).
     """
-    wanted = kinds.split(",")
-    if not all(k in UNSUBSCRIBE_KINDS for k in wanted) or not token_matches(secret, member_id, kinds, token):
-        raise PermissionDenied("this unsubscribe link is not valid", code="invalid_unsubscribe_token")
     member = session.get(Member, member_id)
-    if member is None:  # signed by us for a member who is gone: nothing left to turn off
+    if member is None:
+        raise NotFound(f"no member {member_id}")
+    wanted = kinds.split(",")
+    unknown = [k for k in wanted if k not in UNSUBSCRIBE_KINDS]
+    if unknown:
+        raise NotFound(f"no kind of mail {unknown[0]!r}: one of {', '.join(UNSUBSCRIBE_KINDS)}")
+    if not token_matches(secret, member_id, kinds, token):
         raise PermissionDenied("this unsubscribe link is not valid", code="invalid_unsubscribe_token")
     changed: list[str] = []
     if "digest" in wanted and member.digest != "off":

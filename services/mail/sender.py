@@ -73,6 +73,7 @@ def build_message(mail: OutgoingMail, settings: MailSettings, now: datetime) -> 
     """The MIME message of `mail`: plain text and an HTML alternative, List-Unsubscribe for list mails."""
     base = settings.base_url.rstrip("/")
     subject, _link, text = render(mail.kind, mail.language, mail.params, base)
+    subject = " ".join(subject.split())  # a title with a line break must not break the header
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = mail.recipient
@@ -132,7 +133,13 @@ def send_one(db: Database, mail_id: int, now: datetime, settings: MailSettings, 
         mail = claim_leased(session, OutgoingMail, mail_id, pending=PENDING, now=now, lease=settings.lease)
         if mail is None:
             return None
-        message, attempts = build_message(mail, settings, now), mail.attempts
+        try:
+            message, attempts = build_message(mail, settings, now), mail.attempts
+        except (KeyError, ValueError, IndexError) as exc:  # it can never be rendered: failed, not retried forever
+            broken = f"cannot render: {type(exc).__name__}: {exc}"[:500]
+            mail.status, mail.params, mail.claimed_until, mail.last_error = FAILED, {}, None, broken
+            session.add(MailAttempt(mail_id=mail_id, attempted_at=now, outcome=FAILED, error=broken, duration_ms=0))
+            return FAILED
     error: str | None = None
     code: int | None = None
     started = time.monotonic()

@@ -44,6 +44,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "If you did not ask for this, ignore this message; your password stays as it is.",
         ),
     },
+    # One mail per notification, as queued before missed-message mails (0012); kept so those still send.
     "notification": {
         "de": (
             "Neu im Smart City Dialog",

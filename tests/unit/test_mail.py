@@ -208,3 +208,11 @@ def test_a_sender_killed_mid_batch_and_restarted_sends_nothing_twice_and_loses_n
         inbox.wait_for("m5@example.org")
     assert sorted(inbox.ids()) == ["1", "2", "3", "4", "5"]  # each once
     assert [(m.status, m.attempts) for m in _mails(database)] == [(SENT, 1), (SENT, 1), (SENT, 2), (SENT, 1), (SENT, 1)]
+
+
+def test_a_mail_that_cannot_be_rendered_fails_once_instead_of_blocking_the_queue(database: Database) -> None:
+    with database.write() as session:
+        queue_mail(session, to="eda@example.org", kind="password_changed", language="en", params={})  # no name
+    with smtp_server() as inbox:
+        assert send_due(database, utcnow(), SETTINGS, transport_from_url(inbox.url)).outcomes == [(1, FAILED)]
+    assert "cannot render" in (_mails(database)[0].last_error or "") and inbox.messages == []
