@@ -7,13 +7,15 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from events import Database, utcnow
+from events import Database, publish, utcnow
 from services import forum, notifications
 from services.forum import Thread
 from services.identity import update_profile
 from services.mail import MailSettings, OutgoingMail, send_due, transport_from_url
 from services.notifications import Notification, follow
 from services.scheduling import tick
+from tests.support.news import news_published
+from tests.support.programme import make_call
 from tests.support.smtp import Inbox, smtp_server, text_and_html
 from tests.support.world import World
 
@@ -109,6 +111,9 @@ def test_a_daily_digest_holds_exactly_the_followed_activity_since_the_last_one(
     start = utcnow()
     _post(database, world, followed.id, "first followed post")
     _post(database, world, elsewhere.id, "not followed")
+    make_call(database, now=utcnow(), title={"de": "Aufruf", "en": "Open data call"})
+    with database.write() as session:
+        publish(session, news_published(7, "Neuigkeit"), topic="news")
     with smtp_server() as inbox:
         _run(database, inbox, start + timedelta(hours=23))
         assert _digests(inbox) == []  # not due yet
@@ -119,5 +124,7 @@ def test_a_daily_digest_holds_exactly_the_followed_activity_since_the_last_one(
         inbox.wait_for("member@example.org", count=2)
     first, second = _digests(inbox)
     assert "first followed post" in first and "not followed" not in first and "second followed post" not in first
+    assert "Announced: Open data call" in first and "Neuigkeit" in first and "https://dialog.example/news/7" in first
     assert "second followed post" in second and "first followed post" not in second and "not followed" not in second
+    assert "Open data call" not in second and "Neuigkeit" not in second
     assert f"https://dialog.example/threads/{followed.id}#post-" in second
