@@ -109,12 +109,17 @@ def backlog(session: Session) -> int:
 
 
 def send_due(db: Database, now: datetime, settings: MailSettings, transport: Transport) -> SendReport:
-    """Attempt every due mail once."""
+    """Attempt every due mail once (over one SMTP connection where the transport keeps one)."""
     report = SendReport()
-    for mail_id in due_mails(db, now):
-        outcome = send_one(db, mail_id, now, settings, transport)
-        if outcome is not None:
-            report.outcomes.append((mail_id, outcome))
+    try:
+        for mail_id in due_mails(db, now):
+            outcome = send_one(db, mail_id, now, settings, transport)
+            if outcome is not None:
+                report.outcomes.append((mail_id, outcome))
+    finally:
+        close = getattr(transport, "close", None)  # an SMTP transport keeps its connection for the batch
+        if close is not None:
+            close()
     return report
 
 

@@ -25,6 +25,8 @@ class Inbox:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    # The client's (address, port) per message: one port for several messages is one connection.
+    peers: list[tuple[str, int]] = field(default_factory=list)
     # Recipient -> the reply refusing it (`550 no such user`, `451 try later`).
     refuse: dict[str, str] = field(default_factory=dict)
     # Recipients whose RCPT is not answered until `release` is set (a sender stuck mid-conversation).
@@ -62,6 +64,7 @@ class Inbox:
         with self._arrived:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.peers.append(tuple(session.peer))
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
