@@ -16,6 +16,7 @@ from dialog.api import (
     feeds,
     forum,
     identity,
+    mail,
     network,
     news,
     notifications,
@@ -62,6 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         people.blp,
         notifications.blp,
         webhooks.blp,
+        mail.blp,
         feeds.blp,
         search.blp,
     ):

@@ -103,6 +103,9 @@ def from_env() -> dict[str, Any]:
         "MAIL_REPLY_TO": os.environ.get("DIALOG_MAIL_REPLY_TO") or None,
         "MAIL_POLL_SECONDS": _float("DIALOG_MAIL_POLL_SECONDS", 2.0),
         "MAIL_FIRST_RETRY_SECONDS": _float("DIALOG_MAIL_FIRST_RETRY_SECONDS", 30.0),
+        "MAIL_MAX_ATTEMPTS": _int("DIALOG_MAIL_MAX_ATTEMPTS", 10),
+        # A notification still unread this long after it was made is mailed (several in one mail).
+        "MAIL_MISSED_DELAY_SECONDS": _float("DIALOG_MAIL_MISSED_DELAY_SECONDS", 600.0),
         "PUBLIC_BASE_URL": os.environ.get("DIALOG_PUBLIC_BASE_URL", "http://localhost:5000"),
         # flask-smorest / OpenAPI
         "API_TITLE": "Smart City Dialog",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from dialog.extensions import db
 from events import Event, on_commit
+from services.mail import backlog as mail_backlog
 from services.webhooks import backlog
 
 CONNECTIONS = Gauge("dialog_connected_clients", "Connected Socket.IO clients", ["namespace"])
@@ -35,6 +38,7 @@ REPLAYED = Histogram(
     buckets=(0, 1, 10, 100, 1000, 10_000, 100_000, 1_000_000),
 )
 WEBHOOK_BACKLOG = Gauge("dialog_webhook_backlog", "Webhook deliveries waiting to be sent (all processes)")
+MAIL_BACKLOG = Gauge("dialog_mail_backlog", "Mails waiting to be sent, due or retrying later (all processes)")
 REQUEST_LATENCY = Histogram(
     "dialog_http_request_duration_seconds", "HTTP request latency", ["method", "endpoint", "status"]
 )
@@ -58,18 +62,22 @@ def _count_committed(events: list[Event]) -> None:
     COMMITTED.inc(len(events))
 
 
-def _webhook_backlog() -> float:
-    try:
-        with db.read() as session:
-            return float(backlog(session))
-    except SQLAlchemyError:  # the database is away: /readyz says so; the gauge says "unknown"
-        return float("nan")
+def _backlog(count: Callable[[Session], int]) -> Callable[[], float]:
+    def read() -> float:
+        try:
+            with db.read() as session:
+                return float(count(session))
+        except SQLAlchemyError:  # the database is away: /readyz says so; the gauge says "unknown"
+            return float("nan")
+
+    return read
 
 
 def init_app(app: Flask) -> None:
     """Time every request and serve /metrics."""
     on_commit(_count_committed)
-    WEBHOOK_BACKLOG.set_function(_webhook_backlog)
+    WEBHOOK_BACKLOG.set_function(_backlog(backlog))
+    MAIL_BACKLOG.set_function(_backlog(mail_backlog))
 
     @app.before_request
     def _start_timer() -> None:

@@ -66,9 +66,7 @@ def _failed_login(response: Response) -> bool:
 
 def login(view: F) -> F:
     """Every attempt counts per address; failed ones also per target email."""
-    per_email = limiter.limit(
-        _setting("LIMIT_LOGIN_PER_EMAIL"), key_func=login_email, deduct_when=_failed_login
-    )
+    per_email = limiter.limit(_setting("LIMIT_LOGIN_PER_EMAIL"), key_func=login_email, deduct_when=_failed_login)
     return cast(F, limiter.limit(_setting("LIMIT_LOGIN_PER_ADDRESS"))(per_email(view)))
 
 

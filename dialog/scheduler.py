@@ -22,6 +22,7 @@ from dialog.extensions import db
 from dialog.scheduler_lock import SchedulerLock
 from events import utcnow
 from services.mail import MailSettings, send_due, transport_from_url
+from services.notifications.missed import DEFAULT_DELAY
 from services.scheduling import TickReport, tick
 from services.webhooks import DeliveryPolicy, deliver_due
 
@@ -30,12 +31,15 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 
 
 def run_tick(
-    reminder_window: timedelta, now: datetime | None = None, lock: SchedulerLock | None = None
+    reminder_window: timedelta,
+    now: datetime | None = None,
+    lock: SchedulerLock | None = None,
+    missed_delay: timedelta = DEFAULT_DELAY,
 ) -> TickReport | None:
     """One tick at `now` (default: the current time), unless another scheduler holds `lock`."""
     if lock is not None and not lock.held():
         return None
-    report = tick(db, now or utcnow(), reminder_window=reminder_window)
+    report = tick(db, now or utcnow(), reminder_window=reminder_window, missed_delay=missed_delay)
     for kind, item_id, outcome in report.handled:
         log.info("scheduler: %s %s %s", kind, item_id, outcome)
     for kind, item_id in report.failed:
@@ -61,7 +65,7 @@ def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> B
         run_tick,
         "interval",
         seconds=seconds,
-        args=[window, None, lock],
+        args=[window, None, lock, timedelta(seconds=app.config["MAIL_MISSED_DELAY_SECONDS"])],
         id="dialog-tick",
         next_run_time=datetime.now(UTC),  # catch up on anything that fell due while we were down
         replace_existing=True,
@@ -88,12 +92,14 @@ def build(app: Flask, *, blocking: bool, tick_seconds: float | None = None) -> B
 
 
 def mail_settings(app: Flask) -> MailSettings:
-    """Sender, reply-to, public base URL and retry delay of mails, from the app's settings."""
+    """Sender, reply-to, public base URL, unsubscribe signing key and retries of mails, from the app's settings."""
     config = app.config
     return MailSettings(
         sender=config["MAIL_SENDER"],
         reply_to=config["MAIL_REPLY_TO"],
         base_url=config["PUBLIC_BASE_URL"],
+        secret=config["SECRET_KEY"],
+        max_attempts=config["MAIL_MAX_ATTEMPTS"],
         first_delay=timedelta(seconds=config["MAIL_FIRST_RETRY_SECONDS"]),
     )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, inspect, update
+from sqlalchemy import ColumnElement, inspect, or_, update
 from sqlalchemy.orm import Session
 
 from events.db import Base
@@ -32,3 +33,17 @@ def claim(
     assert row is not None
     session.refresh(row)
     return row
+
+
+def claim_leased(
+    session: Session, model: type[Row], row_id: int, *, pending: str, now: datetime, lease: timedelta
+) -> Row | None:
+    """Claim a `pending` row nobody holds (or whose holder's lease ran out) for `lease`, counting the attempt.
+
+    The outbox workers (mail, webhooks) claim each row before talking to the outside world, which
+    runs outside any transaction: a crashed worker's claim expires, a live one's keeps the row its own.
+    The model needs `status`, `claimed_until` and `attempts` columns.
+    """
+    status, claimed_until, attempts = (getattr(model, name) for name in ("status", "claimed_until", "attempts"))
+    free = or_(claimed_until.is_(None), claimed_until < now)
+    return claim(session, model, row_id, status == pending, free, claimed_until=now + lease, attempts=attempts + 1)

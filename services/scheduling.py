@@ -9,6 +9,10 @@ UPDATE is the claim (`... WHERE status = 'announced'`, `... WHERE done_at IS NUL
 - a moved deadline cancels the old reminders (claimed as `cancelled`) and plans new ones;
 - a reminder more than `reminder_window` late is claimed as `skipped`, not sent.
 
+Then the mails that fall due by time: missed-message mails of notifications left unread for
+`missed_delay`, and the digests (services/notifications); both are claimed the same way and queued
+in the outbox, which the mail worker sends.
+
 Items are handled in due-time order (at equal times: open, then reminders and news, then close),
 so a scheduler that was down across a whole call's life still emits opened before closed.
 """
@@ -32,6 +36,8 @@ from services.calls import (
     open_due_call,
 )
 from services.news import due_news, publish_due_news
+from services.notifications import queue_digests, queue_missed
+from services.notifications.missed import DEFAULT_DELAY
 
 log = logging.getLogger(__name__)
 DEFAULT_REMINDER_WINDOW = timedelta(hours=12)
@@ -59,7 +65,13 @@ def _due(db: Database, now: datetime) -> list[tuple[datetime, int, str, int]]:
     return sorted(items)
 
 
-def tick(db: Database, now: datetime, *, reminder_window: timedelta = DEFAULT_REMINDER_WINDOW) -> TickReport:
+def tick(
+    db: Database,
+    now: datetime,
+    *,
+    reminder_window: timedelta = DEFAULT_REMINDER_WINDOW,
+    missed_delay: timedelta = DEFAULT_DELAY,
+) -> TickReport:
     """Handle everything due at `now` (naive UTC), each item once across all schedulers."""
     steps: dict[str, Callable[[Session, int], str | None]] = {
         "call.open": lambda s, i: "opened" if open_due_call(s, i, now=now) else None,
@@ -78,4 +90,17 @@ def tick(db: Database, now: datetime, *, reminder_window: timedelta = DEFAULT_RE
             continue
         if outcome is not None:  # None: another scheduler (or an admin) got there first
             report.handled.append((kind, item_id, outcome))
+    _queue_mails(db, now, missed_delay, report)
     return report
+
+
+def _queue_mails(db: Database, now: datetime, missed_delay: timedelta, report: TickReport) -> None:
+    """Missed-message mails and digests due at `now`, each queued once (a failure: retried next tick)."""
+    try:
+        for member_id, count in queue_missed(db, now, missed_delay):
+            report.handled.append(("mail.missed", member_id, f"{count} notifications"))
+        for member_id, said in queue_digests(db, now):
+            report.handled.append(("mail.digest", member_id, "queued" if said else "empty"))
+    except Exception:
+        log.exception("scheduler: queueing mails failed")
+        report.failed.append(("mail", 0))

@@ -30,6 +30,9 @@ class AnnouncementIn(Schema):
 
     title = localized_text(required=True, max_length=300)
     body = localized_text(required=True, max_length=20_000)
+    email = fields.Boolean(
+        load_default=False, metadata={"description": "also mail it to every member who gets announcements by mail"}
+    )
 
 
 class AnnouncementOut(Schema):
@@ -60,7 +63,8 @@ class AnnouncementReachOut(Schema):
     live_sessions = fields.Integer(metadata={"description": "Socket.IO sessions it was pushed to"})
     stream_clients = fields.Integer(metadata={"description": "SSE stream clients it was pushed to"})
     webhooks = fields.Integer(metadata={"description": "webhooks that received it (a 2xx answer)"})
-    inboxes = fields.Integer(metadata={"description": "inbox entries (0 until inboxes exist)"})
+    inboxes = fields.Integer(metadata={"description": "member inboxes it landed in"})
+    emails = fields.Integer(metadata={"description": "mails of it the SMTP server accepted (with `email: true`)"})
     processes = fields.Integer(metadata={"description": "web processes that reported their pushes"})
     reads = fields.Integer(metadata={"description": "members who marked it read"})
     broadcast_at = UtcTimestamp(allow_none=True)

@@ -17,6 +17,7 @@ from dialog.pagination import PageArgs, keyset_page, list_page, page_args, page_
 from services.fields import UtcTimestamp
 from services.identity import (
     ADMIN,
+    DIGESTS,
     LANGUAGES,
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -29,6 +30,7 @@ from services.identity import (
     grant_token,
     list_members,
     list_tokens,
+    mail_preferences,
     new_password,
     request_password_reset,
     reset_password,
@@ -59,7 +61,11 @@ class MemberOut(PersonOut):
     email = fields.String()
     language = fields.String()
     active = fields.Boolean()
-    notification_preferences = fields.Dict(keys=fields.String())
+    notification_preferences = fields.Function(
+        mail_preferences,
+        metadata={"description": 'every kind with its settings as they apply: {"mention": {"mail": true}}'},
+    )
+    digest = fields.String(metadata={"description": "the digest mail: off, daily or weekly"})
 
 
 MemberPage = page_schema(MemberOut, "MemberPage")
@@ -91,7 +97,10 @@ class ProfilePatch(Schema):
     notification_preferences = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Boolean()),
-        metadata={"description": 'per kind: {"mention": {"mail": true}} mails mentions too; merged'},
+        metadata={"description": 'per kind: {"mention": {"mail": false}} stops mailing missed mentions; merged'},
+    )
+    digest = fields.String(
+        validate=validate.OneOf(DIGESTS), metadata={"description": "a digest mail: off, daily or weekly"}
     )
 
 
@@ -232,7 +241,7 @@ class Me(MethodView):
     @members()
     @errors(409)
     def patch(self, changes: dict[str, Any]) -> Member:
-        """Change your profile: name, handle, language, organisation, municipality, bio, notification preferences."""
+        """Change your profile: name, handle, language, organisation, municipality, bio, mail preferences, digest."""
         with db.write() as session:
             return update_profile(session, current_caller(), changes)
 

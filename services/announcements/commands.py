@@ -18,9 +18,19 @@ from services.identity import require_admin, require_login
 
 
 def broadcast_announcement(
-    session: Session, *, caller: Caller, title: dict[str, str], body: dict[str, str], now: datetime | None = None
+    session: Session,
+    *,
+    caller: Caller,
+    title: dict[str, str],
+    body: dict[str, str],
+    email: bool = False,
+    now: datetime | None = None,
 ) -> Announcement:
-    """Store an announcement and broadcast it now on `announcements`."""
+    """Store an announcement and broadcast it now on `announcements`; every member's inbox gets it.
+
+    With `email`, it is also mailed to every member who gets announcements by mail (queued in
+    this transaction by the notifications service's handler).
+    """
     require_admin(caller)
     now = now or utcnow()
     item = Announcement(
@@ -33,7 +43,7 @@ def broadcast_announcement(
     session.flush()
     publish(
         session,
-        AnnouncementBroadcast(announcement_id=item.id, title=item.title, body=item.body, broadcast_at=now),
+        AnnouncementBroadcast(announcement_id=item.id, title=item.title, body=item.body, broadcast_at=now, email=email),
         topic=TOPIC,
         actor=caller,
     )

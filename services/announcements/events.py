@@ -24,6 +24,8 @@ class AnnouncementBroadcast(EventData):
     title: LocalizedText
     body: LocalizedText
     broadcast_at: datetime
+    # Also mailed to every member who gets announcements by mail (the admin's choice).
+    email: bool = False
 
 
 policy.topic(TOPIC, public)

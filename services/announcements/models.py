@@ -39,8 +39,8 @@ class BroadcastReach(Base):
 
     The row is created in the transaction that publishes the event; every web process's relay
     adds how many live Socket.IO sessions and SSE stream clients it pushed the event to.
-    Webhook deliveries are counted by the webhooks service (see queries.py); inboxes stay 0 until
-    announcements reach member inboxes.
+    Webhook deliveries, inbox entries and accepted mails are counted by their own services (see
+    queries.py); the `inboxes` column is no longer written.
     """
 
     __tablename__ = "broadcast_reach"

@@ -11,6 +11,8 @@ from events import Caller
 from services.announcements.models import Announcement, AnnouncementRead, BroadcastReach
 from services.errors import NotFound
 from services.identity import require_admin
+from services.mail import sent_count
+from services.notifications import inbox_count
 from services.webhooks import delivered_count
 
 
@@ -31,14 +33,17 @@ def get_announcement(session: Session, announcement_id: int) -> Announcement:
 
 def _reach(session: Session, row: BroadcastReach | None) -> dict[str, Any]:
     if row is None:  # published but no relay has pushed it yet (or it is still committing)
-        return {"event_id": None, "live_sessions": 0, "stream_clients": 0, "webhooks": 0, "inboxes": 0, "processes": 0}
+        empty = ("live_sessions", "stream_clients", "webhooks", "inboxes", "emails", "processes")
+        return {"event_id": None, **dict.fromkeys(empty, 0)}
     return {
         "event_id": row.event_id,
         "live_sessions": row.live_sessions,
         "stream_clients": row.stream_clients,
         # Webhooks report through their own service's public query, not by writing here.
         "webhooks": delivered_count(session, row.event_id),
-        "inboxes": row.inboxes,
+        # Inboxes and mails report through their services' public queries too.
+        "inboxes": inbox_count(session, row.event_id),
+        "emails": sent_count(session, f"{row.subject}:{row.subject_id}"),
         "processes": row.processes,
         "broadcast_at": row.created_at,
     }

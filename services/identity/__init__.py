@@ -26,10 +26,17 @@ from services.identity.commands import (
 from services.identity.directory import STATUSES, list_members, search_people
 from services.identity.events import user_topic
 from services.identity.handles import members_by_handle, mentioned_handles
+from services.identity.mail_preferences import (
+    DIGESTS,
+    NOTIFICATION_KINDS,
+    UNSUBSCRIBE_KINDS,
+    mail_preferences,
+    unsubscribe,
+    wants_mail,
+)
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import MIN_PASSWORD_LENGTH, NewPassword, new_password, run_hashing_in
 from services.identity.profile import (
-    NOTIFICATION_KINDS,
     change_password,
     close_account,
     request_password_reset,
@@ -40,6 +47,11 @@ from services.identity.roles import ADMIN, EDITOR, MEMBER, MODERATOR, PARTNER, R
 
 __all__ = [
     "ADMIN",
+    "DIGESTS",
+    "UNSUBSCRIBE_KINDS",
+    "mail_preferences",
+    "unsubscribe",
+    "wants_mail",
     "EDITOR",
     "LANGUAGES",
     "MEMBER",

@@ -32,6 +32,8 @@ class Member(Base):
     bio: Mapped[str | None] = mapped_column(String(500))
     # kind -> settings object, e.g. {"mention": {"mail": false}}; what each means is the notifier's.
     notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The digest mail's rhythm: off, daily or weekly.
+    digest: Mapped[str] = mapped_column(String(6), default="off", server_default="off")
 
 
 class AccessToken(Base):

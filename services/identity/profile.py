@@ -24,6 +24,7 @@ from services.identity.commands import (
 )
 from services.identity.events import MemberDeactivated, MemberUpdated, PasswordChanged, user_topic
 from services.identity.handles import check_handle
+from services.identity.mail_preferences import check_digest, check_preferences
 from services.identity.models import Member, PasswordReset
 from services.identity.passwords import NewPassword, verify_password
 from services.mail import queue_mail
@@ -33,26 +34,6 @@ DEFAULT_RESET_TTL = timedelta(hours=2)
 # One reset mail per member per this interval: asking again sooner sends nothing (same answer).
 RESET_MAIL_INTERVAL = timedelta(minutes=1)
 PROFILE_TEXT = {"name": 200, "organisation": 200, "municipality": 200, "bio": 500}
-NOTIFICATION_KINDS = (
-    "mention",
-    "reply",
-    "new_thread",
-    "thread_post",
-    "space_post",
-    "project_activity",
-    "call_reminder",
-)
-
-
-def _preferences(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput("notification_preferences", "an object: notification kind -> settings object")
-    for kind, settings in value.items():
-        if kind not in NOTIFICATION_KINDS:
-            raise InvalidInput("notification_preferences", f"unknown kind {kind!r}")
-        if not isinstance(settings, dict) or not all(isinstance(v, bool) for v in settings.values()):
-            raise InvalidInput("notification_preferences", f"{kind}: an object of true/false settings")
-    return value
 
 
 def update_profile(session: Session, caller: Caller, changes: dict[str, Any]) -> Member:
@@ -72,7 +53,9 @@ def update_profile(session: Session, caller: Caller, changes: dict[str, Any]) ->
         elif field == "handle":
             value = check_handle(session, value, member.id)
         elif field == "notification_preferences":
-            value = {**member.notification_preferences, **_preferences(value)}
+            value = {**member.notification_preferences, **check_preferences(value)}
+        elif field == "digest":
+            value = check_digest(value)
         else:
             raise InvalidInput(field, "cannot be changed here")
         if getattr(member, field) != value:

@@ -1,8 +1,9 @@
 """Mail: an outbox of messages queued in the sending transaction, and the worker that sends them."""
 
-from services.mail.models import CANCELLED, FAILED, PENDING, SENT, OutgoingMail
-from services.mail.outbox import cancel_mails, queue_mail
-from services.mail.sender import MailSettings, SendReport, build_message, send_due
+from services.mail.models import CANCELLED, FAILED, PENDING, SENT, MailAttempt, OutgoingMail
+from services.mail.outbox import queue_mail, withdraw_items
+from services.mail.queries import get_mail, list_mails, sent_count
+from services.mail.sender import MailSettings, SendReport, backlog, build_message, send_due
 from services.mail.transport import Transport, transport_from_url
 
 __all__ = [
@@ -14,8 +15,13 @@ __all__ = [
     "OutgoingMail",
     "SendReport",
     "Transport",
+    "backlog",
     "build_message",
-    "cancel_mails",
+    "get_mail",
+    "list_mails",
+    "sent_count",
+    "withdraw_items",
+    "MailAttempt",
     "queue_mail",
     "send_due",
     "transport_from_url",

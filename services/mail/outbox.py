@@ -5,16 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import utcnow
 from services.mail.models import CANCELLED, PENDING, OutgoingMail
 from services.mail.texts import TEMPLATES
 
+# Mails that list several things (each item a dict with its own ids), so a withdrawal can edit them.
+LISTS = ("missed", "digest")
 
-def queue_mail(session: Session, *, to: str, kind: str, language: str, params: dict[str, Any]) -> OutgoingMail:
-    """Queue a mail of `kind` to `to` in `language`; the scheduler sends it after commit."""
+
+def queue_mail(
+    session: Session,
+    *,
+    to: str,
+    kind: str,
+    language: str,
+    params: dict[str, Any],
+    member_id: int | None = None,
+    list_kind: str | None = None,
+    ref: str | None = None,
+) -> OutgoingMail:
+    """Queue a mail of `kind` to `to` in `language`; the scheduler sends it after commit.
+
+    `list_kind` makes it a list mail the member can turn off with one click (`List-Unsubscribe`);
+    `ref` names what it is about, for counting once the params are gone.
+    """
     if kind not in TEMPLATES:
         raise ValueError(f"no mail template {kind!r}")
     now = utcnow()
@@ -27,27 +44,38 @@ def queue_mail(session: Session, *, to: str, kind: str, language: str, params: d
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        member_id=member_id,
+        list_kind=list_kind,
+        ref=ref,
     )
     session.add(mail)
     session.flush()
     return mail
 
 
-def cancel_mails(session: Session, *, kind: str, key: str, values: Iterable[int]) -> int:
-    """Cancel the pending mails of `kind` whose `params[key]` is one of `values`; how many were.
+def withdraw_items(session: Session, *, key: str, values: Iterable[int]) -> int:
+    """Take the items whose `key` is one of `values` out of pending list mails; how many mails changed.
 
-    For mails about content that was withdrawn before they went out: their params (the text
-    they would have carried) are emptied in the caller's transaction.
+    For content withdrawn before its mail went out: a mail left with no item is cancelled, and its
+    params (the text it would have carried) are emptied in the caller's transaction.
     """
-    ids = list(values)
-    if not ids:
+    gone = set(values)
+    if not gone:
         return 0
-    result = session.execute(
-        update(OutgoingMail)
-        .where(
-            OutgoingMail.kind == kind, OutgoingMail.status == PENDING, OutgoingMail.params[key].as_integer().in_(ids)
-        )
-        .values(status=CANCELLED, params={}, last_error="withdrawn before it was sent")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    changed = 0
+    pending = session.scalars(select(OutgoingMail).where(OutgoingMail.status == PENDING, OutgoingMail.kind.in_(LISTS)))
+    for mail in pending:
+        params = dict(mail.params)
+        if "items" in params:
+            params["items"] = [item for item in params["items"] if item.get(key) not in gone]
+        if "sections" in params:
+            kept = [[name, [i for i in entries if i.get(key) not in gone]] for name, entries in params["sections"]]
+            params["sections"] = [[name, entries] for name, entries in kept if entries]
+        if params == mail.params:
+            continue
+        changed += 1
+        if params.get("items") or params.get("sections"):
+            mail.params = params
+        else:
+            mail.status, mail.params, mail.last_error = CANCELLED, {}, "withdrawn before it was sent"
+    return changed

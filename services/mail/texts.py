@@ -44,6 +44,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "If you did not ask for this, ignore this message; your password stays as it is.",
         ),
     },
+    # One mail per notification, as queued before missed-message mails (0012); kept so those still send.
     "notification": {
         "de": (
             "Neu im Smart City Dialog",
@@ -55,6 +56,35 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hello {name},\n\n{summary}\n\nYour notifications: {link}\n\n"
             "Choose which notifications reach you by mail in your profile.",
         ),
+    },
+    # Missed-message mail: notifications the member did not read within the delay, several in one.
+    "missed": {
+        "de": (
+            "{count} ungelesene Benachrichtigung(en) im Smart City Dialog",
+            "Hallo {name},\n\nwährend Sie nicht da waren:\n\n{items}\n\nAlle Ihre Benachrichtigungen: {link}\n\n"
+            "Welche Nachrichten Sie per E-Mail erhalten, stellen Sie in Ihrem Profil ein.",
+        ),
+        "en": (
+            "{count} unread notification(s) on Smart City Dialog",
+            "Hello {name},\n\nwhile you were away:\n\n{items}\n\nAll your notifications: {link}\n\n"
+            "Choose which notifications reach you by mail in your profile.",
+        ),
+    },
+    "digest": {
+        "de": (
+            "Ihre {period} Übersicht aus dem Smart City Dialog",
+            "Hallo {name},\n\nneu seit Ihrer letzten Übersicht:\n\n{sections}\n\n"
+            "Die Übersicht abbestellen oder ihren Rhythmus ändern Sie in Ihrem Profil: {link}",
+        ),
+        "en": (
+            "Your {period} summary from Smart City Dialog",
+            "Hello {name},\n\nnew since your last summary:\n\n{sections}\n\n"
+            "Change how often you get this summary, or turn it off, in your profile: {link}",
+        ),
+    },
+    "announcement": {
+        "de": ("{title}", "{body}\n\nIm Smart City Dialog: {link}"),
+        "en": ("{title}", "{body}\n\nOn Smart City Dialog: {link}"),
     },
     "password_changed": {
         "de": (
@@ -71,12 +101,46 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# Words the list mails need besides their templates.
+WORDS = {
+    "de": {
+        "daily": "tägliche",
+        "weekly": "wöchentliche",
+        "calls": "Ausschreibungen und Fristen",
+        "news": "Neuigkeiten",
+        "activity": "In dem, was Sie verfolgen",
+    },
+    "en": {
+        "daily": "daily",
+        "weekly": "weekly",
+        "calls": "Calls and deadlines",
+        "news": "News",
+        "activity": "In what you follow",
+    },
+}
+
+
+def _items(items: list[dict[str, Any]], base_url: str) -> str:
+    """A list of (summary, deep link) entries as plain text, one paragraph each."""
+    return "\n\n".join(f"• {item['summary']}\n  {base_url}{item['path']}" for item in items)
+
+
 def render(kind: str, language: str, params: dict[str, Any], base_url: str) -> tuple[str, str, str]:
     """(subject, the link, plain text) of a mail in `language` (German if there is no such version)."""
     versions = TEMPLATES[kind]
     subject, text = versions.get(language) or versions["de"]
-    link = base_url.rstrip("/") + str(params.get("path", "/"))
+    base_url = base_url.rstrip("/")
+    link = base_url + str(params.get("path", "/"))
+    words = WORDS.get(language, WORDS["de"])
     values = {**params, "link": link}
+    if "items" in params:
+        values["items"], values["count"] = _items(params["items"], base_url), len(params["items"])
+    if "sections" in params:
+        values["sections"] = "\n\n".join(
+            f"{words[section]}\n\n{_items(items, base_url)}" for section, items in params["sections"]
+        )
+    if "period" in params:
+        values["period"] = words.get(str(params["period"]), params["period"])
     if "role" in params:
         values["role"] = ROLE_NAMES.get(language, ROLE_NAMES["de"]).get(str(params["role"]), params["role"])
-    return subject, link, text.format(**values)
+    return subject.format(**values), link, text.format(**values)

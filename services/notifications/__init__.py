@@ -1,14 +1,17 @@
 """Follows and notifications: a handler on the bus fills each member's inbox, pushed on `user.<id>`."""
 
-from services.notifications import events, handlers, withdrawals  # noqa: F401  (registers types and handlers)
+from services.notifications import digests, events, handlers, withdrawals  # noqa: F401  (registers types and handlers)
+from services.notifications.digests import queue_digests
 from services.notifications.follows import follow, followers, list_follows, unfollow
 from services.notifications.inbox import (
     count_notifications,
+    inbox_count,
     list_notifications,
     mark_all_read,
     mark_read,
     unread_count,
 )
+from services.notifications.missed import queue_missed
 from services.notifications.models import FOLLOW_KINDS, Follow, Notification
 
 __all__ = [
@@ -16,10 +19,13 @@ __all__ = [
     "Follow",
     "Notification",
     "count_notifications",
+    "inbox_count",
     "follow",
     "followers",
     "list_follows",
     "list_notifications",
+    "queue_digests",
+    "queue_missed",
     "mark_all_read",
     "mark_read",
     "unfollow",

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from events import EventData, described, event_type
 
 NotificationKind = Literal[
-    "mention", "reply", "new_thread", "thread_post", "space_post", "project_activity", "call_reminder"
+    "mention", "reply", "new_thread", "thread_post", "space_post", "project_activity", "call_reminder", "announcement"
 ]
 
 

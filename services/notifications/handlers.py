@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Event
 from events.registry import ANY_TYPE, REDACTED, is_id_key, registry
-from services.html import excerpt
+from services.html import excerpt, text_paragraphs
+from services.identity import Member, wants_mail
+from services.mail import queue_mail
 from services.notifications.events import NotificationKind
 from services.notifications.follows import ensure_following, followers
 from services.notifications.inbox import deliver
@@ -34,6 +37,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "call_reminder": "Erinnerung: {text}",
         "call_reminder_untitled": "Erinnerung an Ausschreibung {text}",
         "project_activity": "Projekt: {text}",
+        "announcement": "Mitteilung: {text}",
     },
     "en": {
         "someone": "Someone",
@@ -45,6 +49,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "call_reminder": "Reminder: {text}",
         "call_reminder_untitled": "Reminder for call {text}",
         "project_activity": "Project: {text}",
+        "announcement": "Announcement: {text}",
     },
 }
 Summary = Callable[[str, NotificationKind], str]
@@ -109,7 +114,7 @@ def on_post_created(session: Session, event: Event) -> None:
     )
 
 
-def _title(data: dict[str, Any], language: str) -> str:
+def localized_title(data: dict[str, Any], language: str) -> str:
     """The event's title in `language`, else in another one."""
     title = data.get("title")
     if isinstance(title, dict) and title:
@@ -129,8 +134,8 @@ def on_call_reminder(session: Session, event: Event) -> None:
         event,
         recipients,
         summary=lambda language, _kind: (
-            PHRASES.get(language, PHRASES["de"])["call_reminder"].format(text=_title(event.data, language))
-            if _title(event.data, language)
+            PHRASES.get(language, PHRASES["de"])["call_reminder"].format(text=localized_title(event.data, language))
+            if localized_title(event.data, language)
             else PHRASES.get(language, PHRASES["de"])["call_reminder_untitled"].format(text=call_id)
         ),
         subject={"call_id": call_id},
@@ -155,7 +160,44 @@ def on_project_activity(session: Session, event: Event) -> None:
             event,
             recipients,
             summary=lambda language, _kind: PHRASES.get(language, PHRASES["de"])["project_activity"].format(
-                text=_title(event.data, language) or event.type
+                text=localized_title(event.data, language) or event.type
             ),
             subject={**subject, "project_id": project_id},
         )
+
+
+@registry.handler("announcement.broadcast")
+def on_announcement(session: Session, event: Event) -> None:
+    """Every active member's inbox gets the announcement; mailed too if the admin chose so."""
+    data = event.data
+    everyone = session.scalars(select(Member.id).where(Member.active.is_(True)))
+    recipients: dict[int, NotificationKind] = dict.fromkeys(everyone, "announcement")
+    made = deliver(
+        session,
+        event,
+        recipients,
+        summary=lambda language, kind: PHRASES.get(language, PHRASES["de"])[kind].format(
+            text=localized_title(data, language)
+        ),
+        subject={"announcement_id": data["announcement_id"]},
+        mail_if_missed=False,  # mailed now or never: the admin chose
+    )
+    if not data.get("email"):
+        return
+    for _note, member in made:
+        if wants_mail(member, "announcement"):
+            body = data["body"].get(member.language) or data["body"].get("de") or next(iter(data["body"].values()))
+            queue_mail(
+                session,
+                to=member.email,
+                kind="announcement",
+                language=member.language,
+                params={
+                    "title": localized_title(data, member.language),
+                    "body": text_paragraphs(body),
+                    "path": f"/announcements/{data['announcement_id']}",
+                },
+                member_id=member.id,
+                list_kind="announcement",
+                ref=f"announcement:{data['announcement_id']}",
+            )

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from events import Event, publish, utcnow
 from services.errors import NotFound
-from services.identity import Member, user_topic
-from services.mail import queue_mail
+from services.identity import Member, user_topic, wants_mail
 from services.notifications.events import NotificationCreated, NotificationKind, NotificationRead
-from services.notifications.models import Notification
+from services.notifications.models import SEEN, WAITING, Notification
 from services.spaces import Space, member_can_read
 
 SUMMARY_CHARS = 300
@@ -27,11 +26,6 @@ def unread_count(session: Session, member_id: int) -> int:
     )
 
 
-def wants_mail(member: Member, kind: str) -> bool:
-    """True if the member asked for `kind` notifications by mail (`{"mention": {"mail": true}}`); off by default."""
-    return bool((member.notification_preferences or {}).get(kind, {}).get("mail", False))
-
-
 def deliver(
     session: Session,
     event: Event,
@@ -40,11 +34,13 @@ def deliver(
     summary: Callable[[str, NotificationKind], str],
     subject: dict[str, Any],
     space: Space | None = None,
-) -> list[Notification]:
+    mail_if_missed: bool = True,
+) -> list[tuple[Notification, Member]]:
     """One notification per recipient (`member_id -> kind`) for `event`, pushed on `user.<id>`.
 
-    `summary(language, kind)` words it in the recipient's preferred language; members who asked
-    for that kind by mail also get it mailed (queued in this transaction).
+    `summary(language, kind)` words it in the recipient's preferred language. With
+    `mail_if_missed`, a notification of a kind the member gets by mail waits to be mailed if it
+    is still unread after the delay (services/notifications/missed.py).
 
     Never the actor, never an inactive member, never someone who cannot read `space`. The
     unique constraint (event_id, member_id) backs the one-per-event rule in the database.
@@ -76,20 +72,11 @@ def deliver(
             subject=subject,
             actor_name=event.actor.name if event.actor else None,
             created_at=now,
+            mail_state=WAITING if mail_if_missed and wants_mail(member, recipients[member.id]) else None,
         )
         session.add(note)
         made.append((note, member))
     session.flush()
-    for note, member in made:
-        if wants_mail(member, note.kind):
-            # `notification_id`: a withdrawal cancels the mail if it has not gone out yet.
-            params = {
-                "name": member.name,
-                "summary": note.summary,
-                "path": "/notifications",
-                "notification_id": note.id,
-            }
-            queue_mail(session, to=member.email, kind="notification", language=member.language, params=params)
     for note, _member in made:
         publish(
             session,
@@ -105,7 +92,7 @@ def deliver(
             topic=user_topic(note.member_id),
             actor=event.actor,
         )
-    return [note for note, _member in made]
+    return made
 
 
 def list_notifications(
@@ -146,6 +133,8 @@ def mark_read(session: Session, member_id: int, notification_id: int) -> Notific
         raise NotFound(f"no notification {notification_id} of yours")
     if note.read_at is None:
         note.read_at = utcnow()
+        if note.mail_state == WAITING:  # read before the delay ran out: no mail about it
+            note.mail_state = SEEN
         session.flush()
         _announce_read(session, member_id, [note.id], None)
     return note
@@ -162,5 +151,16 @@ def mark_all_read(session: Session, member_id: int, up_to: int) -> list[int]:
     )
     if ids:
         session.execute(update(Notification).where(Notification.id.in_(ids)).values(read_at=utcnow()))
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.mail_state == WAITING)
+            .values(mail_state=SEEN)
+            .execution_options(synchronize_session=False)
+        )
         _announce_read(session, member_id, ids, up_to)
     return ids
+
+
+def inbox_count(session: Session, event_id: int) -> int:
+    """How many inboxes an event's notifications landed in (the reach of a broadcast)."""
+    return session.scalar(select(func.count(Notification.id)).where(Notification.event_id == event_id)) or 0

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from events.db import Base
 
 FOLLOW_KINDS = ("space", "thread", "call", "project")
+# Notification.mail_state values (see services/notifications/missed.py).
+WAITING, MAILED, SEEN, DROPPED = "waiting", "mailed", "seen", "dropped"
 
 
 class Follow(Base):
@@ -49,8 +51,22 @@ class Notification(Base):
     # Set when what it is about was withdrawn (a post hidden or deleted, news retracted): the
     # summary, an excerpt of that content, is emptied then.
     redacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The missed-message mail (services/notifications/missed.py): `waiting` while it may still be
+    # mailed, then `mailed`, `seen` (read first) or `dropped`; None if it is never to be mailed.
+    mail_state: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         UniqueConstraint("event_id", "member_id"),
         Index("ix_notification_member_id_id", "member_id", "id"),
+        Index("ix_notification_mail_state_created", "mail_state", "created_at"),
     )
+
+
+class DigestSchedule(Base):
+    """When a member's next digest is due, and the log id the last one covered (its cursor)."""
+
+    __tablename__ = "digest_schedule"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    due_at: Mapped[datetime] = mapped_column(DateTime, index=True)

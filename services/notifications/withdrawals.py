@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from events import Event, redact, utcnow
 from events.registry import registry
 from services.identity import user_topic
-from services.mail import cancel_mails
-from services.notifications.models import Notification
+from services.mail import withdraw_items
+from services.notifications.models import DROPPED, WAITING, Notification
 
 # Which notifications carry an excerpt of what: (event types that caused them, subject key).
 POST_EXCERPTS = (("thread.created", "post.created"), "post_id")
@@ -43,11 +43,13 @@ def withdraw(session: Session, event_types: tuple[str, ...], key: str, value: in
     by_member: dict[int, list[int]] = defaultdict(list)
     for note in notes:
         note.summary, note.redacted_at = "", now
+        if note.mail_state == WAITING:
+            note.mail_state = DROPPED
         by_member[note.member_id].append(note.id)
     for member_id, ids in sorted(by_member.items()):
         redact(session, ("notification.created",), "notification_id", ids, topic=user_topic(member_id))
     withdrawn = [note.id for note in notes]
-    cancel_mails(session, kind="notification", key="notification_id", values=withdrawn)  # if not sent yet
+    withdraw_items(session, key="notification_id", values=withdrawn)  # from mails not sent yet
     return withdrawn
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from events import Database
 from events.log import read_event_json
-from services.claims import claim
+from services.claims import claim_leased
 from services.webhooks.commands import public_host
 from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -108,9 +108,7 @@ def _expired(session: Session, delivery: WebhookDelivery, now: datetime) -> str:
 def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryPolicy, send: Sender) -> str | None:
     """Claim, send and record one delivery; None if another worker has it."""
     with db.write() as session:
-        free = or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now)
-        lease = {"claimed_until": now + policy.lease, "attempts": WebhookDelivery.attempts + 1}
-        delivery = claim(session, WebhookDelivery, delivery_id, WebhookDelivery.status == PENDING, free, **lease)
+        delivery = claim_leased(session, WebhookDelivery, delivery_id, pending=PENDING, now=now, lease=policy.lease)
         if delivery is None:
             return None
         subscription = session.get(WebhookSubscription, delivery.subscription_id)

@@ -211,4 +211,3 @@ def test_a_bad_token_is_401_exactly_where_the_document_says_tokens_count(client:
     uses_tokens = any("bearerAuth" in requirement for requirement in op.spec["security"])
     assert (response.status_code == 401) == uses_tokens, (response.status_code, response.get_data(as_text=True)[:300])
     response.close()
-

@@ -52,8 +52,10 @@ class Operation:
 
     def url(self, **values: Any) -> str:
         """The path with its parameters filled in (`1` for ids, `x` for other strings, unless given)."""
-        filled = {p["name"]: values.get(p["name"], 1 if p["schema"].get("type") == "integer" else "x")
-                  for p in self.parameters("path")}
+        filled = {
+            p["name"]: values.get(p["name"], 1 if p["schema"].get("type") == "integer" else "x")
+            for p in self.parameters("path")
+        }
         if "kind" in filled and "kind" not in values:
             filled["kind"] = self.parameters("path")[0]["schema"].get("enum", ["x"])[0]
         return re.sub(r"{(\w+)}", lambda m: str(filled[m.group(1)]), self.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -24,12 +25,37 @@ class Inbox:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    # The client's (address, port) per message: one port for several messages is one connection.
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    # Recipient -> the reply refusing it (`550 no such user`, `451 try later`).
+    refuse: dict[str, str] = field(default_factory=dict)
+    # Recipients whose RCPT is not answered until `release` is set (a sender stuck mid-conversation).
+    stall: set[str] = field(default_factory=set)
+    stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
     @property
     def url(self) -> str:
         """`DIALOG_MAIL_URL` of this server (plain SMTP on localhost, explicitly without TLS)."""
         return f"smtp://127.0.0.1:{self.port}?tls=none"
+
+    async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        """aiosmtpd's hook: refuse or stall the recipients the test asked for, accept the rest."""
+        if address in self.stall:
+            self.stalled.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def ids(self) -> list[str]:
+        """The X-Dialog-Mail-Id of every message received, in arrival order."""
+        return [str(m["X-Dialog-Mail-Id"]) for m in self.messages]
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's hook name)
         """aiosmtpd's hook: keep the message."""
@@ -38,6 +64,7 @@ class Inbox:
         with self._arrived:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.peers.append(tuple(session.peer))
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -63,6 +90,7 @@ def smtp_server(port: int | None = None) -> Iterator[Inbox]:
     try:
         yield inbox
     finally:
+        inbox.release.set()
         controller.stop()
 
 

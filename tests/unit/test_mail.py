@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import smtplib
+import subprocess
+import sys
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -11,7 +15,17 @@ import pytest
 from sqlalchemy import select
 
 from events import Database, utcnow
-from services.mail import FAILED, PENDING, SENT, MailSettings, OutgoingMail, queue_mail, send_due, transport_from_url
+from services.mail import (
+    FAILED,
+    PENDING,
+    SENT,
+    MailAttempt,
+    MailSettings,
+    OutgoingMail,
+    queue_mail,
+    send_due,
+    transport_from_url,
+)
 from tests.support.server import free_port
 from tests.support.smtp import smtp_server, text_and_html
 
@@ -121,3 +135,85 @@ def test_smtps_speaks_tls_from_the_first_byte() -> None:
         with pytest.raises((smtplib.SMTPException, OSError)):
             transport(message_from_bytes(b"To: a@b\r\n\r\nx", policy=policy.default))  # type: ignore[arg-type]
         assert inbox.messages == []
+
+
+def _queue(database: Database, *recipients: str) -> None:
+    with database.write() as session:
+        for to in recipients:
+            queue_mail(session, to=to, kind="password_changed", language="en", params={"name": "Eda"})
+
+
+def test_mails_queued_while_the_server_is_down_each_arrive_once_when_it_is_back(database: Database) -> None:
+    port = free_port()
+    transport = transport_from_url(f"smtp://127.0.0.1:{port}?tls=none")
+    _queue(database, "a@example.org")
+    with smtp_server(port) as before:
+        send_due(database, utcnow(), SETTINGS, transport)
+    _queue(database, "b@example.org", "c@example.org")  # the server is stopped now
+    now = utcnow()
+    assert [o for _i, o in send_due(database, now, SETTINGS, transport).outcomes] == ["retry", "retry"]
+    with smtp_server(port) as after:
+        for minutes in (1, 2, 3):  # later runs find nothing left to send
+            send_due(database, now + timedelta(minutes=minutes), SETTINGS, transport)
+    assert before.ids() == ["1"] and sorted(after.ids()) == ["2", "3"]
+    assert {m.status for m in _mails(database)} == {SENT}
+
+
+def test_a_5xx_fails_the_mail_at_once_and_a_4xx_is_retried_every_attempt_recorded(database: Database) -> None:
+    _queue(database, "gone@example.org", "busy@example.org", "eda@example.org", "ede@example.org")
+    refuse = {"gone@example.org": "550 5.1.1 no such user", "busy@example.org": "451 4.3.0 try again later"}
+    with smtp_server() as inbox:
+        inbox.refuse.update(refuse)
+        report = send_due(database, utcnow(), SETTINGS, transport_from_url(inbox.url))
+    assert report.outcomes == [(1, FAILED), (2, "retry"), (3, SENT), (4, SENT)]
+    assert len(set(inbox.peers)) == 1  # one connection for the batch, still good after the refusals
+    with database.read() as session:
+        attempts = session.scalars(select(MailAttempt).order_by(MailAttempt.id)).all()
+        assert [(a.mail_id, a.outcome, a.smtp_code) for a in attempts[:2]] == [(1, FAILED, 550), (2, "retry", 451)]
+
+
+SENDER_SCRIPT = """
+import sys
+from datetime import datetime, timedelta
+import services
+from events import Database
+from services.mail import MailSettings, send_due, transport_from_url
+services.load_all()
+db = Database()
+db.configure(sys.argv[1])
+settings = MailSettings(sender="Dialog <noreply@dialog.example>", base_url="https://dialog.example")
+send_due(db, datetime.fromisoformat(sys.argv[3]), settings, transport_from_url(sys.argv[2]))
+"""
+
+
+def test_a_sender_killed_mid_batch_and_restarted_sends_nothing_twice_and_loses_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    _queue(database, *(f"m{i}@example.org" for i in range(1, 6)))
+    assert database.engine is not None
+    url = database.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    now = utcnow()
+    with smtp_server() as inbox:
+        inbox.stall.add("m3@example.org")  # the third conversation hangs until the sender is killed
+        first = subprocess.Popen([sys.executable, "-c", SENDER_SCRIPT, url, inbox.url, now.isoformat()], env=env)
+        try:
+            assert inbox.stalled.wait(30), "the sender never reached the third mail"
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        inbox.release.set()
+        assert inbox.ids() == ["1", "2"]
+        later = (now + SETTINGS.lease + timedelta(seconds=1)).isoformat()  # the dead sender's lease ran out
+        subprocess.run([sys.executable, "-c", SENDER_SCRIPT, url, inbox.url, later], env=env, check=True, timeout=60)
+        inbox.wait_for("m5@example.org")
+    assert sorted(inbox.ids()) == ["1", "2", "3", "4", "5"]  # each once
+    assert [(m.status, m.attempts) for m in _mails(database)] == [(SENT, 1), (SENT, 1), (SENT, 2), (SENT, 1), (SENT, 1)]
+
+
+def test_a_mail_that_cannot_be_rendered_fails_once_instead_of_blocking_the_queue(database: Database) -> None:
+    with database.write() as session:
+        queue_mail(session, to="eda@example.org", kind="password_changed", language="en", params={})  # no name
+    with smtp_server() as inbox:
+        assert send_due(database, utcnow(), SETTINGS, transport_from_url(inbox.url)).outcomes == [(1, FAILED)]
+    assert "cannot render" in (_mails(database)[0].last_error or "") and inbox.messages == []
