@@ -22,7 +22,7 @@ from dialog.extensions import db
 from dialog.scheduler_lock import SchedulerLock
 from events import utcnow
 from services.mail import MailSettings, send_due, transport_from_url
-from services.notifications.missed import DEFAULT_DELAY
+from services.notifications import DEFAULT_MISSED_DELAY
 from services.scheduling import TickReport, tick
 from services.webhooks import DeliveryPolicy, deliver_due
 
@@ -34,7 +34,7 @@ def run_tick(
     reminder_window: timedelta,
     now: datetime | None = None,
     lock: SchedulerLock | None = None,
-    missed_delay: timedelta = DEFAULT_DELAY,
+    missed_delay: timedelta = DEFAULT_MISSED_DELAY,
 ) -> TickReport | None:
     """One tick at `now` (default: the current time), unless another scheduler holds `lock`."""
     if lock is not None and not lock.held():

@@ -36,8 +36,7 @@ from services.calls import (
     open_due_call,
 )
 from services.news import due_news, publish_due_news
-from services.notifications import queue_digests, queue_missed
-from services.notifications.missed import DEFAULT_DELAY
+from services.notifications import DEFAULT_MISSED_DELAY, queue_digests, queue_missed
 
 log = logging.getLogger(__name__)
 DEFAULT_REMINDER_WINDOW = timedelta(hours=12)
@@ -70,7 +69,7 @@ def tick(
     now: datetime,
     *,
     reminder_window: timedelta = DEFAULT_REMINDER_WINDOW,
-    missed_delay: timedelta = DEFAULT_DELAY,
+    missed_delay: timedelta = DEFAULT_MISSED_DELAY,
 ) -> TickReport:
     """Handle everything due at `now` (naive UTC), each item once across all schedulers."""
     steps: dict[str, Callable[[Session, int], str | None]] = {

@@ -26,7 +26,7 @@ from services.identity.commands import (
 from services.identity.directory import STATUSES, list_members, search_people
 from services.identity.events import user_topic
 from services.identity.handles import members_by_handle, mentioned_handles
-from services.identity.mail_preferences import (
+from services.identity.mail_settings import (
     DIGESTS,
     NOTIFICATION_KINDS,
     UNSUBSCRIBE_KINDS,

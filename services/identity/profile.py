@@ -24,7 +24,7 @@ from services.identity.commands import (
 )
 from services.identity.events import MemberDeactivated, MemberUpdated, PasswordChanged, user_topic
 from services.identity.handles import check_handle
-from services.identity.mail_preferences import check_digest, check_preferences
+from services.identity.mail_settings import check_digest, check_preferences
 from services.identity.models import Member, PasswordReset
 from services.identity.passwords import NewPassword, verify_password
 from services.mail import queue_mail

@@ -5,6 +5,7 @@ from services.mail.outbox import queue_mail, withdraw_items
 from services.mail.queries import get_mail, list_mails, sent_count
 from services.mail.sender import MailSettings, SendReport, backlog, build_message, send_due
 from services.mail.transport import Transport, transport_from_url
+from services.mail.unsubscribe import token_matches
 
 __all__ = [
     "CANCELLED",
@@ -24,5 +25,6 @@ __all__ = [
     "MailAttempt",
     "queue_mail",
     "send_due",
+    "token_matches",
     "transport_from_url",
 ]

@@ -7,8 +7,14 @@ from sqlalchemy.orm import Session
 
 from events import Caller
 from services.errors import NotFound
-from services.identity.access import require_admin  # the submodule: identity itself imports mail
 from services.mail.models import SENT, MailAttempt, OutgoingMail
+
+
+def require_admin(caller: Caller) -> None:
+    """Identity's admin check, imported when called: identity imports mail, so not at module level."""
+    from services.identity import require_admin as identity_require_admin
+
+    identity_require_admin(caller)
 
 
 def list_mails(

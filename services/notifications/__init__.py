@@ -11,10 +11,12 @@ from services.notifications.inbox import (
     mark_read,
     unread_count,
 )
+from services.notifications.missed import DEFAULT_DELAY as DEFAULT_MISSED_DELAY
 from services.notifications.missed import queue_missed
 from services.notifications.models import FOLLOW_KINDS, Follow, Notification
 
 __all__ = [
+    "DEFAULT_MISSED_DELAY",
     "FOLLOW_KINDS",
     "Follow",
     "Notification",

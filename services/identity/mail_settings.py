@@ -10,7 +10,7 @@ from events import publish, system
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.identity.events import MemberUpdated, user_topic
 from services.identity.models import Member
-from services.mail.unsubscribe import token_matches
+from services.mail import token_matches
 
 # Notification kinds, each also a kind of mail the member can turn on or off.
 NOTIFICATION_KINDS = (
