@@ -74,6 +74,7 @@ def from_env() -> dict[str, Any]:
         "LIMIT_LOGIN_PER_EMAIL": os.environ.get("DIALOG_RATELIMIT_LOGIN_PER_EMAIL", "10/minute"),
         "LIMIT_ACCEPT_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS", "10/minute"),
         "LIMIT_STREAM_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_STREAM_PER_ADDRESS", "120/minute"),
+        "LIMIT_LIVE_CONNECT_PER_ADDRESS": os.environ.get("DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS", "300/minute"),
         # Bearer token a Prometheus scraper shows on /metrics; unset: only this machine, directly.
         "METRICS_TOKEN": os.environ.get("DIALOG_METRICS_TOKEN") or None,
         # Proxies in front that append to X-Forwarded-For (nginx: 1); their clients' addresses

@@ -8,7 +8,8 @@
 - 404 is declared where the path names something, 400/413 where a JSON body is read, 422 where
   any argument is validated; other statuses (409, 410) with `errors(...)`.
 - Path ids are 1 .. 2^63-1: anything else matches no route (404), instead of reaching SQLite.
-- JSON bodies are parsed with a depth limit: deeper nesting is 400 `invalid_json`.
+- JSON bodies are parsed with a depth limit: deeper nesting is 400 `invalid_json`. A body is
+  required where one is read (422 naming `the body` when missing), and a PATCH names a field.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_smorest
+import marshmallow
 from flask import Flask
 from flask_smorest import Api
-from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map, ValidationError
@@ -111,13 +112,22 @@ def parse_json_body(raw: bytes) -> Any:
 
 
 class BodyParser(FlaskParser):
-    """webargs' parser with our JSON reading."""
+    """webargs' parser with our JSON reading: every body is required, and a PATCH changes something.
+
+    Every operation that reads a body declares it required; webargs would read a missing one as
+    `{}`, so an operation whose fields are all optional (hiding a post, a PATCH) ran on nothing.
+    """
 
     def _raw_load_json(self, req: Any) -> Any:
-        if not is_json_request(req):
-            return core.missing
         raw = req.get_data(cache=True)
-        return core.missing if raw == b"" else parse_json_body(raw)
+        if raw == b"":
+            raise marshmallow.ValidationError({"_schema": ["a JSON object is required (send {} for no fields)"]})
+        if not is_json_request(req):
+            raise marshmallow.ValidationError({"_schema": ["send the body as application/json"]})
+        body = parse_json_body(raw)
+        if body == {} and req.method == "PATCH":
+            raise marshmallow.ValidationError({"_schema": ["name at least one field to change"]})
+        return body
 
 
 # -- path ids ----------------------------------------------------------------------------------

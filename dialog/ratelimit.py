@@ -1,4 +1,5 @@
-"""Rate limits on the costly endpoints anyone can call: logging in, accepting an invitation, SSE.
+"""Rate limits on the costly endpoints anyone can call: logging in, accepting an invitation, SSE,
+and connecting to /live.
 
 flask-limiter counts in memory in the embedded default and in Redis when one is configured
 (`DIALOG_RATELIMIT_STORAGE_URL`, else a redis:// `DIALOG_REDIS_URL`), so the limits hold across
@@ -16,11 +17,13 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter, RequestLimit
+from limits import parse
 
 from dialog.errors import error_body
 from services.identity import normalise_email
 
 F = TypeVar("F", bound=Callable[..., Any])
+KEY_PREFIX = "dialog"  # of every counter in the storage
 
 
 def client_address() -> str:
@@ -52,7 +55,7 @@ limiter = Limiter(
     strategy="moving-window",  # no double burst at a window's edge, as a fixed window allows
     on_breach=_too_many,
     headers_enabled=False,  # X-RateLimit-* on every answer would cost a storage round trip each
-    key_prefix="dialog",
+    key_prefix=KEY_PREFIX,
 )
 
 
@@ -78,6 +81,26 @@ def accept_invitation(view: F) -> F:
 def open_stream(view: F) -> F:
     """Opening an SSE stream may replay much of the log: counted per address."""
     return cast(F, limiter.limit(_setting("LIMIT_STREAM_PER_ADDRESS"))(view))
+
+
+def live_connect_wait() -> int | None:
+    """Count a /live connect from the caller's address: None if allowed, else the seconds to wait.
+
+    Socket.IO connects are no Flask view, so the limiter's decorator cannot count them; this counts
+    in the same storage (Redis in the scale-out, so it holds across processes) with the same strategy.
+    """
+    if not limiter.enabled:
+        return None
+    item = parse(str(current_app.config["LIMIT_LIVE_CONNECT_PER_ADDRESS"]))
+    keys = (KEY_PREFIX, "live-connect", client_address())
+    try:
+        if limiter.limiter.hit(item, *keys):
+            return None
+        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    except Exception:  # the storage is away: never refuse a connection because of it
+        logging.getLogger(__name__).warning("rate-limit storage failed; /live connect not counted", exc_info=True)
+        return None
+    return max(1, min(item.get_expiry(), math.ceil(reset_at - time.time())))
 
 
 def storage_uri(config: dict[str, Any]) -> str:

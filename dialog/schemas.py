@@ -9,13 +9,39 @@ from marshmallow import Schema, ValidationError, fields, validate
 from events.topics import MAX_ID  # the largest id a row can have: SQLite cannot bind larger numbers
 
 MAX_TOPICS = 100
-__all__ = ["MAX_ID", "CursorFields", "Id", "TimeInput", "TopicList", "flatten_errors"]
+__all__ = ["MAX_ID", "CursorFields", "Flag", "Id", "QueryFlag", "TimeInput", "TopicList", "flatten_errors"]
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802  (used like a field class)
     """An integer id of a stored thing: 1 .. 2^63-1."""
     kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="an id between 1 and 2^63-1"))
     return fields.Integer(**kwargs)
+
+
+class Flag(fields.Boolean):
+    """A boolean in a JSON body: `true` or `false` only.
+
+    Marshmallow's Boolean also takes 0, 1, "true", "on", "yes" and friends; a client sending those
+    has a bug we would hide, and `1 in {True}` holds in Python, so the type itself is checked.
+    """
+
+    default_error_messages = {"invalid": "true or false (a JSON boolean)"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise self.make_error("invalid")
+        return value
+
+
+class QueryFlag(fields.Boolean):
+    """A boolean in a query string: `true` or `false` exactly."""
+
+    default_error_messages = {"invalid": "true or false"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value not in ("true", "false"):
+            raise self.make_error("invalid")
+        return bool(value == "true")
 
 
 class TopicList(fields.Field):

@@ -11,6 +11,7 @@ from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, members, no_token, roles
 from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
+from dialog.schemas import Flag
 from services.announcements import (
     Announcement,
     announcement_reach,
@@ -30,7 +31,7 @@ class AnnouncementIn(Schema):
 
     title = localized_text(required=True, max_length=300)
     body = localized_text(required=True, max_length=20_000)
-    email = fields.Boolean(
+    email = Flag(
         load_default=False, metadata={"description": "also mail it to every member who gets announcements by mail"}
     )
 

@@ -12,7 +12,7 @@ from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, anyone, errors, roles
 from dialog.pagination import PageArgs, list_page, offset_page, page_schema, with_offset
-from dialog.schemas import TimeInput
+from dialog.schemas import Flag, TimeInput
 from services.announcements import call_opening_reach
 from services.calls import (
     CURRENCY,
@@ -74,7 +74,7 @@ class CallIn(CallFields):
     programme = fields.String(load_default="Modellprojekte Smart Cities", validate=validate.Length(min=1, max=200))
     round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
     title = localized_text(required=True, max_length=300)
-    announce = fields.Boolean(load_default=False)
+    announce = Flag(load_default=False)
 
 
 class DeadlineIn(Schema):

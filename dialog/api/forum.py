@@ -11,7 +11,7 @@ from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, anyone, errors, members, roles
 from dialog.pagination import PageArgs, keyset_page, list_page, offset_page, page_args, page_schema, with_offset
-from dialog.schemas import Id
+from dialog.schemas import Flag, Id
 from services.fields import UtcTimestamp
 from services.forum import (
     LANGUAGES,
@@ -200,13 +200,13 @@ class HiddenOut(Schema):
 class LockIn(Schema):
     """Lock or unlock."""
 
-    locked = fields.Boolean(required=True)
+    locked = Flag(required=True)
 
 
 class PinIn(Schema):
     """Pin or unpin."""
 
-    pinned = fields.Boolean(required=True)
+    pinned = Flag(required=True)
 
 
 @blp.route("/spaces/<slug>/threads")

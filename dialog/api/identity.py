@@ -14,6 +14,7 @@ from dialog.auth import current_caller, require_member
 from dialog.extensions import db
 from dialog.openapi import Blueprint, errors, members, no_token, roles
 from dialog.pagination import PageArgs, keyset_page, list_page, page_args, page_schema
+from dialog.schemas import Flag
 from services.fields import UtcTimestamp
 from services.identity import (
     ADMIN,
@@ -96,7 +97,7 @@ class ProfilePatch(Schema):
     bio = fields.String(allow_none=True, validate=validate.Length(max=500))
     notification_preferences = fields.Dict(
         keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.Boolean()),
+        values=fields.Dict(keys=fields.String(), values=Flag()),
         metadata={"description": 'per kind: {"mention": {"mail": false}} stops mailing missed mentions; merged'},
     )
     digest = fields.String(
@@ -144,7 +145,7 @@ class AccountPatch(Schema):
     """What an admin may change on an account."""
 
     role = fields.String(validate=validate.OneOf(ROLES))
-    active = fields.Boolean(metadata={"description": "false deactivates: the member's sessions end at once"})
+    active = Flag(metadata={"description": "false deactivates: the member's sessions end at once"})
 
 
 class TokenRequest(Schema):

@@ -12,7 +12,7 @@ from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, anyone, errors, roles
 from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
-from dialog.schemas import Id, TimeInput
+from dialog.schemas import Flag, Id, TimeInput
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
 from services.identity import ADMIN, EDITOR
 from services.news import (
@@ -40,7 +40,7 @@ class NewsIn(Schema):
     space = fields.String(load_default="national", validate=validate.Length(min=1, max=80))
     project_id = Id(allow_none=True, load_default=None)
     publish_at = TimeInput(allow_none=True, load_default=None, metadata={"description": "publish at this time"})
-    publish = fields.Boolean(load_default=False, metadata={"description": "publish at once"})
+    publish = Flag(load_default=False, metadata={"description": "publish at once"})
 
 
 class NewsPatch(Schema):

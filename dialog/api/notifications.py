@@ -11,7 +11,7 @@ from dialog.auth import require_member
 from dialog.extensions import db
 from dialog.openapi import Blueprint, members
 from dialog.pagination import PageArgs, keyset_page, list_page, page_schema
-from dialog.schemas import Id
+from dialog.schemas import Id, QueryFlag
 from services.fields import UtcTimestamp
 from services.notifications import (
     FOLLOW_KINDS,
@@ -60,7 +60,7 @@ class NotificationOut(Schema):
 class InboxArgs(PageArgs):
     """Newest first."""
 
-    unread_only = fields.Boolean(load_default=False)
+    unread_only = QueryFlag(load_default=False)
 
 
 class InboxPage(page_schema(NotificationOut, "NotificationPage")):  # type: ignore[misc]

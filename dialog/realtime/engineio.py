@@ -1,8 +1,9 @@
 """The one adapter to python-engineio / python-socketio / simple-websocket internals.
 
 Everything the realtime layer needs beyond those libraries' public API goes through here: the
-wrap of Engine.IO's WebSocket handler (the fan-out outbox), the guard of long-poll POSTs, the
-Engine.IO socket and queue behind a Socket.IO session, the manager's room and connection state.
+wrap of Engine.IO's WebSocket handler (the fan-out outbox), the guard of long-poll POSTs, the cap
+of packets per long-poll answer, the Engine.IO socket and queue behind a Socket.IO session, the
+manager's room and connection state.
 The versions below are the ones this file was read against and tested with (pyproject.toml pins
 them); importing it with other versions, or with one of the attributes gone, fails at once with
 an error that says which, instead of misbehaving later under load.
@@ -63,6 +64,7 @@ def check_versions(installed: Callable[[str], str] = version) -> None:
 _REQUIRED: list[tuple[Any, str, str]] = [
     (eio_socket.Socket, "_websocket_handler", "wrapped to give WebSocket connections an outbox"),
     (eio_socket.Socket, "handle_post_request", "wrapped to answer a bad long-poll POST without hanging"),
+    (eio_socket.Socket, "poll", "replaced to send at most MAX_PACKETS_PER_POLL packets per long-poll answer"),
     (eio_socket.Socket, "close", "close(wait=False, abort=True, reason=...)"),
     (eio_socket.Socket, "_send_ping", "the ping task, ended with its session"),
     (eio_server.Server, "send_packet", "writes an Engine.IO packet to a session's queue"),
@@ -128,6 +130,47 @@ def guard_polling_posts() -> None:
             raise
 
     eio_socket.Socket.handle_post_request = handle_post_request  # type: ignore[method-assign]
+
+
+# python-engineio's client (python-socketio's `Client` without websocket-client) refuses a long-poll
+# answer of more packets than this (`Payload.max_decode_packets`, "Too many packets in payload")
+# and drops the connection: a replay queued hundreds at once. The rest waits for the next poll,
+# which such a client sends at once; a WebSocket writer just loops once more.
+MAX_PACKETS_PER_POLL = 16
+
+
+def cap_polling_responses() -> None:
+    """Replace Engine.IO's `Socket.poll` with one that takes at most MAX_PACKETS_PER_POLL packets.
+
+    The same steps as python-engineio 4.15's `poll` (block for the first packet, then take what is
+    queued without blocking, a `None` marking the end), with a bound on the second step.
+    """
+    if "poll" in _wrapped:
+        return
+    _wrapped.add("poll")
+
+    def poll(self: Any) -> list[Any]:
+        queue_empty = self.server.get_queue_empty_exception()
+        try:
+            packets = [self.queue.get(timeout=self.server.ping_interval + self.server.ping_timeout)]
+            self.queue.task_done()
+        except queue_empty:
+            raise eio_exceptions.QueueEmpty() from None
+        if packets == [None]:
+            return []
+        while len(packets) < MAX_PACKETS_PER_POLL:
+            try:
+                pkt = self.queue.get(block=False)
+                self.queue.task_done()
+            except queue_empty:
+                break
+            if pkt is None:
+                self.queue.put(None)  # the end marker stays for the next poll, as upstream does
+                break
+            packets.append(pkt)
+        return packets
+
+    eio_socket.Socket.poll = poll  # type: ignore[method-assign]
 
 
 def _wrap_websocket_handler() -> None:
@@ -219,6 +262,7 @@ class SocketServer:
             if not hasattr(owner, name):
                 raise IncompatibleLibrary(f"socketio manager.{name} is gone; {_installed()}")
         guard_polling_posts()
+        cap_polling_responses()
         forget_closed_sessions()
 
     # -- WebSocket outbox hook -------------------------------------------------------------------

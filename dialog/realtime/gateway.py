@@ -13,6 +13,7 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
+from dialog import ratelimit
 from dialog.auth import caller_from_token
 from dialog.errors import DATABASE_UNAVAILABLE
 from dialog.extensions import db
@@ -107,6 +108,12 @@ class LiveNamespace(Namespace):
     # -- connection ----------------------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
         """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
+        wait = ratelimit.live_connect_wait()
+        if wait is not None:  # before any work: a flood of connects costs the flooder
+            raise ConnectionRefusedError(
+                f"rate_limited: too many connection attempts from this address; retry in {wait} s",
+                {"code": "rate_limited", "retry_after": wait},
+            )
         token = _token_of(auth)
         sid: str = request.sid  # type: ignore[attr-defined]
 

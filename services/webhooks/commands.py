@@ -29,14 +29,37 @@ def check_url(url: str, *, allow_private: bool) -> str:
     return url
 
 
+def resolve(hostname: str) -> list[str]:
+    """The addresses `hostname` resolves to, in the resolver's order (none if it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(hostname, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return []
+    # The scope id of a link-local IPv6 address (`fe80::1%eth0`) is not part of the address.
+    return list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+
+
+def vetted_address(hostname: str, *, allow_private: bool) -> str:
+    """One address of `hostname` to connect to, after checking that all of its addresses are public.
+
+    The caller connects to this very address: resolving the name again for the connection would let
+    a DNS answer that changes in between (DNS rebinding) lead the request into a private network.
+    """
+    addresses = resolve(hostname)
+    if not addresses:
+        raise PermissionError(f"{hostname} does not resolve")
+    if not allow_private and not all(is_public_address(ipaddress.ip_address(a)) for a in addresses):
+        raise PermissionError(f"{hostname} resolves to a private or loopback address")
+    return addresses[0]
+
+
 def public_host(hostname: str) -> bool:
     """True if every address `hostname` resolves to is public (no SSRF into the installation's network)."""
     try:
-        infos = socket.getaddrinfo(hostname, None)
-    except OSError:
+        vetted_address(hostname, allow_private=False)
+    except PermissionError:
         return False
-    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return bool(addresses) and all(is_public_address(a) for a in addresses)
+    return True
 
 
 def create_subscription(

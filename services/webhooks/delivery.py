@@ -17,18 +17,20 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from events import Database
 from events.log import read_event_json
 from services.claims import claim_leased
-from services.webhooks.commands import public_host
+from services.webhooks.commands import vetted_address
 from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 USER_AGENT = "SmartCityDialog-Webhooks/1"
-# send(url, body, headers, timeout) -> HTTP status code (raises on a network error)
-Sender = Callable[[str, bytes, dict[str, str], float], int]
+# send(url, address, body, headers, timeout) -> HTTP status code (raises on a network error);
+# `address` is the vetted IP address of the URL's host, the one to connect to.
+Sender = Callable[[str, str, bytes, dict[str, str], float], int]
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -36,9 +38,42 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post_with_requests(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """Send one delivery over HTTP (no redirects: a receiver answers itself or fails)."""
-    return requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False).status_code
+def post_pinned(url: str, address: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """Send one delivery to `address`, with the URL's host in `Host`, TLS SNI and certificate check.
+
+    No redirects (a receiver answers itself or fails), no retries (the worker retries with backoff).
+    urllib3 directly because a requests session resolves the host name again for its connection.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    pool: urllib3.HTTPConnectionPool
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address,
+            port,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=requests.certs.where(),  # the CA bundle requests would use
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        response = pool.urlopen(
+            "POST",
+            target,
+            body=body,
+            headers={**headers, "Host": parts.netloc.rpartition("@")[2]},
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            preload_content=False,  # the status is all we need: never read a receiver's (maybe huge) body
+        )
+        return int(response.status)
+    finally:
+        pool.close()
 
 
 @dataclass(frozen=True)
@@ -86,7 +121,7 @@ def due_deliveries(db: Database, now: datetime) -> list[int]:
 
 
 def deliver_due(
-    db: Database, now: datetime, policy: DeliveryPolicy, send: Sender = post_with_requests
+    db: Database, now: datetime, policy: DeliveryPolicy, send: Sender = post_pinned
 ) -> DeliveryReport:
     """Attempt every due delivery once (a subscription's next one waits for the next run)."""
     report = DeliveryReport()
@@ -130,10 +165,8 @@ def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryP
     status_code: int | None = None
     error: str | None = None
     try:
-        host = urlsplit(url).hostname or ""
-        if not policy.allow_private and not public_host(host):
-            raise PermissionError(f"{host} resolves to a private or loopback address")
-        status_code = send(url, body, headers, policy.timeout)
+        address = vetted_address(urlsplit(url).hostname or "", allow_private=policy.allow_private)
+        status_code = send(url, address, body, headers, policy.timeout)
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except Exception as exc:  # any failure of the receiver's side is one failed attempt

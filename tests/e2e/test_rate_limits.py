@@ -19,6 +19,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from tests.support.live_client import connect_refusal
 from tests.support.server import EDITOR, MEMBER, MODERATOR, LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "DIALOG_RATELIMIT_LOGIN_PER_EMAIL": "10/minute",
         "DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS": "3/minute",
         "DIALOG_RATELIMIT_STREAM_PER_ADDRESS": "4/minute",
+        "DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS": "5/minute",
     }
     live = LiveServer(tmp_path_factory.mktemp("flood"), limits, gunicorn=True)
     live.prepare()
@@ -201,3 +203,15 @@ def test_invitation_acceptance_and_stream_opens_are_limited_per_address(server: 
     assert refused.json()["error"]["code"] == "rate_limited"
     with session_from("127.0.3.2") as other, other.get(server.url + "/api/v1/stream?topics=news", stream=True) as fresh:
         assert fresh.status_code == 200, "another address has its own allowance"
+
+
+def test_live_connects_are_limited_per_address(server: LiveServer) -> None:
+    """The sixth /live connect in a minute from one address is refused with a connect error saying when to retry."""
+    with session_from("127.0.4.1") as http:
+        assert [connect_refusal(server.url, http) for _ in range(5)] == [None] * 5
+        refusal = connect_refusal(server.url, http)
+    assert refusal is not None and refusal["data"]["code"] == "rate_limited", refusal
+    assert 1 <= refusal["data"]["retry_after"] <= 60, refusal
+    assert refusal["message"].startswith("rate_limited: ") and "retry in" in refusal["message"], refusal
+    with session_from("127.0.4.2") as other:
+        assert connect_refusal(server.url, other) is None, "another address has its own allowance"

@@ -130,3 +130,21 @@ class Recorder:
         """
         if self.client.connected:
             threading.Thread(target=self.client.disconnect, daemon=True).start()
+
+
+def connect_refusal(url: str, http: Any = None) -> dict[str, Any] | None:
+    """Connect to /live over polling (through `http`, a requests session, if given) and disconnect.
+
+    None if the connect was accepted, else the `connect_error` data the server sent.
+    """
+    client = socketio.Client(reconnection=False, http_session=http)
+    refusals: list[dict[str, Any]] = []
+    client.on("connect_error", refusals.append, namespace="/live")
+    try:
+        client.connect(url, namespaces=["/live"], transports=["polling"], wait_timeout=10)
+    except socketio.exceptions.ConnectionError:
+        assert refusals, "refused without a connect_error"
+        return refusals[0]
+    finally:
+        client.disconnect()
+    return None

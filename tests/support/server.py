@@ -69,6 +69,7 @@ class LiveServer:
             DIALOG_RATELIMIT_LOGIN_PER_EMAIL="100000/minute",
             DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS="100000/minute",
             DIALOG_RATELIMIT_STREAM_PER_ADDRESS="100000/minute",
+            DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS="100000/minute",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from datetime import timedelta
 
@@ -181,6 +182,51 @@ def test_private_endpoints_are_refused_unless_allowed(database: Database) -> Non
     with database.read() as session:
         attempt = session.scalars(select(WebhookAttempt)).one()
     assert attempt.status_code is None and "private or loopback" in (attempt.error or "")
+
+
+REBINDING_HOST = "hook.rebinding.example"
+
+
+def resolve_as(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> list[str]:
+    """Answer `REBINDING_HOST` with `answers` one lookup after another (the last one from then on).
+
+    A DNS rebinding attacker's name server does this: a public address for the check, a private
+    one for the connection. Returns the list of lookups made so far.
+    """
+    real, lookups = socket.getaddrinfo, []
+
+    def getaddrinfo(host: object, port: object, *args: object, **kwargs: object) -> object:
+        if host != REBINDING_HOST:
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        address = answers[min(len(lookups), len(answers) - 1)]
+        lookups.append(address)
+        return real(address, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def test_a_rebinding_name_cannot_lead_a_delivery_inside(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name is checked once and the connection goes to the checked address, never to a second answer."""
+    with receiver() as endpoint:
+        port = endpoint.url.split(":")[2].split("/")[0]
+        subscribe(database, f"http://{REBINDING_HOST}:{port}/hook", ["news"])
+        news(database, "umgeleitet")
+        lookups = resolve_as(monkeypatch, ["93.184.215.14", "127.0.0.1"])
+        strict = DeliveryPolicy(max_attempts=1, timeout=0.5, allow_private=False)
+        assert deliver_due(database, T0 + timedelta(days=9999), strict).outcomes == [(1, "failed")]
+        assert endpoint.received == [] and lookups == ["93.184.215.14"]
+
+
+def test_a_pinned_delivery_keeps_the_host_name(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connecting to the vetted address still sends the URL's host in `Host` (virtual hosts work)."""
+    with receiver() as endpoint:
+        port = endpoint.url.split(":")[2].split("/")[0]
+        subscribe(database, f"http://{REBINDING_HOST}:{port}/hook?x=1", ["news"])
+        news(database, "angeheftet")
+        lookups = resolve_as(monkeypatch, ["127.0.0.1", "192.0.2.1"])
+        assert deliver_due(database, T0 + timedelta(days=9999), POLICY).outcomes == [(1, "delivered")]
+        assert endpoint.received[0].headers["Host"] == f"{REBINDING_HOST}:{port}" and lookups == ["127.0.0.1"]
 
 
 def test_deactivating_cancels_what_is_queued_and_reach_counts_deliveries(database: Database) -> None:
