@@ -16,6 +16,9 @@ const opts = JSON.parse(process.argv[2]);
 const N = opts.clients;
 const TOPICS = opts.topics || 1;
 const CONCURRENCY = opts.concurrency || 200;
+// With several generator processes (bench/multigen.py), process k runs clients offset .. offset+N-1
+// and reports its raw histogram (`hist: true`) so that the percentiles are taken over all of them.
+const OFFSET = opts.offset || 0;
 const BUCKET_US = 50; // histogram resolution: 50 µs buckets up to 20 s
 const NBUCKETS = 400000;
 const url = opts.url.replace(/\/$/, "") + "/socket.io/?EIO=4&transport=websocket";
@@ -103,7 +106,7 @@ function connect(i) {
         if (buf[start + 1] === 50 /* 2 */ && end - start > 8) return onEventFrame(buf, start, end);
         const text = buf.toString("utf8", start, end);
         if (text.startsWith("40/live,")) {
-          const sub = { topics: ["bench." + (i % TOPICS)] };
+          const sub = { topics: ["bench." + ((OFFSET + i) % TOPICS)] };
           if (opts.since !== undefined) { sub.since = opts.since; catchupStart = now(); }
           sock.write(maskedFrame("42/live,1" + JSON.stringify(["subscribe", sub])));
         } else if (text.startsWith("43/live,1")) {
@@ -186,6 +189,12 @@ function percentiles(st) {
   return { p: res, cdf };
 }
 
+function sparse(hist) {
+  const pairs = [];
+  for (let b = 0; b < NBUCKETS; b++) if (hist[b]) pairs.push([b, hist[b]]);
+  return pairs;
+}
+
 let cpuMark = process.cpuUsage(), wallMark = performance.now();
 const rl = readline.createInterface({ input: process.stdin });
 rl.on("line", (line) => {
@@ -205,6 +214,7 @@ rl.on("line", (line) => {
           step: cmd.step, received: st.received, expected: cmd.expected, lost: Math.max(0, cmd.expected - st.received),
           latency_ms: p, cdf, gen_cpu_ms: (cpu.user + cpu.system) / 1000, gen_wall_ms: wall,
           gen_core_share: (cpu.user + cpu.system) / 1000 / wall, closed, errors, stray,
+          ...(opts.hist ? { hist: sparse(st.hist), max_ms: st.max } : {}),
         });
         steps.delete(cmd.step);
       } else setTimeout(check, 20);

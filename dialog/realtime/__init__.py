@@ -8,6 +8,7 @@ One module per job:
     clients.py   the connections of this process, their topics and rooms
     replay.py    a socket client's catch-up from the log and hand-over to live
     presence.py  typing and viewers (ephemeral, never stored)
+    board.py     where viewers are counted and ephemeral messages told: this process, or all via Redis
     revocation.py access changes applied to the /live connections, in the relay's order
     sink.py      the relay's Socket.IO sink
     gateway.py   the thin `/live` namespace
@@ -26,6 +27,7 @@ from flask import Flask
 from dialog import metrics
 from dialog.extensions import db, socketio
 from dialog.realtime.access import Reviews
+from dialog.realtime.board import RedisBoard
 from dialog.realtime.clients import Clients
 from dialog.realtime.engineio import SocketServer
 from dialog.realtime.fanout import FanOut
@@ -65,7 +67,10 @@ class Realtime:
             max_queued=config["REPLAY_MAX_QUEUED"],
             cached_pages=config["REPLAY_CACHED_PAGES"],
         )
-        self.presence = presence = Presence(self.clients)
+        queue = config["SOCKETIO_MESSAGE_QUEUE"]
+        # With Redis, viewers and typing are shared by every web process; without, this one's.
+        self.board = RedisBoard(queue) if queue else None
+        self.presence = presence = Presence(self.clients, self.board)
         self.live = LiveNamespace(self.relay, self.io, self.clients, replayer, presence)
         self.relay.add_sink(SocketIOSink(self.fanout, SocketRevoker(self.clients, presence, reviews)))
         self.relay.add_sink(self.hub)
@@ -75,7 +80,6 @@ class Realtime:
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
         for name in self.session_counts():
             metrics.LIVE_SESSIONS.labels(name).set_function(self._session_count_of(name))
-        queue = config["SOCKETIO_MESSAGE_QUEUE"]
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None
         # Last: it counts who the sinks above just pushed each broadcast to.
         self.reach = ReachRecorder(self.io, self.hub, flush_seconds=config["REACH_FLUSH_SECONDS"])
@@ -112,6 +116,8 @@ class Realtime:
         on_redaction(self.relay.redacted)
         if self.wakeup is not None:
             self.wakeup.start()
+        if self.board is not None:
+            self.board.start()
         socketio.start_background_task(self.relay.run)
         socketio.start_background_task(self._retention_loop)
         socketio.start_background_task(self.reach.run)

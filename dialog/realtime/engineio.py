@@ -11,10 +11,12 @@ an error that says which, instead of misbehaving later under load.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -25,6 +27,7 @@ from engineio import server as eio_server
 from engineio import socket as eio_socket
 from socketio import base_manager
 from socketio import packet as sio_packet
+from wsproto.utilities import LocalProtocolError
 
 # distribution -> (lowest verified, first unverified): keep in step with pyproject.toml.
 VERIFIED = {
@@ -62,7 +65,13 @@ def check_versions(installed: Callable[[str], str] = version) -> None:
 
 # (owner, attribute, what we rely on): class-level members; per-instance ones are checked in SocketServer.
 _REQUIRED: list[tuple[Any, str, str]] = [
-    (eio_socket.Socket, "_websocket_handler", "wrapped to give WebSocket connections an outbox"),
+    (eio_socket.Socket, "_websocket_handler", "wrapped: WebSocket outbox, forgotten at close; its loop is redone"),
+    (eio_socket.Socket, "send", "wrapped to write a direct WebSocket session's packets at once"),
+    (eio_socket.Socket, "schedule_ping", "wrapped to ping from a timer on gevent"),
+    (eio_socket.Socket, "check_ping_timeout", "called before each direct send, as Engine.IO's send does"),
+    (eio_exceptions, "UnknownPacketError", "ignored by the WebSocket loop, as Engine.IO's"),
+    (eio_exceptions, "SocketIsClosedError", "ends the WebSocket loop, as Engine.IO's"),
+    (eio_packet, "PING", "the ping packet"),
     (eio_socket.Socket, "handle_post_request", "wrapped to answer a bad long-poll POST without hanging"),
     (eio_socket.Socket, "poll", "replaced to send at most MAX_PACKETS_PER_POLL packets per long-poll answer"),
     (eio_socket.Socket, "close", "close(wait=False, abort=True, reason=...)"),
@@ -77,6 +86,8 @@ _REQUIRED: list[tuple[Any, str, str]] = [
     (base_manager.BaseManager, "is_pre_connected", "tells a real connect from a client's `connect` event"),
     (sio_packet, "EVENT", "the Socket.IO event packet type"),
     (simple_websocket, "Server", "the WebSocket whose `sock` the outbox writes to"),
+    (simple_websocket.ws.Base, "_handle_events", "run by the handler instead of simple-websocket's reader task"),
+    (simple_websocket.ws.Base, "_thread", "the reader task whose loop the handler runs inline"),
 ]
 
 
@@ -173,32 +184,30 @@ def cap_polling_responses() -> None:
     eio_socket.Socket.poll = poll  # type: ignore[method-assign]
 
 
-def _wrap_websocket_handler() -> None:
-    if "websocket" in _wrapped:
+def _install_session_wraps() -> None:
+    """Wrap Engine.IO's WebSocket handler, send, close and ping scheduling, once per process.
+
+    One wrap of the private `Socket._websocket_handler` does both jobs that need it: it gives a
+    connection that opens as WebSocket the outbox of `dialog_outbox_factory` (if one is set) and
+    forgets the session as soon as it is closed.
+    """
+    if "session" in _wrapped:
         return
-    _wrapped.add("websocket")
-    original = eio_socket.Socket._websocket_handler
-
-    def _websocket_handler(self: Any, ws: Any) -> Any:
-        factory: OutboxFactory | None = getattr(self.server, "dialog_outbox_factory", None)
-        conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
-        # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
-        if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
-            conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
-        return original(self, ws)
-
-    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
-
-
-def forget_closed_sessions() -> None:
-    """Release a closed Engine.IO session at once instead of up to a ping interval later."""
-    if "forget" in _wrapped:
-        return
-    _wrapped.add("forget")
+    _wrapped.add("session")
     handler = eio_socket.Socket._websocket_handler
+    send = eio_socket.Socket.send
+    close = eio_socket.Socket.close
+    schedule_ping = eio_socket.Socket.schedule_ping
 
     def _websocket_handler(self: Any, ws: Any) -> Any:
         try:
+            factory: OutboxFactory | None = getattr(self.server, "dialog_outbox_factory", None)
+            conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
+            # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
+            if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
+                conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
+                if _cooperative(self.server):
+                    return _direct_websocket_handler(self, ws)
             return handler(self, ws)
         finally:
             # Engine.IO forgets a WebSocket session when its request returns, but under gunicorn
@@ -209,11 +218,50 @@ def forget_closed_sessions() -> None:
             if self.closed and self.server.sockets.get(self.sid) is self:
                 del self.server.sockets[self.sid]
 
-    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+    def send_direct(self: Any, pkt: Any) -> Any:
+        ws = getattr(self, "dialog_ws", None)
+        if ws is None:
+            return send(self, pkt)
+        if self.check_ping_timeout():
+            with contextlib.suppress(Exception):  # the connection is going: its reader ends the session
+                ws.send(pkt.encode())
+        return None
 
-    # The ping task of a session sleeps a whole ping interval (25 s) holding the session, so every
-    # closed connection stayed in memory (socket, queue, outbox, greenlet stack) that long: a burst
-    # of disconnects kept them all. Known by its greenlet, it is ended when the session ends.
+    @functools.wraps(close)  # keeps close()'s signature, which check_internals() reads
+    def close_session(self: Any, wait: bool = True, abort: bool = False, reason: Any = None) -> Any:
+        ws = getattr(self, "dialog_ws", None)
+        try:
+            # A direct session has no writer to drain its queue: what it sent is in the outbox already.
+            return close(self, wait=wait and ws is None, abort=abort, reason=reason)
+        finally:
+            if self.closed:
+                _end_ping(self)
+                if ws is not None:
+                    self.dialog_ws = None
+                    with contextlib.suppress(Exception):  # the close frame, then the socket, via the outbox
+                        ws.close()
+
+    def schedule_ping_on_timer(self: Any) -> Any:
+        loop = _event_loop(self.server)
+        if loop is None:
+            return schedule_ping(self)
+        # A libev timer instead of a greenlet that sleeps a whole ping interval per connection:
+        # only the moment a ping is due costs a (short-lived) greenlet.
+        if self.last_ping:
+            self.last_ping = None
+            timer = loop.timer(self.server.ping_interval)
+            self.dialog_ping_timer = timer
+            timer.start(self.server.start_background_task, _ping_now, self)
+        return None
+
+    eio_socket.Socket._websocket_handler = _websocket_handler  # type: ignore[method-assign]
+    eio_socket.Socket.send = send_direct  # type: ignore[method-assign]
+    eio_socket.Socket.close = close_session  # type: ignore[method-assign]
+    eio_socket.Socket.schedule_ping = schedule_ping_on_timer  # type: ignore[method-assign]
+
+    # Outside gevent the ping task of a session sleeps a whole ping interval (25 s) holding the
+    # session, so every closed connection stayed in memory (socket, queue, outbox, stack) that
+    # long: a burst of disconnects kept them all. Known by its task, it is ended with the session.
     send_ping = eio_socket.Socket._send_ping
 
     def _send_ping(self: Any) -> Any:
@@ -224,16 +272,119 @@ def forget_closed_sessions() -> None:
             self.dialog_ping_task = None
 
     eio_socket.Socket._send_ping = _send_ping  # type: ignore[method-assign]
-    close = eio_socket.Socket.close
 
-    @functools.wraps(close)  # keeps close()'s signature, which check_internals() reads
-    def close_and_end_ping(self: Any, *args: Any, **kwargs: Any) -> Any:
+
+def _direct_websocket_handler(sock: Any, ws: Any) -> list[Any]:
+    """Engine.IO's WebSocket loop for a connection with an outbox, without a writer task.
+
+    Engine.IO gives every WebSocket a writer greenlet that waits on the session's queue and
+    copies each packet to the socket, and simple-websocket a reader greenlet that hands each
+    message over through an event. With an outbox, writing never blocks, so `send` writes each
+    packet at once (in order, through the same outbox as the fan-out), and this loop reads the
+    socket itself: an idle connection holds one greenlet (this one) instead of three, plus a
+    timer for its pings instead of a fourth (memory per connection was mostly greenlet stacks).
+    """
+    server = sock.server
+    for attr in ("_sock", "socket"):  # as Engine.IO does: a read timeout of a ping cycle
+        if hasattr(ws, attr) and hasattr(getattr(ws, attr), "settimeout"):
+            getattr(ws, attr).settimeout(server.ping_interval + server.ping_timeout)
+    sock.connected = True
+    sock.upgraded = True
+    # What was queued before the WebSocket opened (the OPEN packet, the namespace's answer) goes
+    # first; nothing can be queued meanwhile, since no write here yields.
+    while not sock.queue.empty():
+        pkt = sock.queue.get_nowait()
+        sock.queue.task_done()
+        if pkt is None:
+            ws.close()
+            return []
+        with contextlib.suppress(Exception):
+            ws.send(pkt.encode())
+    sock.dialog_ws = ws
+    server.logger.info("%s: Upgrade to websocket successful", sock.sid)
+    reader = getattr(ws, "ws", None)
+    messages = _read_inline(reader) if _stop_reader_task(reader) else _read_via_task(ws)
+    for data in messages:
+        if data is None:  # closed by the client
+            break
+        if len(data) > server.max_http_buffer_size:
+            server.logger.info('%s: Unexpected error "packet is too large", closing connection', sock.sid)
+            break
         try:
-            return close(self, *args, **kwargs)
-        finally:
-            _end_ping_task(self)
+            sock.receive(eio_packet.Packet(encoded_packet=data))
+        except eio_exceptions.UnknownPacketError:
+            pass
+        except eio_exceptions.SocketIsClosedError:
+            break
+        except Exception:
+            server.logger.exception("Unknown receive error")
+            break
+    sock.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+    with contextlib.suppress(Exception):
+        ws.close()  # a no-op if close() above closed it
+    return []
 
-    eio_socket.Socket.close = close_and_end_ping  # type: ignore[method-assign]
+
+def _stop_reader_task(conn: Any) -> bool:
+    """Cancel simple-websocket's reader task before it first runs; False if it cannot be (it runs already)."""
+    task = getattr(conn, "thread", None)
+    gevent = sys.modules.get("gevent")
+    if gevent is None or not isinstance(task, gevent.Greenlet) or task.dead or task.gr_frame is not None:
+        return False
+    task.kill(block=False)  # never started: it is only unscheduled, nothing runs
+    return True
+
+
+def _read_inline(conn: Any) -> Iterator[Any]:
+    """simple-websocket's reader loop, run by the connection's handler: one task per connection fewer.
+
+    What `simple_websocket.Base._thread` does without a ping interval (Engine.IO pings on its own):
+    read, feed wsproto, let `_handle_events` answer pings and close frames and collect messages.
+    """
+    while conn.connected:
+        try:
+            data = conn.sock.recv(conn.receive_bytes)
+            if not data:
+                raise OSError("closed by the peer")
+            conn.ws.receive_data(data)
+            conn.connected = conn._handle_events()
+        except (OSError, LocalProtocolError):
+            conn.connected = False
+        while conn.input_buffer:
+            yield conn.input_buffer.pop(0)
+    with contextlib.suppress(OSError):
+        conn.sock.close()
+    yield None
+
+
+def _read_via_task(ws: Any) -> Iterator[Any]:
+    """Messages as simple-websocket's reader task hands them over (None once closed)."""
+    while True:
+        try:
+            data = ws.wait()
+        except Exception:
+            data = None
+        yield data
+        if data is None:
+            return
+
+
+def _ping_now(sock: Any) -> None:
+    """What Engine.IO's ping task does once its interval has passed."""
+    sock.dialog_ping_timer = None
+    if not sock.closing and not sock.closed:
+        sock.last_ping = time.time()
+        sock.send(eio_packet.Packet(eio_packet.PING))
+
+
+def _cooperative(server: Any) -> bool:
+    return getattr(server, "async_mode", "threading") == "gevent"
+
+
+def _event_loop(server: Any) -> Any:
+    """gevent's event loop when `server` runs on gevent (for timers), else None."""
+    gevent = sys.modules.get("gevent") if _cooperative(server) else None
+    return None if gevent is None else gevent.get_hub().loop
 
 
 def _current_task() -> Any:
@@ -245,9 +396,14 @@ def _current_task() -> Any:
     return current if isinstance(current, gevent.Greenlet) else None
 
 
-def _end_ping_task(sock: Any) -> None:
+def _end_ping(sock: Any) -> None:
+    timer = getattr(sock, "dialog_ping_timer", None)
+    if timer is not None:
+        sock.dialog_ping_timer = None
+        timer.stop()
+        timer.close()
     task = getattr(sock, "dialog_ping_task", None)
-    if sock.closed and task is not None and task is not _current_task():
+    if task is not None and task is not _current_task():
         task.kill(block=False)
 
 
@@ -263,12 +419,11 @@ class SocketServer:
                 raise IncompatibleLibrary(f"socketio manager.{name} is gone; {_installed()}")
         guard_polling_posts()
         cap_polling_responses()
-        forget_closed_sessions()
+        _install_session_wraps()
 
     # -- WebSocket outbox hook -------------------------------------------------------------------
     def on_websocket_open(self, factory: OutboxFactory) -> None:
         """Give every WebSocket connection that opens from now on the socket and outbox `factory` makes."""
-        _wrap_websocket_handler()
         eio = self.server.eio
         if not hasattr(eio, "sockets"):
             raise IncompatibleLibrary(f"engineio Server.sockets is gone; {_installed()}")

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -22,6 +23,7 @@ from tests.support.access import (
     new_account,
     new_space,
     publish_for,
+    second_token,
 )
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
@@ -277,3 +279,54 @@ def test_access_removed_and_token_revoked_reach_readers_on_both_processes(topolo
             check_long_poll(web, scenario)
         scenario.socket.disconnect()  # type: ignore[union-attr]
         scenario.sse.close()  # type: ignore[union-attr]
+
+
+def test_presence_and_typing_reach_members_on_the_other_process(topology: Topology) -> None:
+    """Viewers are counted across processes, and typing and presence are heard on both."""
+    first, second = topology.web
+    admin = first.token(ADMIN)
+    thread = new_space(first, admin, "topo-presence", "public")
+    topic = f"thread.{thread}"
+    anna, ben = (new_account(first, admin, "member", who) for who in ("topo-anna", "topo-ben"))
+    watcher = Recorder(first.url, admin, transports=["websocket"]).connect()  # hears everything, on web 1
+    anna_here = Recorder(first.url, anna.token, transports=["websocket"]).connect()
+    anna_there = Recorder(second.url, second_token(second, anna), transports=["websocket"]).connect()
+    ben_there = Recorder(second.url, ben.token, transports=["websocket"]).connect()
+    clients = [watcher, anna_here, anna_there, ben_there]
+    try:
+        for client in clients:
+            assert client.subscribe([topic])["denied"] == []
+        assert [v["id"] for v in anna_here.call("view", {"topic": topic})["viewers"]] == [anna.id]
+        # Anna's second tab, on the other process: she is counted once, and nobody is told twice.
+        assert [v["id"] for v in anna_there.call("view", {"topic": topic})["viewers"]] == [anna.id]
+        # Ben, on web 2, sees Anna, whose tab that joined first is on web 1.
+        assert [v["id"] for v in ben_there.call("view", {"topic": topic})["viewers"]] == sorted([anna.id, ben.id])
+        assert ben_there.call("typing", {"thread_id": thread}) == {"ok": True}  # typed on web 2
+        assert anna_here.call("typing", {"thread_id": thread}) == {"ok": True}  # typed on web 1
+        anna_here.disconnect()  # her tab on web 2 still views: no leave
+        assert ben_there.call("leave", {"topic": topic}) == {"ok": True, "topic": topic}
+
+        who = {anna.id: {"id": anna.id, "name": "Topo-Anna"}, ben.id: {"id": ben.id, "name": "Topo-Ben"}}
+
+        def presence(action: str, member: int, viewers: int) -> tuple[str, dict[str, Any]]:
+            return "presence", {"topic": topic, "action": action, "member": who[member], "viewers": viewers}
+
+        expected = [
+            presence("join", anna.id, 1),
+            presence("join", ben.id, 2),
+            ("typing", {"thread_id": thread, "member": who[ben.id]}),
+            ("typing", {"thread_id": thread, "member": who[anna.id]}),
+            presence("leave", ben.id, 1),
+        ]
+        assert watcher.wait_until(lambda r: len(r.messages) >= len(expected)), watcher.messages
+        assert watcher.messages == expected
+        # Anna's tab on web 2 hears Ben but never her own typing or joining (sent from web 1).
+        assert anna_there.wait_until(lambda r: len(r.messages) >= 3), anna_there.messages
+        assert [(name, data["member"]["id"]) for name, data in anna_there.messages] == [
+            ("presence", ben.id),
+            ("typing", ben.id),
+            ("presence", ben.id),
+        ]
+    finally:
+        for client in clients:
+            client.disconnect()

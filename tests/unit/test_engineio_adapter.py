@@ -168,3 +168,36 @@ def test_websocket_connections_get_the_socket_and_outbox_of_the_factory(
     assert ws.ws.sock is replacement and session.dialog_outbox is outbox
     # The session ended (the peer closed): it is forgotten at once, not at the next sweep.
     assert session.closed and "ws-session" not in server.eio.sockets
+
+
+def test_a_direct_websocket_is_read_by_its_handler_and_its_reader_task_never_runs() -> None:
+    """On gevent the handler runs simple-websocket's reader loop itself: one greenlet per connection fewer."""
+    import socket
+
+    import gevent.event
+    from engineio.async_drivers.gevent import Thread
+
+    served, peer = socket.socketpair()
+    peer.settimeout(5)
+    environ = {
+        "gunicorn.socket": served,
+        "HTTP_HOST": "localhost",
+        "HTTP_UPGRADE": "websocket",
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    }
+    conn = simple_websocket.Server(environ, thread_class=Thread, event_class=gevent.event.Event)
+    assert peer.recv(4096).startswith(b"HTTP/1.1 101")
+    assert adapter._stop_reader_task(conn)
+    assert conn.thread.dead  # cancelled before it ever ran
+
+    def masked(opcode: int, payload: bytes) -> bytes:  # a client frame, with a zero mask key
+        return bytes((0x80 | opcode, 0x80 | len(payload), 0, 0, 0, 0)) + payload
+
+    peer.sendall(masked(0x1, b"40/live,") + masked(0x9, b"hi") + masked(0x8, (1000).to_bytes(2, "big")))
+    assert list(adapter._read_inline(conn)) == ["40/live,", None]
+    answered = peer.recv(4096)
+    assert answered.startswith(b"\x8a\x02hi")  # the ping was answered, then the close
+    assert b"\x88" in answered[4:]
+    peer.close()
