@@ -12,6 +12,7 @@ import services
 from dialog import cli, cors, errors, headers, logs, metrics, offload, ops, ratelimit, web
 from dialog.api import (
     announcements,
+    audit,
     calls,
     feeds,
     forum,
@@ -66,6 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         mail.blp,
         feeds.blp,
         search.blp,
+        audit.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Database, Event, catalog, registry
-from services import forum, identity, network, notifications, spaces
+from services import forum, identity, network, notifications, spaces, webhooks
 from services.announcements import broadcast_announcement
 from services.calls import (
     FundingCall,
@@ -322,6 +322,29 @@ def produce_token_revoked(session: Session) -> None:
     identity.revoke_token(session, world.caller("member"), record.id)
 
 
+def _webhook(session: Session) -> tuple[World, webhooks.WebhookSubscription]:
+    world = build_world(session)
+    created = webhooks.create_subscription(
+        session,
+        owner=world.caller("admin"),
+        url="http://127.0.0.1:9/hook",
+        topics=["news"],
+        secret=None,
+        description=None,
+        allow_private=True,
+    )
+    return world, created
+
+
+def produce_webhook_created(session: Session) -> None:
+    _webhook(session)
+
+
+def produce_webhook_deactivated(session: Session) -> None:
+    world, created = _webhook(session)
+    webhooks.deactivate_subscription(session, world.caller("admin"), created)
+
+
 # One real producer per event type: adding a type without adding it here fails the suite.
 PRODUCERS: dict[str, Callable[[Session], None]] = {
     "news.published": produce_news_published,
@@ -362,6 +385,8 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "member.joined": produce_member_joined,
     "member.updated": produce_member_updated,
     "member.password_changed": produce_member_password_changed,
+    "webhook.created": produce_webhook_created,
+    "webhook.deactivated": produce_webhook_deactivated,
 }
 
 

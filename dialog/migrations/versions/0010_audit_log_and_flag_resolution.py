@@ -1,0 +1,41 @@
+"""the audit log of admin and moderator actions; flags can be resolved
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-22 06:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=80), nullable=False),
+        sa.Column("target_kind", sa.String(length=40), nullable=False),
+        sa.Column("target_id", sa.BigInteger(), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("event_id", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
+    )
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_entry_occurred_at"), ["occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_action"), ["action"], unique=False)
+        batch_op.create_index("ix_audit_entry_target", ["target_kind", "target_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table("audit_entry")
