@@ -18,6 +18,7 @@ from dialog.api import (
     forum,
     identity,
     mail,
+    moderation,
     network,
     news,
     notifications,
@@ -68,6 +69,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         feeds.blp,
         search.blp,
         audit.blp,
+        moderation.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)

@@ -65,7 +65,7 @@ AUDITED: tuple[Audited, ...] = (
     Audited("post.deleted", "post", "post_id", ("thread_id", "space"), when=_by_moderator),
     Audited("thread.locked", "thread", "thread_id", ("space",), toggle=("locked", "thread.locked", "thread.unlocked")),
     Audited("thread.pinned", "thread", "thread_id", ("space",), toggle=("pinned", "thread.pinned", "thread.unpinned")),
-    Audited("flag.resolved", "post", "post_id", ("outcome", "flags", "thread_id"), when=_by_a_moderator_step),
+    Audited("flag.resolved", "post", "post_id", ("outcome", "flag_ids", "thread_id"), when=_by_a_moderator_step),
 )
 
 ACTIONS: tuple[str, ...] = tuple(action for rule in AUDITED for action in rule.actions())

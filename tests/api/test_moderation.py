@@ -72,3 +72,37 @@ def test_admin_actions_show_in_the_audit_log(client: FlaskClient, tokens: dict[s
     assert page["items"][0]["actor"]["name"] and page["total"] == 2
     one = client.get("/api/v1/audit?action=member.deactivated&limit=1", headers=admin).get_json()
     assert [e["target_id"] for e in one["items"]] == [member_id]
+
+
+MODERATION_GETS = ["/api/v1/moderation/flags", "/api/v1/moderation/members/1/history"]
+RESOLVE = "/api/v1/moderation/posts/1/resolve"
+
+
+def test_the_moderation_queue_and_histories_are_for_moderators(client: FlaskClient, tokens: dict[str, str]) -> None:
+    for path in MODERATION_GETS:
+        _error(client.get(path), 401)
+        for who in ("member", "partner"):
+            _error(client.get(path, headers=bearer(tokens[who])), 403)
+        for who in ("moderator", "admin"):
+            assert client.get(path, headers=bearer(tokens[who])).status_code == 200
+    _error(client.post(RESOLVE, json={"outcome": "dismissed"}), 401)
+    _error(client.post(RESOLVE, json={"outcome": "dismissed"}, headers=bearer(tokens["member"])), 403)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/api/v1/moderation/flags?status=closed", None, 422),
+        ("GET", "/api/v1/moderation/flags?limit=0", None, 422),
+        ("GET", "/api/v1/moderation/members/999999/history", None, 404),
+        ("POST", "/api/v1/moderation/posts/1/resolve", {"outcome": "ignored"}, 422),
+        ("POST", "/api/v1/moderation/posts/1/resolve", {}, 422),
+        ("POST", "/api/v1/moderation/posts/1/resolve", {"outcome": "dismissed", "reason": "x" * 501}, 422),
+        ("POST", "/api/v1/moderation/posts/999999/resolve", {"outcome": "dismissed"}, 404),
+        ("POST", "/api/v1/moderation/posts/1/resolve", {"outcome": "dismissed"}, 409),  # no open flags
+    ],
+)
+def test_bad_moderation_input_is_a_clear_4xx(
+    client: FlaskClient, tokens: dict[str, str], method: str, path: str, body: Any, status: int
+) -> None:
+    _error(client.open(path, method=method, json=body, headers=bearer(tokens["moderator"])), status)

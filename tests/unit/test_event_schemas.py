@@ -220,6 +220,12 @@ def produce_flag_raised(session: Session) -> None:
     forum.flag_post(session, **world.as_("other"), post_id=post.id, reason="off topic")
 
 
+def produce_flag_resolved(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.flag_post(session, **world.as_("other"), post_id=post.id, reason="off topic")
+    forum.resolve_flags(session, **world.as_("moderator"), post_id=post.id, outcome="dismissed", reason="fine")
+
+
 def produce_notification_created(session: Session) -> None:
     _thread(session)  # mentions Other
 
@@ -369,6 +375,7 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "thread.pinned": produce_thread_pinned,
     "reaction.added": produce_reaction_added,
     "flag.raised": produce_flag_raised,
+    "flag.resolved": produce_flag_resolved,
     "notification.created": produce_notification_created,
     "notification.read": produce_notification_read,
     "invitation.created": produce_invitation_created,

@@ -35,7 +35,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_entry_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_action"), ["action"], unique=False)
         batch_op.create_index("ix_audit_entry_target", ["target_kind", "target_id"], unique=False)
+    with op.batch_alter_table("forum_flag", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("resolved_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("resolved_by", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("resolution", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("resolution_reason", sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column("resolved_with", sa.String(length=20), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_forum_flag_resolved_by_member"), "member", ["resolved_by"], ["id"], ondelete="SET NULL"
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("forum_flag", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_forum_flag_resolved_by_member"), type_="foreignkey")
+        for column in ("resolved_with", "resolution_reason", "resolution", "resolved_by", "resolved_at"):
+            batch_op.drop_column(column)
     op.drop_table("audit_entry")
