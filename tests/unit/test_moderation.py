@@ -13,7 +13,7 @@ from services.audit import AuditEntry
 from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from services.spaces import add_membership
 from tests.support.forum import open_thread, post_reply
-from tests.support.world import World
+from tests.support.world import World, build_world
 
 
 def _flag(database: Database, world: World, post_id: int, who: str, reason: str) -> forum.Flag:
@@ -38,8 +38,11 @@ def _actions(database: Database) -> list[tuple[str, str | None]]:
 
 
 def test_two_flags_on_a_post_are_one_entry_and_resolving_publishes_and_audits(
-    database: Database, world: World, published: list[Event]
+    any_database: Database, published: list[Event]
 ) -> None:
+    database = any_database  # the queue's grouping and ordering, on SQLite and PostgreSQL
+    with database.write() as session:
+        world = build_world(session)
     thread = open_thread(database, world)
     reply = post_reply(database, world, thread.id, "member", body="<p>Das ist <b>Unsinn</b></p>")
     _flag(database, world, reply.id, "other", "Beleidigung")
