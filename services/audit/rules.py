@@ -55,6 +55,9 @@ AUDITED: tuple[Audited, ...] = (
     Audited("member.deactivated", "member", "member_id"),
     Audited("member.reactivated", "member", "member_id"),
     Audited("member.erased", "member", "member_id"),
+    # Spaces (admins)
+    Audited("space.member_removed", "space", "space_id", ("member_id",)),
+    Audited("space.visibility_changed", "space", "space_id", ("visibility", "previous_visibility")),
     # Broadcasts and webhooks (admins)
     Audited("announcement.broadcast", "announcement", "announcement_id"),
     Audited("webhook.created", "webhook", "webhook_id", ("topics",)),

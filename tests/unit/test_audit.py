@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from events import ANONYMOUS, Database, prune, utcnow
 from events.models import EventRecord
-from services import audit, forum, identity, network, webhooks
+from services import audit, forum, identity, network, spaces, webhooks
 from services.announcements import broadcast_announcement
 from services.audit import AuditEntry
 from services.errors import AuthenticationFailed, InvalidInput, PermissionDenied
@@ -90,6 +90,18 @@ def test_every_admin_and_moderator_action_is_recorded_with_who_what_and_why(data
     stored = json.dumps([[e.details, e.reason] for e in _entries(database)])
     for personal in ("new.editor@example.de", "Member", "127.0.0.1", "Antwort", "Wartung"):
         assert personal not in stored
+
+
+def test_space_changes_by_admins_are_recorded(database: Database, world: World) -> None:
+    admin = world.caller("admin")
+    with database.write() as session:
+        network = session.merge(world.spaces["network"])
+        spaces.remove_membership(session, admin, network, world.members["other"].id)
+        spaces.update_space(session, admin, network, visibility="members")
+    assert [(e.action, e.target_kind, e.target_id, e.details) for e in _entries(database)] == [
+        ("space.member_removed", "space", network.id, {"member_id": world.members["other"].id}),
+        ("space.visibility_changed", "space", network.id, {"visibility": "members", "previous_visibility": "invited"}),
+    ]
 
 
 def test_a_refused_action_leaves_no_entry(database: Database, world: World) -> None:
