@@ -1,7 +1,7 @@
 """the audit log of admin and moderator actions; flags can be resolved
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0012
 Create Date: 2026-11-22 06:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
