@@ -12,11 +12,13 @@ import services
 from dialog import cli, cors, errors, headers, logs, metrics, offload, ops, ratelimit, web
 from dialog.api import (
     announcements,
+    audit,
     calls,
     feeds,
     forum,
     identity,
     mail,
+    moderation,
     network,
     news,
     notifications,
@@ -66,6 +68,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         mail.blp,
         feeds.blp,
         search.blp,
+        audit.blp,
+        moderation.blp,
     ):
         api.register_blueprint(blueprint)
     errors.register(app)

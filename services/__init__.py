@@ -11,6 +11,7 @@ def load_all() -> None:
     """Import every service so its tables, event types, handlers and topic rules are registered."""
     from services import (  # noqa: F401
         announcements,
+        audit,
         calls,
         forum,
         identity,

@@ -1,4 +1,4 @@
-"""Forum: threads and posts in spaces, mentions, reactions, edit history, flags, moderation."""
+"""Forum: threads and posts in spaces, mentions, reactions, edit history, flags, moderation (queue, history)."""
 
 from services.fields import LANGUAGES
 from services.forum import access, events  # noqa: F401  (registers event types and topic rules)
@@ -13,12 +13,22 @@ from services.forum.commands import (
     edit_post,
     flag_post,
     hide_post,
+    resolve_flags,
     set_locked,
     set_pinned,
     unhide_post,
 )
-from services.forum.events import REACTIONS
+from services.forum.events import FLAG_OUTCOMES, REACTIONS
 from services.forum.models import Flag, Post, PostRevision, Reaction, Thread
+from services.forum.moderation import (
+    FLAG_STATUSES,
+    FlaggedPost,
+    HistoryEntry,
+    QueueEntry,
+    Report,
+    flag_queue,
+    member_history,
+)
 from services.forum.queries import (
     PostView,
     ThreadView,
@@ -33,16 +43,22 @@ from services.forum.queries import (
 )
 
 __all__ = [
+    "FLAG_OUTCOMES",
+    "FLAG_STATUSES",
     "LANGUAGES",
     "MAX_BODY_CHARS",
     "MAX_MENTIONS",
     "MAX_TITLE_CHARS",
     "REACTIONS",
     "Flag",
+    "FlaggedPost",
+    "HistoryEntry",
     "Post",
     "PostRevision",
     "PostView",
+    "QueueEntry",
     "Reaction",
+    "Report",
     "Thread",
     "ThreadView",
     "add_reaction",
@@ -52,12 +68,15 @@ __all__ = [
     "delete_post",
     "edit_post",
     "flag_post",
+    "flag_queue",
     "get_post",
     "get_thread",
     "hide_post",
     "list_posts",
     "list_threads",
+    "member_history",
     "post_revisions",
+    "resolve_flags",
     "set_locked",
     "set_pinned",
     "thread_views",

@@ -1,4 +1,4 @@
-"""Forum commands: open threads, post, edit, react, flag, delete, and moderate (hide, unhide, lock, pin).
+"""Forum commands: open threads, post, edit, react, flag, delete, and moderate (hide, unhide, lock, pin, resolve flags).
 
 Every command checks the space-level permission first, validates fully, and only then changes
 anything, so a refused request leaves no trace; the events it publishes commit with the change.
@@ -17,9 +17,13 @@ from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.fields import LANGUAGES, Language, is_one_of
 from services.forum.access import moderates, require_moderator
 from services.forum.events import (
+    FLAG_OUTCOMES,
     POST_CONTENT,
     REACTIONS,
+    ClosedWith,
+    FlagOutcome,
     FlagRaised,
+    FlagResolved,
     InThread,
     PostCreated,
     PostDeleted,
@@ -310,10 +314,17 @@ def add_reaction(session: Session, *, caller: Caller, post_id: int, kind: str) -
 
 
 def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) -> Flag:
-    """Report a post to the moderators (`flag.raised` on `moderation`); once per member."""
+    """Report a post to the moderators (`flag.raised` on `moderation`); once per member.
+
+    A flag on a post already withdrawn (deleted, or hidden: only moderators know of those) is
+    recorded closed with it, `acted_on`, and only `flag.resolved` says so: no excerpt of a
+    withdrawn text goes into the log.
+    """
     require_login(caller)
-    post, thread, space = _visible_post_in_space(session, post_id)
+    post, thread, space = _post_in_space(session, post_id)
     require_read(session, caller, space)
+    if post.hidden_at is not None and not moderates(caller):
+        raise NotFound(f"no post {post_id}")
     reason = " ".join(reason.split())
     if not reason or len(reason) > 500:
         raise InvalidInput("reason", "between 1 and 500 characters")
@@ -323,6 +334,9 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
     flag = Flag(post_id=post.id, member_id=caller.id, reason=reason, created_at=utcnow())
     session.add(flag)
     session.flush()
+    if post.deleted_at is not None or post.hidden_at is not None:
+        _close_flags(session, post, thread, space, caller, "post.deleted" if post.deleted_at else "post.hidden")
+        return flag
     flags = session.scalar(select(func.count()).where(Flag.post_id == post.id)) or 0
     publish(
         session,
@@ -339,6 +353,83 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
         actor=caller,
     )
     return flag
+
+
+def _resolve(
+    session: Session,
+    post: Post,
+    thread: Thread,
+    space: Space,
+    caller: Caller,
+    *,
+    outcome: FlagOutcome,
+    reason: str | None,
+    closed_with: ClosedWith | None,
+    resolver: int | None,
+) -> list[Flag]:
+    """Resolve the open flags of `post`, and say so on `moderation` (nothing when none are open)."""
+    open_flags = list(
+        session.scalars(select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None)).order_by(Flag.id))
+    )
+    if not open_flags:
+        return []
+    now = utcnow()
+    for flag in open_flags:
+        flag.resolved_at, flag.resolved_by, flag.resolution = now, resolver, outcome
+        flag.resolution_reason, flag.resolved_with = reason, closed_with
+    publish(
+        session,
+        FlagResolved(
+            space=space.slug,
+            thread_id=thread.id,
+            post_id=post.id,
+            flag_ids=tuple(f.id for f in open_flags),
+            outcome=outcome,
+            reason=reason,
+            closed_with=closed_with,
+            resolved_at=now,
+        ),
+        topic="moderation",
+        actor=caller,
+    )
+    return open_flags
+
+
+def _close_flags(
+    session: Session, post: Post, thread: Thread, space: Space, caller: Caller, closed_with: ClosedWith
+) -> None:
+    """A withdrawn post's open flags close with it, resolved by whoever withdrew it (a moderator, or its author)."""
+    resolver = post.deleted_by if closed_with == "post.deleted" else post.hidden_by
+    _resolve(
+        session,
+        post,
+        thread,
+        space,
+        caller,
+        outcome="acted_on",
+        reason=None,
+        closed_with=closed_with,
+        resolver=resolver,
+    )
+
+
+def resolve_flags(session: Session, *, caller: Caller, post_id: int, outcome: str, reason: str | None) -> list[Flag]:
+    """A moderator resolves a post's open flags as `dismissed` or `acted_on`; `flag.resolved` says so."""
+    require_login(caller)
+    post, thread, space = _post_in_space(session, post_id)
+    require_moderator(session, caller, space)
+    if not is_one_of(outcome, FLAG_OUTCOMES):
+        raise InvalidInput("outcome", f"must be one of {', '.join(FLAG_OUTCOMES)}")
+    if reason is not None:
+        reason = " ".join(reason.split()) or None
+        if reason is not None and len(reason) > 500:
+            raise InvalidInput("reason", "at most 500 characters")
+    resolved = _resolve(
+        session, post, thread, space, caller, outcome=outcome, reason=reason, closed_with=None, resolver=caller.id
+    )
+    if not resolved:
+        raise Conflict(f"post {post.id} has no open flags", code="no_open_flags")
+    return resolved
 
 
 def _redact_post_content(session: Session, post: Post) -> None:
@@ -378,6 +469,7 @@ def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | N
         extra_topics=(thread_topic(thread.id), "moderation"),
         actor=caller,
     )
+    _close_flags(session, post, thread, space, caller, "post.hidden")
     return post
 
 
@@ -445,6 +537,7 @@ def delete_post(session: Session, *, caller: Caller, post_id: int) -> Post:
         PostDeleted(space=space.slug, thread_id=thread.id, post_id=post.id, by_author=by_author, deleted_at=now),
         actor=caller,
     )
+    _close_flags(session, post, thread, space, caller, "post.deleted")
     return post
 
 
@@ -464,7 +557,14 @@ def _set_thread_flag(
             if flag == "locked"
             else ThreadPinned(space=slug, thread_id=thread.id, pinned=value)
         )
-        _publish_in_thread(session, data, actor=caller)
+        # On `moderation` too: the moderators follow every moderation step on one topic.
+        publish(
+            session,
+            data,
+            topic=space_topic(slug),
+            extra_topics=(thread_topic(thread.id), "moderation"),
+            actor=caller,
+        )
     return thread
 
 

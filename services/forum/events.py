@@ -1,7 +1,8 @@
 """Event types of the forum, with their typed data, and the `thread.<id>` topic rule.
 
-Every forum event goes to `space.<slug>` and `thread.<id>`; `flag.raised` goes to `moderation`
-only (flags are not for the flagged author's eyes), `post.hidden` and `post.unhidden` to all three.
+Every forum event goes to `space.<slug>` and `thread.<id>`; `flag.raised` and `flag.resolved` go to
+`moderation` only (flags are not for the flagged author's eyes); `post.hidden`, `post.unhidden`,
+`thread.locked` and `thread.pinned` to all three, so the moderators follow every moderation step.
 
 The events that carry a post's text (`POST_CONTENT`, and `flag.raised` with its excerpt) are
 redacted when the post is hidden or deleted; `keep` names what they keep besides ids.
@@ -21,7 +22,11 @@ from services.spaces import Space, read_refusal
 
 ReactionKind = Literal["like", "thanks", "agree", "idea"]
 REACTIONS: tuple[ReactionKind, ...] = get_args(ReactionKind)
+FlagOutcome = Literal["dismissed", "acted_on"]
+FLAG_OUTCOMES: tuple[FlagOutcome, ...] = get_args(FlagOutcome)
+ClosedWith = Literal["post.hidden", "post.deleted"]
 IN_THREAD = ("space.<slug>", "thread.<id>")
+MODERATED = (*IN_THREAD, "moderation")
 
 
 def space_topic(slug: str) -> str:
@@ -79,7 +84,7 @@ class PostEdited(InThread):
     edited_at: datetime
 
 
-@event_type("post.hidden", topics=(*IN_THREAD, "moderation"), withdraws=True)
+@event_type("post.hidden", topics=MODERATED, withdraws=True)
 class PostHidden(InThread):
     """A moderator hid a post; clients that show it withdraw it."""
 
@@ -88,7 +93,7 @@ class PostHidden(InThread):
     hidden_at: datetime
 
 
-@event_type("post.unhidden", topics=(*IN_THREAD, "moderation"), keep=("created_at", "edited_at", "unhidden_at"))
+@event_type("post.unhidden", topics=MODERATED, keep=("created_at", "edited_at", "unhidden_at"))
 class PostUnhidden(InThread):
     """A moderator made a hidden post visible again: the post as it is now, text included."""
 
@@ -111,14 +116,14 @@ class PostDeleted(InThread):
     deleted_at: datetime
 
 
-@event_type("thread.locked", topics=IN_THREAD)
+@event_type("thread.locked", topics=MODERATED)
 class ThreadLocked(InThread):
     """A thread was locked (`locked: true`) or unlocked."""
 
     locked: bool
 
 
-@event_type("thread.pinned", topics=IN_THREAD)
+@event_type("thread.pinned", topics=MODERATED)
 class ThreadPinned(InThread):
     """A thread was pinned (`pinned: true`) or unpinned."""
 
@@ -144,6 +149,18 @@ class FlagRaised(InThread):
     reason: str
     excerpt: str = described("the post's text, shortened")
     flags: int = described("flags on this post now")
+
+
+@event_type("flag.resolved", topics=("moderation",))
+class FlagResolved(InThread):
+    """A post's open flags were resolved: by a moderator (`closed_with` null), or with the post hidden or deleted."""
+
+    post_id: int
+    flag_ids: tuple[int, ...] = described("the flags resolved now")
+    outcome: FlagOutcome = described("dismissed: nothing wrong; acted_on: the moderators acted on it")
+    reason: str | None = described("the moderator's note, if any")
+    closed_with: ClosedWith | None = described("the step that closed them with their post, if not a resolution")
+    resolved_at: datetime
 
 
 # The events whose data carries a post's text, on the post's thread topic (selected by `post_id`;

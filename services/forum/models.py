@@ -88,7 +88,12 @@ class Reaction(Base):
 
 
 class Flag(Base):
-    """A member's report of a post to the moderators (one per member and post)."""
+    """A member's report of a post to the moderators (one per member and post).
+
+    Open until a moderator resolves it (`dismissed` or `acted_on`), or until its post is hidden or
+    deleted (`acted_on`, `resolved_with` naming that step). The queue reads this table, not the
+    event log, so retention takes nothing from it.
+    """
 
     __tablename__ = "forum_flag"
 
@@ -97,5 +102,10 @@ class Flag(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolution_reason: Mapped[str | None] = mapped_column(String(500))
+    resolved_with: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (UniqueConstraint("post_id", "member_id"),)

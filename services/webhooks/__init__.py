@@ -1,6 +1,6 @@
 """Webhooks: partner systems receive each event of their topics as a signed POST, in order, retried."""
 
-from services.webhooks import handlers  # noqa: F401  (queues deliveries for every committed event)
+from services.webhooks import events, handlers  # noqa: F401  (event types; queues deliveries for every committed event)
 from services.webhooks.commands import create_subscription, deactivate_subscription, retry_delivery
 from services.webhooks.delivery import DeliveryPolicy, deliver_due, sign
 from services.webhooks.models import (

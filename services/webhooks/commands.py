@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from events import Caller, policy, utcnow
+from events import Caller, policy, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
-from services.identity import require_admin
+from services.identity import require_admin, user_topic
 from services.webhooks.addresses import is_public_address
+from services.webhooks.events import WebhookCreated, WebhookDeactivated
 from services.webhooks.models import CANCELLED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
 MIN_SECRET_LENGTH = 16
@@ -92,12 +93,21 @@ def create_subscription(
     session.add(subscription)
     session.flush()
     session.info.pop("webhooks.active", None)  # events later in this transaction see it
+    if owner.id is not None:
+        publish(
+            session,
+            WebhookCreated(webhook_id=subscription.id, topics=tuple(granted)),
+            topic=user_topic(owner.id),
+            actor=owner,
+        )
     return subscription
 
 
 def deactivate_subscription(session: Session, caller: Caller, subscription: WebhookSubscription) -> None:
     """Stop deliveries to `subscription` (admins); what is still queued is cancelled."""
     require_admin(caller)
+    if subscription.active and caller.id is not None:
+        publish(session, WebhookDeactivated(webhook_id=subscription.id), topic=user_topic(caller.id), actor=caller)
     subscription.active = False
     session.info.pop("webhooks.active", None)
     session.execute(

@@ -33,6 +33,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/posts/{post_id}/reactions": {"kind": "like"},
     "POST /api/v1/posts/{post_id}/flags": {"reason": "r"},
     "POST /api/v1/posts/{post_id}/hide": {},
+    "POST /api/v1/moderation/posts/{post_id}/resolve": {"outcome": "dismissed"},
 }
 NAMING = [op for op in operations() if op.parameters("path")]
 

@@ -245,3 +245,53 @@ def test_typing_and_presence_between_real_clients(
     assert partner_free.call("view", {"topic": f"thread.{closed['id']}"})["error"]["code"] == "forbidden"
     assert partner_free.call("typing", {"thread_id": closed["id"]})["error"]["code"] == "forbidden"
     assert tab1.call("view", {"topic": topic})["ok"] is True
+
+
+def test_moderators_work_the_flag_queue_live_and_every_step_is_audited(
+    server: LiveServer, tokens: dict[str, str], clients: list[Recorder]
+) -> None:
+    admin, moderator = tokens["admin"], tokens["moderator"]
+    watching = _live(server, clients, moderator)
+    assert watching.subscribe(["moderation"])["denied"] == []
+    assert _live(server, clients, tokens["member"]).subscribe(["moderation"])["denied"][0]["topic"] == "moderation"
+    thread = _thread(server, admin, title="Parkraum")
+    reply = ok(call(server, "POST", f"/threads/{thread['id']}/posts", admin, json={"body": "<p>Zu laut</p>"}), 201)
+    for who, reason in (("member", "Beleidigung"), ("editor", "Spam")):
+        ok(call(server, "POST", f"/posts/{reply['id']}/flags", tokens[who], json={"reason": reason}), 201)
+    assert watching.wait_until(lambda r: len(r.of_type("flag.raised")) == 2)
+
+    queue = ok(call(server, "GET", "/moderation/flags", moderator, params={"status": "open"}))["items"]
+    [entry] = [e for e in queue if e["post"]["id"] == reply["id"]]
+    assert entry["flags"] == 2 and sorted(entry["reasons"]) == ["Beleidigung", "Spam"]
+    assert {r["reporter"]["name"] for r in entry["reports"]} == {"Kommune Musterstadt", "Redaktion Dialogplattform"}
+    assert entry["post"]["excerpt"] == "Zu laut" and entry["post"]["thread_title"] == "Parkraum"
+
+    path = f"/moderation/posts/{reply['id']}/resolve"
+    resolved = ok(call(server, "POST", path, moderator, json={"outcome": "dismissed", "reason": "sachlich"}))
+    assert len(resolved["flag_ids"]) == 2
+    assert watching.wait_until(lambda r: r.of_type("flag.resolved"))
+    assert watching.of_type("flag.resolved")[0]["data"]["outcome"] == "dismissed"
+    ok(call(server, "POST", f"/posts/{reply['id']}/hide", moderator, json={"reason": "doch beleidigend"}))
+    ok(call(server, "POST", f"/posts/{reply['id']}/unhide", moderator))
+    ok(call(server, "POST", f"/threads/{thread['id']}/lock", moderator, json={"locked": True}))
+    assert watching.wait_until(lambda r: r.of_type("post.unhidden") and r.of_type("thread.locked"))
+    assert watching.of_type("post.unhidden")[0]["data"]["body"] == "<p>Zu laut</p>"
+
+    def audited(kind: str, target: int) -> list[tuple[str, str | None]]:
+        page = ok(call(server, "GET", "/audit", admin, params={"target_kind": kind, "target_id": target}))
+        return [(e["action"], e["reason"]) for e in reversed(page["items"])]
+
+    assert audited("post", reply["id"]) == [
+        ("flag.resolved", "sachlich"),
+        ("post.hidden", "doch beleidigend"),
+        ("post.unhidden", None),
+    ]
+    assert audited("thread", thread["id"]) == [("thread.locked", None)]
+    history = ok(call(server, "GET", f"/moderation/members/{me(server, admin)}/history", moderator))["items"]
+    [seen] = [h for h in history if h["post"]["id"] == reply["id"]]
+    assert [r["resolution"] for r in seen["reports"]] == ["dismissed", "dismissed"]
+    assert [a["action"] for a in seen["actions"]] == ["flag.resolved", "post.hidden", "post.unhidden"]
+    for who in ("member", "editor"):
+        assert call(server, "GET", "/moderation/flags", tokens[who]).status_code == 403
+        assert call(server, "GET", "/audit", tokens[who]).status_code == 403
+    assert call(server, "GET", "/moderation/flags").status_code == 401

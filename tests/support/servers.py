@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.support.server import free_port
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -24,6 +22,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 def unavailable(reason: str) -> None:
     """Fail under CI, skip elsewhere."""
+    import pytest  # here, not at the top: the benchmarks start servers with this module and never import pytest
+
     if IN_CI:
         pytest.fail(f"CI needs this server: {reason}")
     pytest.skip(reason)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from events import Database, Event, catalog, registry
-from services import forum, identity, network, notifications, spaces
+from services import forum, identity, network, notifications, spaces, webhooks
 from services.announcements import broadcast_announcement
 from services.calls import (
     FundingCall,
@@ -220,6 +220,12 @@ def produce_flag_raised(session: Session) -> None:
     forum.flag_post(session, **world.as_("other"), post_id=post.id, reason="off topic")
 
 
+def produce_flag_resolved(session: Session) -> None:
+    world, _thread_, post = _thread(session)
+    forum.flag_post(session, **world.as_("other"), post_id=post.id, reason="off topic")
+    forum.resolve_flags(session, **world.as_("moderator"), post_id=post.id, outcome="dismissed", reason="fine")
+
+
 def produce_notification_created(session: Session) -> None:
     _thread(session)  # mentions Other
 
@@ -322,6 +328,29 @@ def produce_token_revoked(session: Session) -> None:
     identity.revoke_token(session, world.caller("member"), record.id)
 
 
+def _webhook(session: Session) -> tuple[World, webhooks.WebhookSubscription]:
+    world = build_world(session)
+    created = webhooks.create_subscription(
+        session,
+        owner=world.caller("admin"),
+        url="http://127.0.0.1:9/hook",
+        topics=["news"],
+        secret=None,
+        description=None,
+        allow_private=True,
+    )
+    return world, created
+
+
+def produce_webhook_created(session: Session) -> None:
+    _webhook(session)
+
+
+def produce_webhook_deactivated(session: Session) -> None:
+    world, created = _webhook(session)
+    webhooks.deactivate_subscription(session, world.caller("admin"), created)
+
+
 # One real producer per event type: adding a type without adding it here fails the suite.
 PRODUCERS: dict[str, Callable[[Session], None]] = {
     "news.published": produce_news_published,
@@ -346,6 +375,7 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "thread.pinned": produce_thread_pinned,
     "reaction.added": produce_reaction_added,
     "flag.raised": produce_flag_raised,
+    "flag.resolved": produce_flag_resolved,
     "notification.created": produce_notification_created,
     "notification.read": produce_notification_read,
     "invitation.created": produce_invitation_created,
@@ -362,6 +392,8 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "member.joined": produce_member_joined,
     "member.updated": produce_member_updated,
     "member.password_changed": produce_member_password_changed,
+    "webhook.created": produce_webhook_created,
+    "webhook.deactivated": produce_webhook_deactivated,
 }
 
 
