@@ -12,7 +12,7 @@ import {bodyHTML, bodyText} from "../core/text.js";
 
 const threadId = Number($("#thread").dataset.threadId);
 const topic = `thread.${threadId}`;
-const REACTIONS = {like: "👍", thanks: "🙏", agree: "✅", idea: "💡"};
+const REACTIONS = ["like", "thanks", "agree", "idea"];  // words, not emoji: not every device has an emoji font
 const posts = new Map();   // id -> post as the API gives it
 let thread = null;
 let replyTo = null;
@@ -32,9 +32,8 @@ function postElement(post) {
     mine ? h("button", {type: "button", class: "link", onclick: () => startEdit(post)}, t("edit")) : null,
     mine ? null : h("button", {type: "button", class: "link", onclick: () => startFlag(post)}, t("flag"))) : null;
   const reactions = h("div", {class: "reactions row", role: "group", "aria-label": t("react")},
-    ...Object.entries(REACTIONS).map(([kind, symbol]) => h("button", {
-      type: "button", disabled: !viewer, "aria-label": `${kind} (${post.reactions?.[kind] || 0})`,
-      onclick: () => react(post, kind)}, `${symbol} ${post.reactions?.[kind] || 0}`)));
+    ...REACTIONS.map((kind) => h("button", {type: "button", disabled: !viewer, onclick: () => react(post, kind)},
+      `${t(`reaction_${kind}`)} ${post.reactions?.[kind] || 0}`)));
   const history = post.edited_at ? h("details", {class: "history", ontoggle: (toggle) => loadHistory(post, toggle.target)},
     h("summary", {}, `${t("edited")} ${when(post.edited_at)} – ${t("history")}`), h("ol", {})) : null;
   return h("li", {id: `post-${post.id}`, class: `post${post.parent_id ? " reply" : ""}${post.state === "hidden" ? " hidden" : ""}`,
