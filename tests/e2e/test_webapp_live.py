@@ -151,3 +151,28 @@ def test_each_post_published_while_the_server_was_down_shows_once(tmp_path_facto
         if helper is not None:
             helper.stop()
         server.stop()
+
+
+def test_live_accepts_the_session_cookie_from_our_own_pages_only(server: LiveServer) -> None:
+    import socketio
+
+    signed_in = requests.post(
+        f"{server.url}/api/v1/auth/session", json={"email": MEMBER, "password": "smart-city-demo"}, timeout=10
+    )
+    cookie = f"dialog_session={signed_in.cookies['dialog_session']}"
+    me = signed_in.json()["member"]["id"]
+    for origin, allowed in ((server.url, True), ("http://evil.example", False)):
+        client = socketio.Client(reconnection=False)
+        try:
+            # A foreign page is refused by the origin check, or (where allowed) connects anonymously.
+            client.connect(
+                server.url, namespaces=["/live"], headers={"Cookie": cookie, "Origin": origin}, wait_timeout=10
+            )
+        except socketio.exceptions.ConnectionError:
+            assert not allowed
+            continue
+        try:
+            ack = client.call("subscribe", {"topics": [f"user.{me}"]}, namespace="/live", timeout=10)
+            assert (ack["topics"] == [f"user.{me}"]) is allowed, ack
+        finally:
+            client.disconnect()
