@@ -68,7 +68,6 @@ class BrowserSession(MethodView):
         with db.write() as session:
             token, record = grant_token(session, member_id=member_id, ttl=timedelta(hours=hours), label="browser")
             result = {"member": record.member, "expires_at": record.expires_at, "csrf_token": csrf_token_for(token)}
-            result = SessionCreated().dump(result)
 
         @after_this_request
         def set_cookies(response: Response) -> Response:

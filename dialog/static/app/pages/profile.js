@@ -5,7 +5,7 @@ import {t} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
 const profile = $("#profile-form");
-const FIELDS = ["name", "handle", "organisation", "municipality", "bio", "language"];
+const FIELDS = ["name", "handle", "organisation", "municipality", "bio", "language", "digest"];
 let language = null;
 
 async function load() {
