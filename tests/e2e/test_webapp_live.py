@@ -176,3 +176,35 @@ def test_live_accepts_the_session_cookie_from_our_own_pages_only(server: LiveSer
             assert (ack["topics"] == [f"user.{me}"]) is allowed, ack
         finally:
             client.disconnect()
+
+
+def test_a_broadcast_call_opening_appears_on_the_open_home_page(server: LiveServer) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    as_admin = server.headers(server.token(ADMIN))
+    soon = datetime.now(UTC) + timedelta(days=30)
+    created = requests.post(
+        f"{server.url}/api/v1/calls",
+        json={
+            "round": 4,
+            "title": {"de": "Vierte Staffel", "en": "Fourth round"},
+            "opens_at": (soon - timedelta(days=10)).isoformat().replace("+00:00", "Z"),
+            "deadline": soon.isoformat().replace("+00:00", "Z"),
+            "announce": True,
+        },
+        headers=as_admin,
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    call_id = created.json()["id"]
+    with chrome() as member:
+        sign_in(member, server.url, MEMBER, then="/?lang=en")
+        wait_live(member)
+        opened = requests.post(f"{server.url}/api/v1/calls/{call_id}/broadcast-opening", headers=as_admin, timeout=10)
+        assert opened.status_code == 200, opened.text
+        card = f"#calls li[data-key='call:{call_id}']"
+        wait(member, lambda b: "Fourth round" in text_of(b, card) and "left" in text_of(b, card))
+        assert member.find_element(By.CSS_SELECTOR, card).get_attribute("class") == "fresh"
+        # The member's open page counts among the sessions the opening reached.
+        reach_url = f"{server.url}/api/v1/calls/{call_id}/reach"
+        wait(member, lambda _b: requests.get(reach_url, headers=as_admin, timeout=10).json()["live_sessions"] >= 1)
