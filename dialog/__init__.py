@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import services
-from dialog import cli, cors, errors, headers, logs, metrics, offload, ops, ratelimit, web
+from dialog import cli, cors, errors, headers, logs, metrics, offload, ops, ratelimit, webapp
 from dialog.api import (
     announcements,
     audit,
@@ -25,6 +25,7 @@ from dialog.api import (
     people,
     projects,
     search,
+    session,
     spaces,
     stream,
     webhooks,
@@ -53,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     for blueprint in (
         identity.blp,
+        session.blp,
         news.blp,
         calls.blp,
         projects.blp,
@@ -75,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     ratelimit.init_app(app)
     app.register_blueprint(ops.blp)
-    app.register_blueprint(web.blp)
+    webapp.init_app(app)
     metrics.init_app(app)
     cors.init_app(app)
     socketio.init_app(

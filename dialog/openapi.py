@@ -34,6 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_JSON_DEPTH = 32
 BEARER = "bearerAuth"
+COOKIE = "sessionCookie"  # the web app's sign-in (dialog/api/session.py): the same access as a bearer token
 _ACCESS_KEY = "security"
 
 
@@ -50,7 +51,7 @@ def _access(security: list[dict[str, list[str]]], statuses: tuple[int, ...], not
 
 def anyone() -> Callable[[F], F]:
     """Open to everyone; a bearer token is optional (and checked if sent: a bad one is 401)."""
-    return _access([{}, {BEARER: []}], (401,), "anyone")
+    return _access([{}, {BEARER: []}, {COOKIE: []}], (401,), "anyone")
 
 
 def no_token() -> Callable[[F], F]:
@@ -60,12 +61,12 @@ def no_token() -> Callable[[F], F]:
 
 def members(*extra: int) -> Callable[[F], F]:
     """Logged-in members (401 without a token); `extra` adds 403 where the service may refuse."""
-    return _access([{BEARER: []}], (401, *extra), "members")
+    return _access([{BEARER: []}, {COOKIE: []}], (401, *extra), "members")
 
 
 def roles(*names: str) -> Callable[[F], F]:
     """Members with one of the roles `names` (401 without a token, 403 with another role)."""
-    return _access([{BEARER: []}], (401, 403), " or ".join(names))
+    return _access([{BEARER: []}, {COOKIE: []}], (401, 403), " or ".join(names))
 
 
 def errors(*statuses: int) -> Callable[[F], F]:
@@ -160,6 +161,8 @@ class Blueprint(flask_smorest.Blueprint):
                 if _ACCESS_KEY not in manual:
                     raise RuntimeError(f"{method.upper()} {rule.rule} declares no access (anyone, members, roles ...)")
                 responses = manual.setdefault("responses", {})
+                if method.upper() not in ("GET", "HEAD", "OPTIONS") and {COOKIE: []} in manual[_ACCESS_KEY]:
+                    responses.setdefault(403, _name(403))  # a cookie write without its CSRF header: csrf_failed
                 if rule.arguments:
                     responses.setdefault(404, _name(404))
                 locations = {p.get("in") for p in doc.get("arguments", {}).get("parameters", [])}
@@ -182,4 +185,18 @@ class DialogApi(Api):
         self.spec.components.security_scheme(
             BEARER,
             {"type": "http", "scheme": "bearer", "description": "a token from `POST /api/v1/auth/tokens`"},
+        )
+        self.spec.components.security_scheme(
+            COOKIE,
+            {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "dialog_session",
+                "description": (
+                    "the browser's sign-in: an HttpOnly, SameSite=Lax cookie set by `POST /api/v1/auth/session`. "
+                    "Every request other than GET/HEAD/OPTIONS that relies on it must send the header "
+                    "`X-CSRF-Token` with the value of the `dialog_csrf` cookie (403 `csrf_failed` otherwise). "
+                    "A bearer token, if sent, takes precedence."
+                ),
+            },
         )

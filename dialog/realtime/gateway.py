@@ -14,7 +14,7 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
 from dialog import ratelimit
-from dialog.auth import caller_from_token
+from dialog.auth import caller_from_token, same_origin, session_token
 from dialog.errors import DATABASE_UNAVAILABLE
 from dialog.extensions import db
 from dialog.realtime.access import grant_stably
@@ -107,7 +107,7 @@ class LiveNamespace(Namespace):
 
     # -- connection ----------------------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
-        """Authenticate with `auth={"token": ...}`, or connect anonymously with no auth."""
+        """Authenticate with `auth={"token": ...}`, else the browser's session cookie, else anonymously."""
         wait = ratelimit.live_connect_wait()
         if wait is not None:  # before any work: a flood of connects costs the flooder
             raise ConnectionRefusedError(
@@ -115,6 +115,10 @@ class LiveNamespace(Namespace):
                 {"code": "rate_limited", "retry_after": wait},
             )
         token = _token_of(auth)
+        if token is None and same_origin():
+            # The web app's pages: the HttpOnly cookie is all they have. Only from our own pages:
+            # a WebSocket carries cookies whatever page opened it.
+            token = session_token()
         sid: str = request.sid  # type: ignore[attr-defined]
 
         def authenticate() -> Caller:

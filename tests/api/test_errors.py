@@ -167,21 +167,32 @@ def test_errors_are_documented_with_our_schema() -> None:
 
 
 def test_bearer_security_is_declared() -> None:
-    """The bearer scheme exists and every operation says whether it needs, accepts or ignores it."""
-    assert openapi_document()["components"]["securitySchemes"]["bearerAuth"] == {
+    """The bearer and cookie schemes exist and every operation says whether it needs, accepts or ignores them."""
+    schemes = openapi_document()["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
         "description": "a token from `POST /api/v1/auth/tokens`",
     }
+    assert schemes["sessionCookie"]["in"] == "cookie" and schemes["sessionCookie"]["name"] == "dialog_session"
+    assert "X-CSRF-Token" in schemes["sessionCookie"]["description"]
     kinds = set()
     for op in operations():
         security = op.spec["security"]
         kinds.add(str(security))
+        # Whatever accepts a bearer token accepts the browser's cookie too, with the same access.
+        assert ({"bearerAuth": []} in security) == ({"sessionCookie": []} in security), str(op)
         if {"bearerAuth": []} in security:
             assert "401" in op.spec["responses"], str(op)
-        if security == [{"bearerAuth": []}] and op.spec["x-access"] not in ("members",):
+            if op.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                assert "403" in op.spec["responses"], f"{op}: a cookie write without X-CSRF-Token is 403"
+        if {} not in security and security and op.spec["x-access"] not in ("members",):
             assert "403" in op.spec["responses"], str(op)
-    assert kinds == {"[{}, {'bearerAuth': []}]", "[{'bearerAuth': []}]", "[]"}
+    assert kinds == {
+        "[{}, {'bearerAuth': []}, {'sessionCookie': []}]",
+        "[{'bearerAuth': []}, {'sessionCookie': []}]",
+        "[]",
+    }
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,188 @@
+"""Every page of the web app in real headless Chromium: axe-core finds no serious or critical
+violation, every control is reachable with the Tab key, nothing is requested from another host,
+no script error or CSP violation; /api/docs renders the API; the language switch sticks.
+
+One server and one browser for the module: first the pages for anyone, then signed in as a member.
+Set DIALOG_SCREENSHOTS=<dir> to keep the screenshots of the main pages at desktop and phone width.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from axe_selenium_python import Axe
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    chrome,
+    console_errors,
+    foreign,
+    requested_urls,
+    sign_in,
+    text_of,
+    wait,
+    wait_live,
+)
+from tests.support.server import MEMBER, LiveServer
+
+pytestmark = pytest.mark.e2e
+
+PUBLIC_PAGES = [
+    "/",
+    "/news/1",
+    "/calls/1",
+    "/projects",
+    "/projects/1",
+    "/spaces",
+    "/spaces/nationale-dialogplattform",
+    "/threads/1",
+    "/search?q=smart",
+    "/login",
+    "/password-reset",
+    "/password-reset?token=abc",
+    "/invitations/accept?token=abc",
+    "/api/docs",
+]
+MEMBER_PAGES = ["/", "/threads/1", "/spaces/nationale-dialogplattform", "/calls/1", "/inbox", "/profile"]
+SCREENSHOTS = {"home": "/", "thread": "/threads/1", "call": "/calls/1", "projects": "/projects", "inbox": "/inbox"}
+# Everything a keyboard user must be able to reach (not what a widget deliberately takes out of the
+# tab order with tabindex=-1 because another control does the same).
+INTERACTIVE = (
+    "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), "
+    "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chrome() as driver:
+        yield driver
+
+
+def settle(browser: WebDriver, url: str) -> None:
+    """Open `url` and wait until its script has loaded the page and is live."""
+    browser.get(url)
+    wait_live(browser)
+    wait(browser, lambda b: b.execute_script("return !document.querySelector('[aria-busy=true]')"))
+    if "/api/docs" in url:
+        wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock")) > 50, timeout=30)
+
+
+def serious_violations(browser: WebDriver) -> list[str]:
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run()
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def unreachable_by_tab(browser: WebDriver) -> list[str]:
+    """Visible interactive elements that pressing Tab from the top of the page never focuses."""
+    wanted = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].filter(e => e.tabIndex >= 0 && e.getClientRects().length"
+        " && getComputedStyle(e).visibility !== 'hidden' && !e.closest('[hidden]'))",
+        INTERACTIVE,
+    )
+    browser.execute_script("document.activeElement?.blur(); window.scrollTo(0, 0)")
+    reached = []
+    for _ in range(len(wanted) + 10):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        reached.append(browser.switch_to.active_element)
+    seen = {element.id for element in reached}
+    return [str(element.get_attribute("outerHTML"))[:120] for element in wanted if element.id not in seen]
+
+
+def check_page(browser: WebDriver, server: LiveServer, path: str) -> None:
+    requested_urls(browser)  # forget what earlier pages asked for
+    console_errors(browser)
+    settle(browser, server.url + path)
+    assert serious_violations(browser) == [], path
+    if path != "/api/docs":  # Swagger UI's hundreds of controls are its own (and take half a minute to tab through)
+        missed = unreachable_by_tab(browser)
+        assert missed == [], f"{path}: not reachable with Tab: {missed}"
+    assert foreign(requested_urls(browser), server.url) == [], f"{path} asked another host"
+    assert console_errors(browser) == [], path
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page(server: LiveServer, browser: WebDriver, path: str) -> None:
+    check_page(browser, server, path)
+
+
+def test_sign_in(server: LiveServer, browser: WebDriver) -> None:
+    browser.get(server.url + "/login")
+    browser.find_element(By.ID, "email").send_keys(MEMBER)
+    browser.find_element(By.ID, "password").send_keys("wrong password")
+    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    wait(browser, lambda b: b.find_element(By.ID, "login-error").is_displayed())
+    assert browser.switch_to.active_element.get_attribute("id") == "password"
+    sign_in(browser, server.url, MEMBER, then="/inbox")
+    assert browser.current_url.endswith("/inbox")
+    cookies = {cookie["name"]: cookie for cookie in browser.get_cookies()}
+    assert cookies["dialog_session"]["httpOnly"] and cookies["dialog_session"]["sameSite"] == "Lax"
+    assert not cookies["dialog_csrf"]["httpOnly"]
+    assert browser.execute_script("return document.cookie.includes('dialog_session')") is False
+    assert browser.execute_script("return Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
+
+
+@pytest.mark.parametrize("path", MEMBER_PAGES)
+def test_member_page(server: LiveServer, browser: WebDriver, path: str) -> None:
+    check_page(browser, server, path)
+    assert text_of(browser, "header nav") and "Kommune Musterstadt" in text_of(browser, "header nav")
+
+
+def test_api_docs_render_the_api(server: LiveServer, browser: WebDriver) -> None:
+    settle(browser, server.url + "/api/docs")
+    operations = browser.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock-summary-path")
+    paths = {element.get_attribute("data-path") for element in operations}
+    assert "/api/v1/auth/session" in paths and "/api/v1/threads/{thread_id}/posts" in paths
+    assert browser.find_element(By.CSS_SELECTOR, "footer a[href='/api/docs']")
+
+
+def test_language_switch_sticks_and_deadlines_are_berlin_time(server: LiveServer, browser: WebDriver) -> None:
+    # A browser far from Berlin: the page must still show the programme's time.
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/New_York"})
+    settle(browser, server.url + "/calls/1?lang=de")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
+    browser.find_element(By.CSS_SELECTOR, ".tools a[hreflang=en]").click()
+    wait_live(browser)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    settle(browser, server.url + "/projects")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Model projects"
+    # The deadline as the programme states it (Berlin), whatever zone the browser is in.
+    calls = requests.get(server.url + "/api/v1/calls", timeout=10).json()["items"]
+    call = next(c for c in calls if c["deadline_local"])
+    local = call["deadline_local"]  # e.g. 2021-03-14T23:59:00+01:00
+    settle(browser, server.url + f"/calls/{call['id']}?lang=de")
+    shown = text_of(browser, "#deadline")
+    day, month, year = local[8:10], local[5:7], local[:4]
+    assert f"{day}.{month}.{year}" in shown and local[11:16] in shown, (shown, local)
+    browser.get(server.url + "/?lang=de")  # leave the cookie as the other tests expect
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+
+
+def test_main_pages_fit_a_phone_and_a_desktop(server: LiveServer, browser: WebDriver, tmp_path: Path) -> None:
+    """No sideways scrolling at either width; DIALOG_SCREENSHOTS=<dir> keeps the screenshots (docs/screenshots)."""
+    target = Path(os.environ.get("DIALOG_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    browser.get(server.url + "/?lang=en")  # the README is in English
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        browser.set_window_size(*size)
+        for name, path in SCREENSHOTS.items():
+            settle(browser, server.url + path)
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {label} width"
+            assert browser.save_screenshot(str(target / f"{name}-{label}.png"))
+    browser.set_window_size(*DESKTOP)
