@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from events import Caller, Event, isoformat_z, redact, utcnow
 from events.registry import registry
-from services.forum.commands import _check_language, _publish_in_thread, _redact_post_content, _space_of
+from services.forum.commands import (
+    _check_language,
+    _close_flags,
+    _publish_in_thread,
+    _redact_post_content,
+    _space_of,
+)
 from services.forum.events import POST_CONTENT, PostDeleted, PostEdited
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.forum.queries import state_of
@@ -164,10 +170,11 @@ def _erase_posts(session: Session, member_id: int, actor: Caller) -> None:
         if post.hidden_at is None:
             thread.post_count -= 1
         post.deleted_at, post.deleted_by = now, member_id
+        space = _space_of(session, thread)
         _publish_in_thread(
             session,
             PostDeleted(
-                space=_space_of(session, thread).slug,
+                space=space.slug,
                 thread_id=thread.id,
                 post_id=post.id,
                 by_author=True,
@@ -175,5 +182,6 @@ def _erase_posts(session: Session, member_id: int, actor: Caller) -> None:
             ),
             actor=actor,
         )
+        _close_flags(session, post, thread, space, actor, "post.deleted")
     for thread in session.scalars(select(Thread).where(Thread.author_id == member_id)):
         thread.title = ERASED_TITLE

@@ -21,6 +21,7 @@ from events import Base, Database, read_page, utcnow
 from events.models import EventRecord
 from services import forum, notifications
 from services.announcements import broadcast_announcement, mark_read
+from services.audit import AuditEntry, list_entries
 from services.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
 from services.forum import Flag, Post, PostRevision, Reaction, Thread
 from services.identity import (
@@ -269,3 +270,23 @@ def test_an_erased_admins_pending_invitations_name_a_former_member(database: Dat
         assert kept is not None and kept.email == "new@example.org" and kept.invited_by == second.id
     for text in (NAME, EMAIL, HANDLE):
         assert tables_holding(_file(database), text) == set(), text
+
+
+def test_the_audit_log_keeps_that_an_erasure_happened_without_personal_data(
+    database: Database, world: World, story: Story
+) -> None:
+    admin = world.caller("admin")
+    with database.write() as session:
+        erase_account(session, admin, story.zelda.id, posts="erase", reason="Art. 17 request 2026-17")
+    with database.read() as session:
+        entries, _next, total = list_entries(session, admin, limit=10, action="member.erased")
+        # Her posts' deletions are not moderation: only the erasure itself is recorded.
+        deletions, _next, _total = list_entries(session, admin, limit=10, action="post.deleted")
+        raw = [json.dumps(row.details) + str(row.reason) for row in session.scalars(select(AuditEntry))]
+    assert total == 1 and deletions == []
+    entry = entries[0]
+    assert (entry.target_kind, entry.target_id, entry.reason) == ("member", story.zelda.id, "Art. 17 request 2026-17")
+    assert entry.actor == {"id": world.members["admin"].id, "name": "Admin"}
+    for text in PERSONAL:
+        assert not any(text in row for row in raw), text
+    assert tables_holding(_file(database), NAME) == set()
