@@ -6,7 +6,7 @@ from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
 from events.outbox import on_commit, on_redaction, publish
 from events.payload import Constraints, EventData, described, field_values
-from events.redaction import redact
+from events.redaction import acted_by, forget_actor, redact
 from events.registry import EventType, UnknownEventType, event_type, registry
 from events.relay import CatchUp, Relay
 from events.streams import Listener, PullResult, StreamHub, follow_stream, pull
@@ -29,11 +29,13 @@ __all__ = [
     "Relay",
     "StreamHub",
     "UnknownEventType",
+    "acted_by",
     "check_cursor",
     "described",
     "event_type",
     "field_values",
     "follow_stream",
+    "forget_actor",
     "init_log",
     "isoformat_z",
     "log_state",

@@ -33,7 +33,12 @@ each with its schema above, and gains `"redacted": true`. For example, a redacte
  "reply_to_author_id": 4, "author_id": 9, "created_at": "2021-01-15T08:00:00Z", "redacted": true}
 ```
 
-A client that shows the event withdraws its content; restoring (a post unhidden) is a new event."""
+A client that shows the event withdraws its content; restoring (a post unhidden) is a new event.
+
+When a member is erased (`member.erased`), the events that carried their personal data (profile
+changes, joining, invitations to their address, notification summaries naming them, and their
+posts if they chose `erase`) are redacted so, and every event they acted in keeps its `actor.id`
+but shows `actor.name` "Former member" from then on."""
 
 
 WITHDRAWAL = (

@@ -21,9 +21,10 @@ socket, and the queues of other processes, are not rewritten.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from events.envelope import Event
@@ -96,3 +97,27 @@ def _redact_unsent(
                 event.data = changes[event.id]
             elif event.type in types and event.data.get(key) in values and not event.data.get(REDACTED):
                 event.data = registry.types[event.type].redacted(event.data)
+
+
+def forget_actor(session: Session, actor_id: int, name: str) -> int:
+    """Show every event `actor_id` acted in under `name` from now on (an erased member's name leaves the log).
+
+    Rewrites the stored envelopes' actor name and the events of this transaction still to be
+    appended, in `session`'s transaction; the actor's id stays. Returns how many stored events changed.
+    """
+    result = session.execute(
+        update(EventRecord)
+        .where(EventRecord.actor_id == actor_id, EventRecord.actor_name.is_distinct_from(name))
+        .values(actor_name=name)
+        .execution_options(synchronize_session=False)
+    )
+    for buffer in (OUTBOX, COMMITTED):
+        for event in session.info.get(buffer, ()):
+            if event.actor is not None and event.actor.id == actor_id:
+                event.actor = replace(event.actor, name=name)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def acted_by(actor_id: int) -> Select[Any]:
+    """The ids of the stored events `actor_id` acted in, as a subquery for other tables' event ids."""
+    return select(EventRecord.id).where(EventRecord.actor_id == actor_id)

@@ -21,12 +21,13 @@ from services.identity import (
     DIGESTS,
     LANGUAGES,
     MIN_PASSWORD_LENGTH,
+    POSTS_CHOICES,
     ROLES,
     STATUSES,
     Member,
     change_password,
     check_credentials,
-    close_account,
+    erase_own_account,
     get_member,
     grant_token,
     list_members,
@@ -105,10 +106,15 @@ class ProfilePatch(Schema):
     )
 
 
-class AccountClose(Schema):
-    """Closing your own account: your password confirms it."""
+class AccountErasure(Schema):
+    """Erasing your own account: your password confirms it, and you choose what happens to your posts."""
 
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    posts = fields.String(
+        required=True,
+        validate=validate.OneOf(POSTS_CHOICES),
+        metadata={"description": "erase: your posts become tombstones; keep: they stay as 'Former member'"},
+    )
 
 
 class PasswordChange(Schema):
@@ -246,14 +252,19 @@ class Me(MethodView):
         with db.write() as session:
             return update_profile(session, current_caller(), changes)
 
-    @blp.arguments(AccountClose)
+    @blp.arguments(AccountErasure)
     @blp.response(204)
     @members()
     @errors(409)
     def delete(self, body: dict[str, Any]) -> None:
-        """Close your account (your password confirms it): it is deactivated, every session ends; not the last admin."""
+        """Erase your account (DSGVO Art. 17): a JSON body with your password and `posts` (`erase` or `keep`).
+
+        Every session ends at once; your profile, handle, email, follows, notifications, reactions,
+        flags and pending mail are removed; your posts become tombstones without text (`erase`) or stay,
+        attributed to "Former member" (`keep`). Export your data first (GET /me/export). Not the last admin (409).
+        """
         with db.write() as session:
-            close_account(session, current_caller(), password=body["password"])
+            erase_own_account(session, current_caller(), password=body["password"], posts=body["posts"])
 
 
 @blp.route("/me/password")

@@ -29,6 +29,7 @@ from services.forum.moderation import (
     flag_queue,
     member_history,
 )
+from services.forum.privacy import ERASED_TITLE, FORMER_HANDLE, export_forum, threads_started_by
 from services.forum.queries import (
     PostView,
     ThreadView,
@@ -45,6 +46,8 @@ from services.forum.queries import (
 __all__ = [
     "FLAG_OUTCOMES",
     "FLAG_STATUSES",
+    "ERASED_TITLE",
+    "FORMER_HANDLE",
     "LANGUAGES",
     "MAX_BODY_CHARS",
     "MAX_MENTIONS",
@@ -67,6 +70,7 @@ __all__ = [
     "create_thread",
     "delete_post",
     "edit_post",
+    "export_forum",
     "flag_post",
     "flag_queue",
     "get_post",
@@ -80,6 +84,7 @@ __all__ = [
     "set_locked",
     "set_pinned",
     "thread_views",
+    "threads_started_by",
     "unhide_post",
     "visible_post",
 ]

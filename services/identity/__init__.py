@@ -4,7 +4,7 @@ The public API other services and the web layer use: the names below, and `roles
 """
 
 from services.identity import events, topics  # noqa: F401  (registers event types and topic rules)
-from services.identity.access import require_admin, require_login, require_role
+from services.identity.access import require_admin, require_login, require_role, require_self_or_admin
 from services.identity.commands import (
     LANGUAGES,
     authenticate,
@@ -24,6 +24,15 @@ from services.identity.commands import (
     update_account,
 )
 from services.identity.directory import STATUSES, list_members, search_people
+from services.identity.erasure import (
+    FORMER_MEMBER,
+    POSTS_CHOICES,
+    ErasedProfile,
+    erase_account,
+    erase_own_account,
+    erased_profile,
+    export_profile,
+)
 from services.identity.events import user_topic
 from services.identity.handles import members_by_handle, mentioned_handles
 from services.identity.mail_settings import (
@@ -38,7 +47,6 @@ from services.identity.models import AccessToken, Member
 from services.identity.passwords import MIN_PASSWORD_LENGTH, NewPassword, new_password, run_hashing_in
 from services.identity.profile import (
     change_password,
-    close_account,
     request_password_reset,
     reset_password,
     update_profile,
@@ -53,15 +61,18 @@ __all__ = [
     "unsubscribe",
     "wants_mail",
     "EDITOR",
+    "FORMER_MEMBER",
     "LANGUAGES",
     "MEMBER",
     "MIN_PASSWORD_LENGTH",
     "MODERATOR",
+    "POSTS_CHOICES",
     "NOTIFICATION_KINDS",
     "PARTNER",
     "ROLES",
     "STATUSES",
     "AccessToken",
+    "ErasedProfile",
     "Member",
     "NewPassword",
     "authenticate",
@@ -70,9 +81,12 @@ __all__ = [
     "check_credentials",
     "change_password",
     "check_language",
-    "close_account",
     "create_member",
     "email_taken",
+    "erase_account",
+    "erase_own_account",
+    "erased_profile",
+    "export_profile",
     "list_members",
     "members_by_handle",
     "mentioned_handles",
@@ -90,6 +104,7 @@ __all__ = [
     "require_admin",
     "require_login",
     "require_role",
+    "require_self_or_admin",
     "revoke_token",
     "run_hashing_in",
     "update_account",

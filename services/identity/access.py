@@ -25,3 +25,11 @@ def require_role(caller: Caller, roles: tuple[str, ...], message: str) -> int:
 def require_admin(caller: Caller) -> int:
     """The caller's member id if they are an admin; 401 or 403 otherwise."""
     return require_role(caller, (ADMIN,), "admins only")
+
+
+def require_self_or_admin(caller: Caller, member_id: int) -> int:
+    """The caller's id if they are member `member_id` or an admin (data exports); 401 or 403 otherwise."""
+    caller_id = require_login(caller)
+    if caller_id != member_id and not caller.has_role(ADMIN):
+        raise PermissionDenied("only the member themselves and admins may read a member's data")
+    return caller_id

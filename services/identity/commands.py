@@ -248,6 +248,8 @@ def update_account(
     """
     admin_id = require_admin(caller)
     member = get_member(session, member_id)
+    if member.erased_at is not None and (role not in (None, member.role) or active):
+        raise Conflict(f"member {member.id} was erased: the account cannot be changed", code="member_erased")
     if member.id == admin_id and (role not in (None, member.role) or active is False):
         raise Conflict("admins cannot demote or deactivate themselves; ask another admin")
     if role not in (None, ADMIN) or active is False:

@@ -6,9 +6,10 @@ change affects before it delivers anything published after it (see events.relay)
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
-from events import Constraints, EventData, event_type
+from events import Constraints, EventData, described, event_type
 from services.identity.roles import ROLES
 
 Role = Annotated[str, Constraints(enum=list(ROLES))]
@@ -69,3 +70,20 @@ class PasswordChanged(EventData):
     member_id: int
     via_reset: bool
     revoked_tokens: tuple[int, ...]
+
+
+@event_type("member.erased", topics=(*USER_TOPIC, "moderation"), access_change=True, withdraws=True)
+class MemberErased(EventData):
+    """A member's personal data was erased (DSGVO Art. 17), by their own request or an admin's.
+
+    Carries no personal data: the account is a "Former member" tombstone from now on, its
+    sessions end at once, and every service removes what it holds about the member in the same
+    transaction. `posts` is the member's choice: `erase` (their posts become tombstones without
+    text) or `keep` (their posts stay, attributed to "Former member").
+    """
+
+    member_id: int
+    posts: Literal["erase", "keep"]
+    by_admin: bool = described("true if an admin erased the account on request")
+    reason: str | None = described("the admin's reason (names the request, never the person); null for the member")
+    erased_at: datetime

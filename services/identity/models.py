@@ -34,6 +34,9 @@ class Member(Base):
     notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The digest mail's rhythm: off, daily or weekly.
     digest: Mapped[str] = mapped_column(String(6), default="off", server_default="off")
+    # Set when the member's data was erased: the row stays as a "Former member" tombstone so that
+    # kept posts, news and ids elsewhere still point somewhere (services/identity/erasure.py).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AccessToken(Base):

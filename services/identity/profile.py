@@ -19,10 +19,9 @@ from services.identity.commands import (
     get_member,
     hash_token,
     normalise_email,
-    refuse_losing_last_admin,
     revoke_other_tokens,
 )
-from services.identity.events import MemberDeactivated, MemberUpdated, PasswordChanged, user_topic
+from services.identity.events import MemberUpdated, PasswordChanged, user_topic
 from services.identity.handles import check_handle
 from services.identity.mail_settings import check_digest, check_preferences
 from services.identity.models import Member, PasswordReset
@@ -158,18 +157,4 @@ def reset_password(session: Session, *, token: str, new_password: str | NewPassw
         raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
     record.used_at = utcnow()
     _set_password(session, member, new_password, None, Caller(member.id, member.name, member.role), reset=True)
-    return member
-
-
-def close_account(session: Session, caller: Caller, *, password: str) -> Member:
-    """The caller deactivates their own account (password required); every session ends at once.
-
-    The data stays (posts keep their author); an admin can reactivate it. Never the last admin.
-    """
-    member = get_member(session, require_login(caller))
-    if not verify_password(member.password_hash, password):
-        raise AuthenticationFailed("the password is wrong", code="invalid_credentials")
-    refuse_losing_last_admin(session, member)
-    member.active = False
-    publish(session, MemberDeactivated(member_id=member.id), topic=user_topic(member.id), actor=caller)
     return member

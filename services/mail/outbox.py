@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from events import utcnow
-from services.mail.models import CANCELLED, PENDING, OutgoingMail
+from events import isoformat_z, utcnow
+from services.mail.models import CANCELLED, PENDING, MailAttempt, OutgoingMail
 from services.mail.texts import TEMPLATES
 
 # Mails that list several things (each item a dict with its own ids), so a withdrawal can edit them.
@@ -79,3 +79,63 @@ def withdraw_items(session: Session, *, key: str, values: Iterable[int]) -> int:
         else:
             mail.status, mail.params, mail.last_error = CANCELLED, {}, "withdrawn before it was sent"
     return changed
+
+
+def forget_recipient(session: Session, *, email: str, member_id: int) -> int:
+    """Erasure: no mail keeps the member's address or params; pending ones to them are cancelled. How many changed.
+
+    Sent mails keep no params already; these lose theirs too, and their attempts' errors (an SMTP
+    refusal can quote the address).
+    """
+    theirs = or_(OutgoingMail.recipient == email, OutgoingMail.member_id == member_id)
+    mail_ids = select(OutgoingMail.id).where(theirs)
+    session.execute(
+        update(MailAttempt)
+        .where(MailAttempt.mail_id.in_(mail_ids), MailAttempt.error.is_not(None))
+        .values(error="(erased)")
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(
+        update(OutgoingMail)
+        .where(theirs)
+        .values(
+            recipient="",
+            params={},
+            last_error=None,
+            status=case((OutgoingMail.status == PENDING, CANCELLED), else_=OutgoingMail.status),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def replace_param(session: Session, *, kind: str, key: str, old: str, new: str) -> int:
+    """In pending mails of `kind`, set `params[key]` to `new` where it is `old` (an erased inviter's name); how many."""
+    pending = session.scalars(
+        select(OutgoingMail).where(
+            OutgoingMail.kind == kind, OutgoingMail.status == PENDING, OutgoingMail.params[key].as_string() == old
+        )
+    ).all()
+    for mail in pending:
+        mail.params = {**mail.params, key: new}  # a new dict: the JSON column sees the change
+    return len(pending)
+
+
+def mails_to(session: Session, *, email: str, member_id: int) -> list[dict[str, Any]]:
+    """The mails queued or sent to a member, oldest first, as their data export lists them (no params)."""
+    rows = session.scalars(
+        select(OutgoingMail)
+        .where(or_(OutgoingMail.recipient == email, OutgoingMail.member_id == member_id))
+        .order_by(OutgoingMail.id)
+    )
+    return [
+        {
+            "id": m.id,
+            "kind": m.kind,
+            "language": m.language,
+            "status": m.status,
+            "created_at": isoformat_z(m.created_at),
+            "sent_at": isoformat_z(m.sent_at) if m.sent_at else None,
+        }
+        for m in rows
+    ]

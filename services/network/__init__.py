@@ -15,6 +15,7 @@ from services.network.commands import (
 )
 from services.network.models import Invitation, PartnerContact, PartnerCountry, PartnerOrganisation
 from services.network.people import find_people, visible_people_ids
+from services.network.privacy import export_network
 
 __all__ = [
     "Invitation",
@@ -25,6 +26,7 @@ __all__ = [
     "add_country",
     "add_organisation",
     "create_invitation",
+    "export_network",
     "find_people",
     "list_contacts",
     "list_countries",

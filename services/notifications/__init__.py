@@ -14,6 +14,7 @@ from services.notifications.inbox import (
 from services.notifications.missed import DEFAULT_DELAY as DEFAULT_MISSED_DELAY
 from services.notifications.missed import queue_missed
 from services.notifications.models import FOLLOW_KINDS, Follow, Notification
+from services.notifications.privacy import export_notifications
 
 __all__ = [
     "DEFAULT_MISSED_DELAY",
@@ -22,6 +23,7 @@ __all__ = [
     "Notification",
     "count_notifications",
     "inbox_count",
+    "export_notifications",
     "follow",
     "followers",
     "list_follows",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from events import Event
 from events.registry import registry
+from services.forum import threads_started_by
 from services.search.indexer import purge_removed, refresh, remove
 
 _REFRESH = {
@@ -58,3 +59,17 @@ for _type in _REFRESH:
     registry.handler(_type)(on_change)
 for _type in _REMOVE:
     registry.handler(_type)(on_withdrawal)
+
+
+@registry.handler("member.erased")
+def on_member_erased(session: Session, event: Event) -> None:
+    """Threads an erased member opened are indexed again (with `erase` their title went), their old words purged.
+
+    Their posts leave the index through the `post.deleted` events of the erasure, and posts that
+    mentioned them are re-indexed through its `post.edited` events.
+    """
+    if event.data["posts"] != "erase":
+        return
+    for thread_id in threads_started_by(session, event.data["member_id"]):
+        refresh(session, "threads", thread_id)
+    purge_removed(session)

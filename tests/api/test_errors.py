@@ -19,6 +19,7 @@ MISSING_ID = 999_999
 # must pass the schema, or the 422 would hide whether the missing thing is noticed.
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/members/{member_id}": {"role": "member"},
+    "POST /api/v1/members/{member_id}/erasure": {"posts": "keep", "reason": "r"},
     "PATCH /api/v1/spaces/{slug}": {"visibility": "public"},
     "PATCH /api/v1/news/{news_id}": {"tags": ["x"]},
     "POST /api/v1/news/{news_id}/retract": {},

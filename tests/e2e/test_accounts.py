@@ -263,19 +263,20 @@ def test_sessions_of_others_cannot_be_revoked(live: LiveServer, tokens: dict[str
     assert ok(call(live, "GET", "/me", tokens["moderator"]))
 
 
-def test_members_close_their_own_account_but_not_the_last_admin(live: LiveServer, tokens: dict[str, str]) -> None:
+def test_members_erase_their_own_account_but_not_the_last_admin(live: LiveServer, tokens: dict[str, str]) -> None:
     admin = tokens["admin"]
     invitation = ok(
         call(live, "POST", "/invitations", admin, json={"email": "cleo@example.org", "role": "member"}), 201
     )
     body = {"token": invitation["token"], "name": "Cleo", "password": "cleo's long password", "language": "de"}
     cleo = ok(call(live, "POST", "/invitations/accept", json=body), 201)["token"]
-    assert call(live, "DELETE", "/me", cleo, json={"password": "wrong"}).status_code == 401
+    assert call(live, "DELETE", "/me", cleo, json={"password": "wrong", "posts": "keep"}).status_code == 401
     assert call(live, "DELETE", "/me", cleo).status_code == 422
-    ok(call(live, "DELETE", "/me", cleo, json={"password": "cleo's long password"}), 204)
-    assert call(live, "GET", "/me", cleo).json()["error"]["code"] == "account_deactivated"
-    listed = ok(call(live, "GET", "/members", admin, params={"q": "cleo@example.org"}))["items"]
-    assert [(m["handle"], m["active"]) for m in listed] == [("cleo", False)]
-    last = call(live, "DELETE", "/me", admin, json={"password": DEMO_PASSWORD})
+    missing = call(live, "DELETE", "/me", cleo, json={"password": "cleo's long password"})
+    assert missing.status_code == 422 and "posts" in missing.json()["error"]["details"]["json"]
+    ok(call(live, "DELETE", "/me", cleo, json={"password": "cleo's long password", "posts": "keep"}), 204)
+    assert call(live, "GET", "/me", cleo).json()["error"]["code"] == "token_revoked"
+    assert ok(call(live, "GET", "/members", admin, params={"q": "cleo@example.org"}))["items"] == []
+    last = call(live, "DELETE", "/me", admin, json={"password": DEMO_PASSWORD, "posts": "keep"})
     assert last.status_code == 409 and last.json()["error"]["code"] == "last_admin"
     assert ok(call(live, "GET", "/me", admin))["active"] is True

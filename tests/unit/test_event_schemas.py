@@ -309,6 +309,11 @@ def produce_member_role_changed(session: Session) -> None:
     identity.update_account(session, world.caller("admin"), world.members["member"].id, role="moderator")
 
 
+def produce_member_erased(session: Session) -> None:
+    world = build_world(session)
+    identity.erase_account(session, world.caller("admin"), world.members["member"].id, posts="erase", reason="Antrag")
+
+
 def produce_member_deactivated(session: Session) -> None:
     world = build_world(session)
     identity.update_account(session, world.caller("admin"), world.members["member"].id, active=False)
@@ -385,6 +390,7 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "space.visibility_changed": produce_space_visibility_changed,
     "member.role_changed": produce_member_role_changed,
     "member.deactivated": produce_member_deactivated,
+    "member.erased": produce_member_erased,
     "member.reactivated": produce_member_reactivated,
     "token.revoked": produce_token_revoked,
     "invitation.resent": produce_invitation_resent,
