@@ -28,12 +28,11 @@ from services.forum.commands import (
 from services.forum.events import POST_CONTENT, PostDeleted, PostEdited
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.forum.queries import state_of
-from services.identity import erased_profile, require_self_or_admin
+from services.identity import FORMER_HANDLE, erased_profile, require_self_or_admin
 from services.spaces import Space
 
-# What an erased member's threads are called, and what a mention of them reads as.
+# What an erased member's threads are called (a mention of them reads as identity's FORMER_HANDLE).
 ERASED_TITLE = "[removed]"
-FORMER_HANDLE = "former-member"
 BATCH = 500  # ids per statement (well under SQLite's bound-parameter limit)
 
 

@@ -25,6 +25,7 @@ from services.identity.commands import (
 )
 from services.identity.directory import STATUSES, list_members, search_people
 from services.identity.erasure import (
+    FORMER_HANDLE,
     FORMER_MEMBER,
     POSTS_CHOICES,
     ErasedProfile,
@@ -61,6 +62,7 @@ __all__ = [
     "unsubscribe",
     "wants_mail",
     "EDITOR",
+    "FORMER_HANDLE",
     "FORMER_MEMBER",
     "LANGUAGES",
     "MEMBER",

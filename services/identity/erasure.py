@@ -27,6 +27,8 @@ from services.identity.passwords import verify_password
 from services.mail import forget_recipient
 
 FORMER_MEMBER = "Former member"
+# What an `@handle` of an erased member reads as in other members' posts and notifications.
+FORMER_HANDLE = "former-member"
 PostsChoice = Literal["erase", "keep"]
 POSTS_CHOICES: tuple[PostsChoice, ...] = ("erase", "keep")
 # A stored hash no password matches (argon2 rejects it as malformed: verification says no).

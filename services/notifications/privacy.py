@@ -17,12 +17,10 @@ from sqlalchemy.orm import Session
 
 from events import Caller, Event, acted_by, isoformat_z, redact, utcnow
 from events.registry import registry
-from services.identity import FORMER_MEMBER, erased_profile, require_self_or_admin, user_topic
+from services.identity import FORMER_HANDLE, FORMER_MEMBER, erased_profile, require_self_or_admin, user_topic
 from services.mail import withdraw_items
 from services.notifications.models import DROPPED, WAITING, Follow, Notification
 from services.notifications.withdrawals import POST_EXCERPTS
-
-FORMER_HANDLE = "@former-member"
 
 
 def export_notifications(session: Session, caller: Caller, member_id: int) -> dict[str, Any]:
@@ -75,7 +73,7 @@ def on_member_erased(session: Session, event: Event) -> None:
         mention = re.compile(re.escape("@" + former.handle), re.IGNORECASE)
         named = select(Notification).where(Notification.summary.contains("@" + former.handle, autoescape=True))
         for note in session.scalars(named):
-            note.summary = mention.sub(FORMER_HANDLE, note.summary)
+            note.summary = mention.sub("@" + FORMER_HANDLE, note.summary)
             changed[note.id] = note
     by_member: dict[int, list[int]] = defaultdict(list)
     for note in changed.values():
