@@ -20,6 +20,12 @@ NAMING = {
 }
 
 
+# Key of a dict every session of one `Database` shares through `session.info` (the factories hand
+# the same dict to each session): facts about that database that never change once read, such as
+# the event log's epoch (written once by `init_log`, never updated).
+SHARED = "events.shared"
+
+
 class Base(DeclarativeBase):
     """Declarative base for every table; one metadata so Alembic sees the whole schema."""
 
@@ -77,8 +83,9 @@ class Database:
             _configure_sqlite(engine)
         self.engine = engine
         writer_bind = engine.execution_options(sqlite_immediate=True)
-        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
-        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        shared: dict[str, Any] = {}
+        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False, info={SHARED: shared})
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False, info={SHARED: shared})
         from events import outbox  # local: outbox imports models which import this module
 
         outbox.install(self._writer)
