@@ -61,6 +61,8 @@ class Server:
     kind: str  # ours | plain | node
     env: dict[str, str] = field(default_factory=dict)
     log_on: bool = True
+    seed: bool = False  # load the demo data (members with known passwords) after migrating
+    app: str = "bench.dialog_bench:app"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
@@ -98,6 +100,15 @@ class Server:
                 capture_output=True,
                 timeout=120,
             )
+            if self.seed:
+                subprocess.run(
+                    [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "seed-demo", "--if-empty"],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
             cmd = [
                 PY,
                 "-m",
@@ -106,7 +117,7 @@ class Server:
                 "gunicorn.conf.py",
                 "-b",
                 f"127.0.0.1:{self.port}",
-                "bench.dialog_bench:app",
+                self.app,
             ]
         elif self.kind == "plain":
             cmd = [

@@ -11,7 +11,7 @@ from typing import Any
 from bench.common import BENCH, PY, ROOT
 from bench.registry import Row, Scenario, k, ratio, register
 
-DATABASES = ("sqlite", "postgresql")
+DATABASES = ("sqlite", "postgresql", "postgresql-nosync")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

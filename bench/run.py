@@ -30,6 +30,7 @@ from bench.registry import SCENARIOS  # noqa: E402
 SCENARIO_MODULES = [
     "bench.fanout",
     "bench.eventlog",
+    "bench.rest_writes",
     "bench.catchup",
 ]
 

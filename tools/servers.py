@@ -62,6 +62,9 @@ class Postgres:
     directory: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    # False (tests): fsync, synchronous commit and full page writes off, for speed. True (the
+    # benchmark): PostgreSQL's defaults, the durability a production server has.
+    durable: bool = False
 
     def url(self, database: str = "dialog") -> str:
         """SQLAlchemy URL of `database` on this server."""
@@ -91,13 +94,12 @@ class Postgres:
                 "-c",
                 "listen_addresses=127.0.0.1",
                 "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
                 "max_connections=200",
+                *(
+                    []
+                    if self.durable
+                    else ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+                ),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -157,8 +159,8 @@ def _as_postgres_user() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-def start_postgres(base: Path, port: int | None = None) -> Postgres:
-    """initdb a new cluster and start it (as the `postgres` user when we are root)."""
+def start_postgres(base: Path, port: int | None = None, *, durable: bool = False) -> Postgres:
+    """initdb a new cluster and start it (as the `postgres` user when we are root); see `Postgres.durable`."""
     initdb = _postgres_binary("initdb")
     prefix = _as_postgres_user()
     if prefix:
@@ -176,7 +178,7 @@ def start_postgres(base: Path, port: int | None = None) -> Postgres:
         capture_output=True,
         timeout=120,
     )
-    return Postgres(base, port or free_port()).start()
+    return Postgres(base, port or free_port(), durable=durable).start()
 
 
 @dataclass
