@@ -138,7 +138,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
             out.append(
                 Row(
                     f"REST writes (POST /api/v1/news), {db}, {step['writers']} writer(s)",
-                    f"{k(w['per_s'])} req/s, p99 {w['ms']['p99']:.0f} ms, server CPU {cpu_ms_per_request(step):.1f} ms/req"
+                    f"{k(w['per_s'])} req/s, p99 {w['ms']['p99']:.0f} ms, "
+                    f"server CPU {cpu_ms_per_request(step):.1f} ms/req"
                     + (f", {failed} failed" if failed else ""),
                     f"reader GET p99 {rd['ms']['p99']:.0f} ms (alone {idle:.0f} ms), max {rd['ms']['max']:.0f} ms",
                     note="no peer: reference is the reader's latency alone",
