@@ -99,6 +99,9 @@ def remove_redaction_listener(listener: RedactionListener) -> None:
 _SELECT_EPOCH = select(LogMeta.epoch).where(LogMeta.id == 1)
 _TAKE_ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=COMMIT_ORDER_LOCK)
 _INSERT_EVENTS = insert(EVENT_LOG).returning(EVENT_LOG.c.id, sort_by_parameter_order=True)
+_INSERT_NUMBERED_EVENTS = insert(EVENT_LOG)
+_ID_SEQUENCE = text("SELECT pg_get_serial_sequence('event_log', 'id')")
+_DRAW_IDS = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)")
 _INSERT_TOPICS = insert(EVENT_TOPIC)
 
 
@@ -153,7 +156,15 @@ def _append(session: Session) -> None:
             }
             for ev in pending
         ]
-        ids = connection.execute(_INSERT_EVENTS, rows).scalars().all()
+        if len(rows) > 1 and connection.dialect.name == "postgresql":
+            ids = _draw_ids(session, len(rows))
+            for row, new_id in zip(rows, ids, strict=True):
+                row["id"] = new_id
+            # A plain executemany (psycopg pipelines it): INSERT … RETURNING of many rows in
+            # parameter order becomes one huge VALUES statement that psycopg parses anew each time.
+            connection.execute(_INSERT_NUMBERED_EVENTS, rows)
+        else:
+            ids = list(connection.execute(_INSERT_EVENTS, rows).scalars())
         topic_rows: list[dict[str, Any]] = []
         for ev, new_id in zip(pending, ids, strict=True):
             ev.id, ev.epoch = new_id, epoch
@@ -165,6 +176,20 @@ def _append(session: Session) -> None:
             for handler in registry.handlers_for(ev.type):
                 handler(session, ev)
         pending = session.info.pop(OUTBOX, [])
+
+
+def _draw_ids(session: Session, count: int) -> list[int]:
+    """`count` new event ids from the log's sequence, increasing (PostgreSQL).
+
+    Drawn under the commit-order lock, like the ids INSERT … RETURNING would take, so they are
+    still increasing in commit order across transactions.
+    """
+    connection = session.connection()
+    shared: dict[str, Any] = session.info.get(SHARED, {})
+    sequence = shared.get("id_sequence")
+    if sequence is None:
+        sequence = shared["id_sequence"] = connection.execute(_ID_SEQUENCE).scalar_one()
+    return sorted(connection.execute(_DRAW_IDS, {"sequence": sequence, "count": count}).scalars())
 
 
 def _after_commit(session: Session) -> None:
