@@ -341,6 +341,14 @@ register(
         section=section,
         plots=plots,
         arguments=arguments,
-        quick={"sizes": "1000", "rounds": 1, "step_seconds": 1.0, "max_steps": 5, "variants": "ours,node"},
+        # --quick: many small topics at 100 × 20 (connecting 10k clients alone can take a minute on a busy machine)
+        quick={
+            "sizes": "1000",
+            "topic_grid": "100x20",
+            "rounds": 1,
+            "step_seconds": 1.0,
+            "max_steps": 5,
+            "variants": "ours,node",
+        },
     )
 )
