@@ -143,6 +143,7 @@ def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--durable-only", action="store_true", help="PostgreSQL only with its default durability")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,6 +156,8 @@ def main() -> None:
         ("postgresql", True, "defaults: fsync, synchronous_commit on"),
         ("postgresql-nosync", False, "fsync, synchronous_commit, full_page_writes off (as the tests run it)"),
     ):
+        if args.durable_only and not durable:
+            continue
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 pg = start_postgres(Path(tmp), durable=durable)
