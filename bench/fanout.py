@@ -178,7 +178,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
             what, target = f"{topics} topics × {clients // topics} clients, clean deliveries/s", 1.5
         else:
             what, target = f"{clients:,} clients on one topic, clean deliveries/s (p99 ≤ 100 ms)", None
-        note = "" if ours or node else "no clean step for either"
+        silent = [name for name, value in (("ours", ours), ("Node", node)) if value == 0]
+        note = f"no clean step (p99 ≤ 100 ms, no loss) for {' or '.join(silent)}" if silent else ""
         out.append(
             Row(
                 what,

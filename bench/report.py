@@ -24,7 +24,7 @@ def _ratio(row: Row) -> str:
 
 def _verdict(row: Row) -> str:
     if row.target is None:
-        return "—" if row.ratio is not None else "not measured"
+        return "—"
     met = row.met
     if met is None:
         return "not measured"
