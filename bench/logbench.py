@@ -58,9 +58,9 @@ def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
         Column("actor_name", String(200)),
         Column("data", JSON),
     )
-    meta.create_all(db.engine)
     assert db.engine is not None
     engine = db.engine
+    meta.create_all(engine)
     writer = engine.execution_options(sqlite_immediate=True)  # what the app's write sessions use
     single_n = max(200, n // 10) // rounds
     batched_n = max(BATCH, n // rounds)
