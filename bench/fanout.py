@@ -29,6 +29,15 @@ LABELS = {
 }
 
 
+def make_loadgen(url: str, clients: int, topics: int, args: argparse.Namespace) -> Any:
+    """One generator process, or `--generators` of them acting as one (bench/multigen.py)."""
+    if getattr(args, "generators", 1) > 1:
+        from bench.multigen import MultiLoadGen
+
+        return MultiLoadGen(url, clients, topics, args.generators)
+    return LoadGen(url, clients, topics)
+
+
 def fanout(variant: str, clients: int, topics: int, args: argparse.Namespace) -> dict[str, Any]:
     """One server variant, `clients` on `topics`: RSS per idle connection, then rate steps to the knee."""
     server = make_server(variant).start()
@@ -45,7 +54,7 @@ def fanout(variant: str, clients: int, topics: int, args: argparse.Namespace) ->
         pid = server.worker_pid
         time.sleep(0.5)
         rss0 = rss_bytes(pid)
-        gen = LoadGen(server.url, clients, topics)
+        gen = make_loadgen(server.url, clients, topics, args)
         ready = gen.read(timeout=180)
         result["connect"] = ready
         time.sleep(1.0)
@@ -69,7 +78,9 @@ def fanout(variant: str, clients: int, topics: int, args: argparse.Namespace) ->
             cpu1 = cpu_seconds(pid)
             wall = time.monotonic() - t0
             expected = sum(n * c for n, c in zip(pub["per_topic"], per_topic_clients, strict=True))
-            gen.send({"cmd": "report", "step": step, "expected": expected, "wait_ms": 3000})
+            gen.send(
+                {"cmd": "report", "step": step, "expected": expected, "per_topic": pub["per_topic"], "wait_ms": 3000}
+            )
             rep = gen.read(timeout=30)
             p99 = rep["latency_ms"].get("p99", float("inf"))
             clean = rep["lost"] == 0 and p99 <= P99_LIMIT_MS
@@ -328,6 +339,7 @@ def arguments(parser: argparse._ActionsContainer) -> None:
     parser.add_argument("--topic-grid", default="100x100", help="topics x clients each ('' to skip)")
     parser.add_argument("--rounds", type=int, default=2, help="A B A B: how often ours and Node repeat")
     parser.add_argument("--step-seconds", type=float, default=2.0)
+    parser.add_argument("--generators", type=int, default=1, help="load generator processes (bench/multigen.py)")
     parser.add_argument("--max-steps", type=int, default=7)
     parser.add_argument("--start-deliveries", type=float, default=10000.0)
     parser.add_argument("--variants", default="", help="comma list of server variants to run (default: all)")

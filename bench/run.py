@@ -31,6 +31,7 @@ SCENARIO_MODULES = [
     "bench.fanout",
     "bench.eventlog",
     "bench.rest_writes",
+    "bench.scaleout_scenario",
     "bench.catchup",
 ]
 
