@@ -33,6 +33,7 @@ SCENARIO_MODULES = [
     "bench.rest_writes",
     "bench.scaleout_scenario",
     "bench.catchup",
+    "bench.search",
 ]
 
 
