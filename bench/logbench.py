@@ -5,9 +5,14 @@
 - ours, batched: 1000 `events.publish` per transaction.
 - raw Core, single: one INSERT of the same columns per transaction into a plain table.
 - raw Core, executemany: 1000 rows per `conn.execute(insert(t), rows)` per transaction.
+- (raw Core, the log's rows: the same two rows ours stores, into the log's own tables with their
+  indexes, in a write transaction: the floor of the log's schema, for the analysis.)
 
-SQLite (a file, WAL as the app configures it) always; PostgreSQL if a throwaway server can be
-started from the machine's binaries (tests/support/servers.py), else the reason is recorded.
+The kinds run interleaved, `rounds` times each (A B A B), so a busy neighbour hits them alike.
+
+SQLite (a file, WAL as the app configures it) always; PostgreSQL (with its default durability,
+and again with fsync off as the tests run it) if a throwaway server can be
+started from the machine's binaries (tools/servers.py), else the reason is recorded.
 Prints one JSON line.
 """
 
@@ -26,6 +31,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 import services
 from bench.ticks import BenchTick
 from events import Database, init_log, publish
+from events.outbox import EVENT_LOG, EVENT_TOPIC
 
 services.load_all()
 
@@ -33,7 +39,8 @@ PAD = "x" * 60
 BATCH = 1000
 
 
-def run(url: str, n: int) -> dict[str, Any]:
+def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
+    """The four measurements (and the schema's floor), interleaved over `rounds` (A B A B: drift shows)."""
     db = Database()
     db.configure(url)
     db.create_all()
@@ -41,55 +48,94 @@ def run(url: str, n: int) -> dict[str, Any]:
         init_log(session)
     meta = MetaData()
     raw = Table(
-        "raw_events", meta,
+        "raw_events",
+        meta,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("topic", String(120)), Column("type", String(80)), Column("occurred_at", DateTime),
-        Column("actor_id", Integer), Column("actor_name", String(200)), Column("data", JSON),
+        Column("topic", String(120)),
+        Column("type", String(80)),
+        Column("occurred_at", DateTime),
+        Column("actor_id", Integer),
+        Column("actor_name", String(200)),
+        Column("data", JSON),
     )
-    meta.create_all(db.engine)
-    single_n = max(200, n // 10)
-    out: dict[str, Any] = {}
+    assert db.engine is not None
+    engine = db.engine
+    meta.create_all(engine)
+    writer = engine.execution_options(sqlite_immediate=True)  # what the app's write sessions use
+    single_n = max(200, n // 10) // rounds
+    batched_n = max(BATCH, n // rounds)
 
     def tick() -> BenchTick:
         return BenchTick(t=time.time() * 1000.0, s=0, pad=PAD)
 
-    t0 = time.perf_counter()
-    for _ in range(single_n):
-        with db.write() as session:
-            publish(session, tick(), topic="bench.0")
-    out["ours_single"] = single_n / (time.perf_counter() - t0)
-
-    t0 = time.perf_counter()
-    done = 0
-    while done < n:
-        with db.write() as session:
-            for _ in range(min(BATCH, n - done)):
-                publish(session, tick(), topic="bench.0")
-                done += 1
-    out["ours_batched"] = n / (time.perf_counter() - t0)
-
     def row() -> dict[str, Any]:
-        return {"topic": "bench.0", "type": "bench.tick", "occurred_at": datetime.now(UTC).replace(tzinfo=None),
-                "actor_id": None, "actor_name": None, "data": {"t": time.time() * 1000.0, "s": 0, "pad": PAD}}
+        return {
+            "topic": "bench.0",
+            "type": "bench.tick",
+            "occurred_at": datetime.now(UTC).replace(tzinfo=None),
+            "actor_id": None,
+            "actor_name": None,
+            "data": {"t": time.time() * 1000.0, "s": 0, "pad": PAD},
+        }
 
-    t0 = time.perf_counter()
-    for _ in range(single_n):
-        with db.engine.begin() as conn:
-            conn.execute(insert(raw), row())
-    out["core_single"] = single_n / (time.perf_counter() - t0)
+    def ours_single() -> int:
+        for _ in range(single_n):
+            with db.write() as session:
+                publish(session, tick(), topic="bench.0")
+        return single_n
 
-    t0 = time.perf_counter()
-    done = 0
-    while done < n:
-        rows = [row() for _ in range(min(BATCH, n - done))]
-        with db.engine.begin() as conn:
-            conn.execute(insert(raw), rows)
-        done += len(rows)
-    out["core_executemany"] = n / (time.perf_counter() - t0)
+    def core_single() -> int:
+        for _ in range(single_n):
+            with engine.begin() as conn:
+                conn.execute(insert(raw), row())
+        return single_n
+
+    def core_log_single() -> int:
+        # Raw Core doing the log's own database work: both rows, the same tables and indexes.
+        for _ in range(single_n):
+            with writer.begin() as conn:
+                new_id = conn.execute(insert(EVENT_LOG).returning(EVENT_LOG.c.id), row()).scalar_one()
+                conn.execute(insert(EVENT_TOPIC), [{"topic": "bench.0", "event_id": new_id}])
+        return single_n
+
+    def ours_batched() -> int:
+        done = 0
+        while done < batched_n:
+            with db.write() as session:
+                for _ in range(min(BATCH, batched_n - done)):
+                    publish(session, tick(), topic="bench.0")
+                    done += 1
+        return done
+
+    def core_executemany() -> int:
+        done = 0
+        while done < batched_n:
+            rows = [row() for _ in range(min(BATCH, batched_n - done))]
+            with engine.begin() as conn:
+                conn.execute(insert(raw), rows)
+            done += len(rows)
+        return done
+
+    kinds = {f.__name__: f for f in (ours_single, core_single, core_log_single, ours_batched, core_executemany)}
+    ours_single(), core_single(), core_log_single()  # warm up: statement caches, the first pages
+    totals = {name: [0, 0.0] for name in kinds}
+    per_round: dict[str, list[float]] = {name: [] for name in kinds}
+    for _ in range(rounds):
+        for name, f in kinds.items():
+            t0 = time.perf_counter()
+            count = f()
+            dt = time.perf_counter() - t0
+            totals[name][0] += count
+            totals[name][1] += dt
+            per_round[name].append(count / dt)
+    out: dict[str, Any] = {name: count / seconds for name, (count, seconds) in totals.items()}
+    out["per_round"] = per_round
     out["ratio_batched_vs_executemany"] = out["ours_batched"] / out["core_executemany"]
     out["ratio_single_vs_core_single"] = out["ours_single"] / out["core_single"]
-    out["events"] = n
-    out["single_events"] = single_n
+    out["events"] = totals["ours_batched"][0]
+    out["single_events"] = totals["ours_single"][0]
+    out["rounds"] = rounds
+    out["settings"] = settings
     db.dispose()
     return out
 
@@ -97,22 +143,34 @@ def run(url: str, n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--durable-only", action="store_true", help="PostgreSQL only with its default durability")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        result["sqlite"] = run(f"sqlite:///{Path(tmp) / 'log.sqlite3'}", args.events)
-    try:
-        from tests.support.servers import start_postgres
+        result["sqlite"] = run(
+            f"sqlite:///{Path(tmp) / 'log.sqlite3'}", args.events, "WAL, synchronous=NORMAL (the app's)"
+        )
+    from tools.servers import start_postgres
 
-        with tempfile.TemporaryDirectory() as tmp:
-            pg = start_postgres(Path(tmp))
-            try:
-                result["postgresql"] = run(pg.create_database("bench"), args.events)
-            finally:
-                pg.remove()
-    except BaseException as exc:  # noqa: BLE001  (pytest.skip raises a BaseException)
-        result["postgresql"] = {"skipped": f"{type(exc).__name__}: {exc}"[:300]}
-    summary = {db: {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for db, r in result.items()}
+    for name, durable, settings in (
+        ("postgresql", True, "defaults: fsync, synchronous_commit on"),
+        ("postgresql-nosync", False, "fsync, synchronous_commit, full_page_writes off (as the tests run it)"),
+    ):
+        if args.durable_only and not durable:
+            continue
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                pg = start_postgres(Path(tmp), durable=durable)
+                try:
+                    result[name] = run(pg.create_database("bench"), args.events, settings)
+                finally:
+                    pg.remove()
+        except Exception as exc:  # noqa: BLE001  (no PostgreSQL here: say why, measure the rest)
+            result[name] = {"skipped": f"{type(exc).__name__}: {exc}"[:300]}
+    summary = {
+        db: {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items() if k != "per_round"}
+        for db, r in result.items()
+    }
     print(json.dumps({**result, "summary": summary}))
 
 

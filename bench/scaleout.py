@@ -31,8 +31,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import P99_LIMIT_MS, LoadGen, Server, cpu_seconds, free_port, log  # noqa: E402
-from tests.support.servers import Nginx, render_nginx, start_postgres, start_redis  # noqa: E402
+from bench.common import P99_LIMIT_MS, LoadGen, Server, cpu_seconds, log  # noqa: E402
+from tools.servers import Nginx, free_port, render_nginx, start_postgres, start_redis  # noqa: E402
 
 
 def start_web(count: int, env: dict[str, str]) -> list[Server]:

@@ -9,7 +9,7 @@ Core inserts, then the search index rebuilt from the tables (`services.search.re
 client: routing, argument parsing, permission filter, ranking, snippets, JSON; no network), each
 query `--rounds` times anonymously and as a logged-in member (who also reads the members-only
 space). PostgreSQL is a throwaway cluster started from the machine's binaries
-(tests/support/servers.py); without them its result says why it was skipped. `--quick` is
+(tools/servers.py); without them its result says why it was skipped. `--quick` is
 10,000 posts and 5 rounds. Prints one JSON document; never part of `make test`.
 """
 
@@ -258,12 +258,12 @@ def _measure(app: Any, rounds: int) -> dict[str, Any]:
 @contextmanager
 def postgres() -> Iterator[str]:
     """A throwaway PostgreSQL cluster's database URL (RuntimeError if the binaries are missing)."""
-    from tests.support.servers import start_postgres
+    from tools.servers import start_postgres
 
     with tempfile.TemporaryDirectory() as tmp:
         try:
             server = start_postgres(Path(tmp))
-        except BaseException as exc:  # a missing binary ends in pytest's skip, a BaseException
+        except Exception as exc:  # a missing binary raises ServerUnavailable
             raise RuntimeError(f"no PostgreSQL here: {exc}") from None
         try:
             yield server.create_database("search_bench")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +22,12 @@ NAMING = {
 }
 
 
+# Key of a dict every session of one `Database` shares through `session.info` (the factories hand
+# the same dict to each session): facts about that database that never change once read, such as
+# the event log's epoch (written once by `init_log`, never updated).
+SHARED = "events.shared"
+
+
 class Base(DeclarativeBase):
     """Declarative base for every table; one metadata so Alembic sees the whole schema."""
 
@@ -35,7 +43,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(_WAIT_PRAGMA)
         # Redaction rewrites events to drop withdrawn text (events/redaction.py). Without this,
         # SQLite only marks the old bytes free: the text would linger in the page's free space
         # and in free pages of the file until reused. secure_delete overwrites them with zeros.
@@ -50,8 +58,42 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: two deferred transactions that both read and
         # then write would otherwise deadlock, and SQLite fails one without waiting.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        raw = conn.connection.driver_connection
+        if conn.get_execution_options().get("sqlite_immediate", False):
+            _begin_immediate(raw)
+        else:
+            raw.execute("BEGIN")
+
+
+# How long a writer waits for another connection's write lock before it fails (as busy_timeout).
+WRITE_LOCK_WAIT_SECONDS = 30.0
+_WAIT_PRAGMA = f"PRAGMA busy_timeout={int(WRITE_LOCK_WAIT_SECONDS * 1000)}"
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another writer's lock in Python rather than in SQLite.
+
+    SQLite's own busy handler sleeps inside the C call: under gevent that blocks the whole worker
+    (every request, every live socket) for as long as another process (the scheduler, the CLI, a
+    second worker) holds the write lock. `time.sleep` is cooperative under gevent (the worker
+    monkey-patches it) and an ordinary sleep in threads, so here only the writer waits.
+    """
+    deadline = time.monotonic() + WRITE_LOCK_WAIT_SECONDS
+    delay = 0.001
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+    finally:
+        # Statements inside a transaction rarely meet a lock in WAL mode; they keep SQLite's wait.
+        raw.execute(_WAIT_PRAGMA)
 
 
 class Database:
@@ -77,8 +119,9 @@ class Database:
             _configure_sqlite(engine)
         self.engine = engine
         writer_bind = engine.execution_options(sqlite_immediate=True)
-        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
-        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        shared: dict[str, Any] = {}
+        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False, info={SHARED: shared})
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False, info={SHARED: shared})
         from events import outbox  # local: outbox imports models which import this module
 
         outbox.install(self._writer)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, cast, delete, func, select, union, update
+from sqlalchemy import Text, bindparam, cast, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from events.caller import Caller
@@ -110,6 +110,21 @@ def _page_ids(session: Session, after: int, topics: Iterable[str] | None, limit:
     return list(session.scalars(select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)))
 
 
+_RECORD_COLUMNS = select(
+    EventRecord.id,
+    EventRecord.topic,
+    EventRecord.type,
+    EventRecord.occurred_at,
+    EventRecord.actor_id,
+    EventRecord.actor_name,
+    EventRecord.data,
+)
+_ROUTES_OF = select(EventTopic.event_id, EventTopic.topic)
+# Every route of a page of all events, by the page's id range: one cached statement whatever the
+# page's size, where a list of hundreds of ids is a new statement to compile each time.
+_ROUTES = _ROUTES_OF.where(EventTopic.event_id >= bindparam("first"), EventTopic.event_id <= bindparam("last"))
+
+
 def read_page(
     session: Session,
     after: int,
@@ -121,29 +136,30 @@ def read_page(
 ) -> list[Event]:
     """Events with `after < id <= upto` on any of `topics` (all if None), oldest first, at most `limit`."""
     epoch = read_epoch(session)
-    ids = _page_ids(session, after, topics, limit, upto)
-    if not ids:
+    # Core on the session's connection: plain rows, not ORM objects (replay reads many pages, and
+    # identity-map bookkeeping was most of the cost of a page), and no ORM statement handling
+    # (the relay reads a page after every commit).
+    connection = session.connection()
+    if topics is None:
+        # The relay's read: the page itself in one query, no list of ids first.
+        query = _RECORD_COLUMNS.where(EventRecord.id > after)
+        if upto is not None:
+            query = query.where(EventRecord.id <= upto)
+        records = connection.execute(query.order_by(EventRecord.id).limit(limit)).all()
+    else:
+        ids = _page_ids(session, after, topics, limit, upto)
+        if not ids:
+            return []
+        records = connection.execute(_RECORD_COLUMNS.where(EventRecord.id.in_(ids)).order_by(EventRecord.id)).all()
+    if not records:
         return []
-    # Plain rows, not ORM objects: replay reads many pages, and identity-map bookkeeping was most
-    # of the cost of a page.
-    records = session.execute(
-        select(
-            EventRecord.id,
-            EventRecord.topic,
-            EventRecord.type,
-            EventRecord.occurred_at,
-            EventRecord.actor_id,
-            EventRecord.actor_name,
-            EventRecord.data,
-        )
-        .where(EventRecord.id.in_(ids))
-        .order_by(EventRecord.id)
-    )
     routing: dict[int, list[str]] = {}
     if with_topics:
-        for event_id, topic in session.execute(
-            select(EventTopic.event_id, EventTopic.topic).where(EventTopic.event_id.in_(ids))
-        ):
+        if topics is None:  # the page is every event in its id range
+            routes = connection.execute(_ROUTES, {"first": records[0].id, "last": records[-1].id})
+        else:
+            routes = connection.execute(_ROUTES_OF.where(EventTopic.event_id.in_([r.id for r in records])))
+        for event_id, topic in routes:
             routing.setdefault(event_id, []).append(topic)
     return [_to_event(r, epoch, sorted(routing.get(r.id, ()))) for r in records]  # type: ignore[arg-type]
 

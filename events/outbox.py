@@ -22,6 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
 from events.caller import Caller
+from events.db import SHARED
 from events.envelope import Event
 from events.models import EventRecord, EventTopic, LogMeta
 from events.payload import EventData
@@ -94,12 +95,29 @@ def remove_redaction_listener(listener: RedactionListener) -> None:
         _redaction_listeners.remove(listener)
 
 
+# Built once: statements are immutable, and building one per publish cost more than running it.
+_SELECT_EPOCH = select(LogMeta.epoch).where(LogMeta.id == 1)
+_TAKE_ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=COMMIT_ORDER_LOCK)
+_INSERT_EVENTS = insert(EVENT_LOG).returning(EVENT_LOG.c.id, sort_by_parameter_order=True)
+_INSERT_NUMBERED_EVENTS = insert(EVENT_LOG)
+_ID_SEQUENCE = text("SELECT pg_get_serial_sequence('event_log', 'id')")
+_DRAW_IDS = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)")
+_INSERT_TOPICS = insert(EVENT_TOPIC)
+
+
 def read_epoch(session: Session) -> str:
     """The epoch of the log this session writes to."""
-    epoch = session.scalar(select(LogMeta.epoch).where(LogMeta.id == 1))
+    shared: dict[str, Any] | None = session.info.get(SHARED)
+    epoch = shared.get("epoch") if shared is not None else None
     if epoch is None:
-        raise RuntimeError("the event log is not initialised: run `flask dialog migrate`")
-    return epoch
+        # Core on the session's connection, not session.scalar(): the ORM's statement handling
+        # cost more than the query. The epoch is written once (init_log), so it is read once.
+        epoch = session.connection().execute(_SELECT_EPOCH).scalar()
+        if epoch is None:
+            raise RuntimeError("the event log is not initialised: run `flask dialog migrate`")
+        if shared is not None:
+            shared["epoch"] = epoch
+    return str(epoch)
 
 
 def take_commit_order_lock(session: Session) -> None:
@@ -107,16 +125,24 @@ def take_commit_order_lock(session: Session) -> None:
     if not session.info.get(HOLDS_ORDER):  # this process: until the commit's listeners have run
         _notify_order.acquire()
         session.info[HOLDS_ORDER] = True
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMMIT_ORDER_LOCK})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_TAKE_ORDER_LOCK)
 
 
 def _append(session: Session) -> None:
     pending: list[Event] = session.info.pop(OUTBOX, [])
     if not pending:
         return
+    # The caller's changes go first, before the commit-order lock (keeps the lock short), and so
+    # handlers reading with Core on the connection (not autoflushing ORM queries) see them.
+    session.flush()
     take_commit_order_lock(session)
     epoch = read_epoch(session)
+    # Core statements on the session's connection (not ORM bulk inserts, not session.execute):
+    # the same SQL in the same transaction, without the ORM's per-statement and per-row
+    # bookkeeping, which cost more than the database work.
+    connection = session.connection()
     committed: list[Event] = session.info.setdefault(COMMITTED, [])
     while pending:
         rows = [
@@ -130,20 +156,40 @@ def _append(session: Session) -> None:
             }
             for ev in pending
         ]
-        # Core statements on the tables (not ORM bulk inserts): the same SQL, without the ORM's
-        # per-row bookkeeping, which cost more than the database work.
-        ids = session.scalars(insert(EVENT_LOG).returning(EVENT_LOG.c.id, sort_by_parameter_order=True), rows).all()
+        if len(rows) > 1 and connection.dialect.name == "postgresql":
+            ids = _draw_ids(session, len(rows))
+            for row, new_id in zip(rows, ids, strict=True):
+                row["id"] = new_id
+            # A plain executemany (psycopg pipelines it): INSERT … RETURNING of many rows in
+            # parameter order becomes one huge VALUES statement that psycopg parses anew each time.
+            connection.execute(_INSERT_NUMBERED_EVENTS, rows)
+        else:
+            ids = list(connection.execute(_INSERT_EVENTS, rows).scalars())
         topic_rows: list[dict[str, Any]] = []
         for ev, new_id in zip(pending, ids, strict=True):
             ev.id, ev.epoch = new_id, epoch
             topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics)
-        session.execute(insert(EVENT_TOPIC), topic_rows)
+        connection.execute(_INSERT_TOPICS, topic_rows)
         committed.extend(pending)
         # Handlers run in this same transaction: a reaction commits with its cause or not at all.
         for ev in pending:
             for handler in registry.handlers_for(ev.type):
                 handler(session, ev)
         pending = session.info.pop(OUTBOX, [])
+
+
+def _draw_ids(session: Session, count: int) -> list[int]:
+    """`count` new event ids from the log's sequence, increasing (PostgreSQL).
+
+    Drawn under the commit-order lock, like the ids INSERT … RETURNING would take, so they are
+    still increasing in commit order across transactions.
+    """
+    connection = session.connection()
+    shared: dict[str, Any] = session.info.get(SHARED, {})
+    sequence = shared.get("id_sequence")
+    if sequence is None:
+        sequence = shared["id_sequence"] = connection.execute(_ID_SEQUENCE).scalar_one()
+    return sorted(connection.execute(_DRAW_IDS, {"sequence": sequence, "count": count}).scalars())
 
 
 def _after_commit(session: Session) -> None:

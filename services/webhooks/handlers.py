@@ -18,14 +18,16 @@ from events.registry import ANY_TYPE, registry
 from services.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
 
 CACHE = "webhooks.active"
+# Built once, run as Core on the session's connection: every publishing transaction runs it, and
+# building the statement and the ORM's handling of it cost several times the query itself. The
+# outbox flushes the session before handlers run, so subscriptions added in this transaction count.
+_ACTIVE = select(WebhookSubscription.id, WebhookSubscription.topics).where(WebhookSubscription.active.is_(True))
 
 
 def _active(session: Session) -> list[tuple[int, frozenset[str]]]:
     # Read once per transaction: a batch of events must not query the subscriptions per event.
     if CACHE not in session.info:
-        rows = session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.topics).where(WebhookSubscription.active.is_(True))
-        )
+        rows = session.connection().execute(_ACTIVE)
         session.info[CACHE] = [(sub_id, frozenset(topics)) for sub_id, topics in rows]
     cached: list[tuple[int, frozenset[str]]] = session.info[CACHE]
     return cached

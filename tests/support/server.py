@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ from typing import Any
 
 import requests
 
+from tools.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "smart-city-demo"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

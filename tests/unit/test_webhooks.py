@@ -12,14 +12,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from events import ANONYMOUS, Database, prune, read_page, redact, utcnow
+from events import ANONYMOUS, Database, prune, publish, read_page, redact, utcnow
 from services.announcements import announcement_reach, broadcast_announcement
 from services.errors import AuthenticationFailed, InvalidInput
+from services.network.events import MemberJoined
 from services.news import create_news
 from services.webhooks import (
     DeliveryPolicy,
     WebhookAttempt,
     WebhookDelivery,
+    WebhookSubscription,
     create_subscription,
     deactivate_subscription,
     deliver_due,
@@ -70,6 +72,20 @@ def test_committed_events_on_followed_topics_are_queued_and_rolled_back_ones_are
     with database.read() as session:
         [event] = read_page(session, queued[0].event_id - 1, None, limit=1)
     assert event.id == queued[0].event_id and event.data["title"] == {"de": "eins"}
+
+
+def test_subscription_changes_not_yet_flushed_count_for_events_of_the_same_transaction(database: Database) -> None:
+    # The handler reads the subscriptions with Core on the connection at commit, after the change
+    # below (still unflushed): the outbox must flush first, as the ORM's autoflush used to.
+    # member.joined has no handler of its own that would query (and so autoflush) before this one.
+    kept = subscribe(database, "http://127.0.0.1:9/kept", ["moderation"])
+    stopped = subscribe(database, "http://127.0.0.1:9/stopped", ["moderation"])
+    with database.write() as session:
+        subscription = session.get(WebhookSubscription, stopped)
+        assert subscription is not None
+        subscription.active = False
+        publish(session, MemberJoined(member_id=1, name="A", handle="a", role="member"), topic="moderation")
+    assert [d.subscription_id for d in deliveries(database)] == [kept]
 
 
 def test_delivery_is_a_signed_post_of_the_envelope(database: Database) -> None:

@@ -1,0 +1,280 @@
+"""What every bench scenario shares: logging, /proc readings, the servers under test, the generator.
+
+Scenarios live in their own modules (bench/fanout.py, bench/rest_writes.py ...) and register with
+bench/registry.py; bench/run.py runs them. Nothing here is imported by the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tools.servers import free_port
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+P99_LIMIT_MS = 100.0
+
+
+def log(*args: Any) -> None:
+    """Print a time-stamped progress line."""
+    print(time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK  # utime + stime
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of `pid`."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def children(pid: int) -> list[int]:
+    """Child process ids of `pid` (gunicorn's workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+# -- servers -------------------------------------------------------------------------------------
+@dataclass
+class Server:
+    name: str
+    kind: str  # ours | plain | node
+    env: dict[str, str] = field(default_factory=dict)
+    log_on: bool = True
+    seed: bool = False  # load the demo data (members with known passwords) after migrating
+    app: str = "bench.dialog_bench:app"
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
+
+    def _start(self) -> Server:
+        self.port = free_port()
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"bench-{self.kind}-"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIALOG_")}
+        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        if self.kind == "ours":
+            env.update(
+                DIALOG_INSTANCE_PATH=str(self.workdir),
+                DIALOG_EMBEDDED_SCHEDULER="0",
+                DIALOG_LOG_LEVEL="WARNING",
+                DIALOG_ASYNC_MODE="gevent",
+                DIALOG_WORKER_CONNECTIONS="20000",  # 10k WebSockets plus the control requests
+                **self.env,
+            )
+            subprocess.run(
+                [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "migrate"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            if self.seed:
+                subprocess.run(
+                    [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "seed-demo", "--if-empty"],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
+            cmd = [
+                PY,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                self.app,
+            ]
+        elif self.kind == "plain":
+            cmd = [
+                PY,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(BENCH / "gunicorn_plain.conf.py"),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "bench.plain_app:app",
+            ]
+        else:
+            cmd = ["node", str(BENCH / "node" / "server.js"), str(self.port)]
+            env["NODE_PATH"] = str(BENCH / "node_modules")
+        out = open(self.workdir / "server.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {(self.workdir / 'server.log').read_text()[-2000:]}")
+            try:
+                requests.get(self.url + "/healthz", timeout=1)
+                if self.kind == "node" or children(self.process.pid):
+                    time.sleep(0.5)
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start")
+
+    @property
+    def worker_pid(self) -> int:
+        assert self.process is not None
+        if self.kind == "node":
+            return self.process.pid
+        kids = children(self.process.pid)
+        return kids[0] if kids else self.process.pid
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def make_server(variant: str) -> Server:
+    """One of the fan-out servers by its variant name."""
+    if variant == "ours":
+        return Server("ours (fast path, log on)", "ours", {"DIALOG_FANOUT_FASTPATH": "1"})
+    if variant == "ours-nofast":
+        return Server("ours (fast path off, log on)", "ours", {"DIALOG_FANOUT_FASTPATH": "0"})
+    if variant == "ours-nolog":
+        return Server("ours (fast path, log off)", "ours", {"DIALOG_FANOUT_FASTPATH": "1"}, log_on=False)
+    if variant == "node":
+        return Server("Node socket.io 4.8", "node")
+    if variant == "plain":
+        return Server("plain Flask-SocketIO (gevent)", "plain")
+    raise ValueError(variant)
+
+
+# -- load generator --------------------------------------------------------------------------------
+class LoadGen:
+    """bench/loadgen.js: thousands of Socket.IO clients in one Node process, driven over stdin/stdout."""
+
+    def __init__(self, url: str, clients: int, topics: int, **extra: Any) -> None:
+        opts = {"url": url.replace("http://", "ws://"), "clients": clients, "topics": topics, **extra}
+        env = dict(os.environ, NODE_PATH=str(BENCH / "node_modules"))
+        self.process = subprocess.Popen(
+            ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            bufsize=1,
+        )
+
+    def read(self, timeout: float) -> dict[str, Any]:
+        import select
+
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError("load generator did not answer")
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("load generator exited")
+        return dict(json.loads(line))
+
+    def send(self, cmd: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(cmd) + "\n")
+        self.process.stdin.flush()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.send({"cmd": "quit"})
+                self.process.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait(5)
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    values = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0.0)  # idle + iowait
+    total = sum(values[:8])
+    return total - idle, total
+
+
+class LoadSampler:
+    """Samples the machine's load (1-min load average, CPU busy share) every `interval` s in a thread.
+
+    The machine is shared: the report shows what else ran while each scenario measured.
+    """
+
+    def __init__(self, interval: float = 2.0) -> None:
+        import threading
+
+        self.interval = interval
+        self.samples: list[tuple[float, float, float]] = []  # (unix time, loadavg1, busy share of all cores)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> LoadSampler:
+        """Start sampling."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        busy0, total0 = machine_cpu()
+        while not self._stop.wait(self.interval):
+            busy1, total1 = machine_cpu()
+            share = (busy1 - busy0) / max(1.0, total1 - total0)
+            busy0, total0 = busy1, total1
+            self.samples.append((time.time(), os.getloadavg()[0], share))
+
+    def summary(self, since: float = 0.0, until: float = float("inf")) -> dict[str, Any]:
+        """Mean and max load average and CPU busy share over the samples in [since, until]."""
+        picked = [s for s in self.samples if since <= s[0] <= until]
+        if not picked:
+            return {"load_avg": os.getloadavg()[0], "load_max": os.getloadavg()[0], "cpu_busy": None, "samples": 0}
+        return {
+            "load_avg": sum(s[1] for s in picked) / len(picked),
+            "load_max": max(s[1] for s in picked),
+            "cpu_busy": sum(s[2] for s in picked) / len(picked),
+            "samples": len(picked),
+        }
