@@ -90,6 +90,9 @@ class Server:
                 DIALOG_LOG_LEVEL="WARNING",
                 DIALOG_ASYNC_MODE="gevent",
                 DIALOG_WORKER_CONNECTIONS="20000",  # 10k WebSockets plus the control requests
+                # Every bench client connects from 127.0.0.1: the per-address /live connect limit
+                # (300/minute by default) would refuse all but the first 300 and look like loss.
+                DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS="1000000/minute",
                 **self.env,
             )
             subprocess.run(
