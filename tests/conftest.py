@@ -4,6 +4,7 @@ for fast HTTP tests; live servers for end-to-end tests."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +18,16 @@ from dialog.cli import migrate_database
 from dialog.extensions import db as app_db
 from events import Database, Event, init_log, on_commit
 from events.outbox import remove_commit_listener
-from tests.support.server import LiveServer
+from services.identity import use_hashing
+from tests.support.server import TEST_HASHING, LiveServer
 from tests.support.servers import Postgres, start_postgres
 from tests.support.world import World, build_world
 
 services.load_all()
+# The cheapest argon2 in this process and every app, CLI and server it starts (the strong default
+# is tested in tests/unit/test_identity.py); set before any app reads its settings.
+os.environ.setdefault("DIALOG_PASSWORD_HASHING", TEST_HASHING)
+use_hashing(os.environ["DIALOG_PASSWORD_HASHING"])
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tests.support.server import free_port
+from tests.support.server import free_port, spawn
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -52,7 +53,7 @@ class Postgres:
 
     directory: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
 
     def url(self, database: str = "dialog") -> str:
         """SQLAlchemy URL of `database` on this server."""
@@ -68,8 +69,7 @@ class Postgres:
 
     def start(self) -> Postgres:
         """Start (or restart) the server on its data directory and port; wait until it answers."""
-        log = open(self.directory / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 *_as_postgres_user(),
                 _postgres_binary("postgres"),
@@ -90,8 +90,7 @@ class Postgres:
                 "-c",
                 "max_connections=200",
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "postgres.log",
         )
         process = self.process
 
@@ -177,7 +176,7 @@ class Redis:
 
     directory: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
 
     @property
     def url(self) -> str:
@@ -190,8 +189,7 @@ class Redis:
         if not binary:
             unavailable("redis-server not found (apt-get install -y redis-server)")
         assert binary
-        log = open(self.directory / "redis.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 binary,
                 "--port",
@@ -205,8 +203,7 @@ class Redis:
                 "--dir",
                 str(self.directory),
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "redis.log",
         )
 
         def ready() -> bool:
@@ -264,7 +261,7 @@ class Nginx:
     directory: Path
     conf: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
 
     def test_config(self) -> subprocess.CompletedProcess[str]:
         """`nginx -t` on the configuration."""
@@ -277,11 +274,9 @@ class Nginx:
 
     def start(self) -> Nginx:
         """Run in the foreground process and wait for the port."""
-        log = open(self.directory / "nginx.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [nginx_binary(), "-p", str(self.directory), "-c", str(self.conf), "-g", "daemon off;"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "nginx.log",
         )
         import socket
 
