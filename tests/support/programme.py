@@ -59,3 +59,11 @@ def head(db: Database) -> int:
     with db.read() as session:
         page = read_page(session, 0, None, limit=100_000)
         return page[-1].id if page and page[-1].id else 0
+
+
+def story(db: Database, after: int = 0) -> list[str]:
+    """The events a `calls` subscriber receives, compactly: `call.reminder:14`, `call.opened` ..."""
+    out = []
+    for event_type, data in events_on(db, "calls", after):
+        out.append(f"{event_type}:{data['days_left']}" if event_type == "call.reminder" else event_type)
+    return out
