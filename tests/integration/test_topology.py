@@ -27,6 +27,7 @@ from tests.support.access import (
 )
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
+from tests.support.programme import call_body
 from tests.support.server import ADMIN, EDITOR, LiveServer, free_port
 from tests.support.servers import Nginx, Postgres, Redis, render_nginx, start_redis
 
@@ -176,10 +177,6 @@ def test_redis_restart_during_a_publish_storm_loses_nothing(topology: Topology) 
     assert requests.get(topology.web[0].url + "/readyz", timeout=10).status_code == 200
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: Topology) -> None:
     """Two scheduler processes, one holding the lock; SIGKILL it just before a call opens."""
     web = topology.web[0]
@@ -193,13 +190,7 @@ def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: T
     try:
         ack = listener.subscribe(["calls"])
         now = datetime.now(UTC)
-        body = {
-            "round": 9,
-            "title": {"de": "Übernahme"},
-            "opens_at": iso(now + timedelta(seconds=4)),
-            "deadline": iso(now + timedelta(days=30)),
-            "announce": True,
-        }
+        body = call_body(9, {"de": "Übernahme"}, timedelta(seconds=4), timedelta(days=30), announce=True)
         created = requests.post(
             web.url + "/api/v1/calls", json=body, headers=web.headers(web.token(EDITOR)), timeout=10
         )

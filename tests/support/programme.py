@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events import Database, read_page
@@ -10,6 +10,25 @@ from services.calls import FundingCall, announce_call, create_call
 from tests.support.callers import staff
 
 T0 = datetime(2021, 1, 4, 9, 0)  # naive UTC, as stored
+
+
+def iso(moment: datetime) -> str:
+    """`moment` as the API writes date-times: UTC, whole seconds, `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def call_body(
+    round_: int, title: dict[str, str], opens_in: timedelta, deadline_in: timedelta, **extra: Any
+) -> dict[str, Any]:
+    """A `POST /calls` body (for a live server) opening `opens_in` from now, its deadline `deadline_in` from now."""
+    now = datetime.now(UTC)
+    return {
+        "round": round_,
+        "title": title,
+        "opens_at": iso(now + opens_in),
+        "deadline": iso(now + deadline_in),
+        **extra,
+    }
 
 
 def make_call(
