@@ -143,11 +143,26 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def start_server(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> LiveServer:
-    """A migrated, seeded, running server with `settings` as DIALOG_* environment variables."""
-    server = LiveServer(tmp_path_factory.mktemp("server"), settings)
+def start_server(tmp_path_factory: pytest.TempPathFactory, *, gunicorn: bool = False, **settings: str) -> LiveServer:
+    """A migrated, seeded, running server with `settings` as DIALOG_* environment variables.
+
+    `gunicorn`: served like production (gunicorn, one gevent worker) instead of `flask dialog serve`.
+    """
+    server = LiveServer(tmp_path_factory.mktemp("gunicorn" if gunicorn else "server"), settings, gunicorn=gunicorn)
     server.prepare()
     return server.start()
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Served like production (gunicorn, one gevent worker), default settings, shared by the whole session.
+
+    For tests of how production serving answers requests (malformed, oversized): they change no
+    data. A test that counts, prunes or measures the process starts a server of its own.
+    """
+    live = start_server(tmp_path_factory, gunicorn=True)
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="module")
