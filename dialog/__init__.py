@@ -31,6 +31,7 @@ from dialog.api import (
     stream,
     webhooks,
 )
+from dialog.auth import check_sent_token
 from dialog.config import from_env
 from dialog.extensions import api, db, socketio
 from dialog.realtime import Realtime
@@ -76,6 +77,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         moderation.blp,
     ):
         api.register_blueprint(blueprint)
+        # On this app, not on the blueprint object (module-level: it outlives an app in tests).
+        app.before_request_funcs.setdefault(blueprint.name, []).append(check_sent_token)
     errors.register(app)
     ratelimit.init_app(app)
     app.register_blueprint(ops.blp)

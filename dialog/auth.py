@@ -96,6 +96,16 @@ def current_caller() -> Caller:
     return caller
 
 
+def check_sent_token() -> None:
+    """Before every API request: a request that shows a token shows a good one (401 otherwise).
+
+    Also where the token changes nothing (public reads, logging in): a client whose token went
+    bad learns it at its next request, whichever that is, instead of being served as anonymous.
+    """
+    if "Authorization" in request.headers:
+        current_caller()
+
+
 def require_member() -> Caller:
     """The calling member; 401 for anonymous requests."""
     caller = current_caller()

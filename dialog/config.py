@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from services.identity import STRONG_HASHING
+
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -47,6 +49,9 @@ def from_env() -> dict[str, Any]:
         "ASYNC_MODE": os.environ.get("DIALOG_ASYNC_MODE", "threading"),
         # Native threads that run argon2 under gevent: at most this many hashes at once (each uses 4 lanes).
         "HASHING_THREADS": _int("DIALOG_HASHING_THREADS", 1),
+        # argon2 parameters of new password hashes: RFC 9106's low-memory profile. Test suites set
+        # "insecure-test" (the cheapest argon2) so that thousands of fixture members cost nothing.
+        "PASSWORD_HASHING": os.environ.get("DIALOG_PASSWORD_HASHING", STRONG_HASHING),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("DIALOG_REDIS_URL") or None,
         "RELAY_POLL_SECONDS": _float("DIALOG_RELAY_POLL_SECONDS", 0.5),
         "REPLAY_PAGE_SIZE": _int("DIALOG_REPLAY_PAGE_SIZE", 500),

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.identity import run_hashing_in
+from services.identity import STRONG_HASHING, run_hashing_in, use_hashing
 
 COOPERATIVE_MODES = ("gevent", "gevent_uwsgi")
 HASHING_NICENESS = 19  # the lowest priority: hashing gets the CPU that serving leaves over
@@ -51,7 +51,11 @@ class ThreadPoolRunner:
 
 
 def init_app(app: Flask) -> None:
-    """Send password hashing to native threads when the server runs on gevent (inline otherwise)."""
+    """Set the argon2 profile; send hashing to native threads under gevent (inline otherwise)."""
+    profile = app.config["PASSWORD_HASHING"]
+    use_hashing(profile)
+    if profile != STRONG_HASHING:
+        app.logger.warning("password hashing profile %s: for tests only, never in production", profile)
     if app.config["ASYNC_MODE"] in COOPERATIVE_MODES:
         run_hashing_in(ThreadPoolRunner(app.config["HASHING_THREADS"]))
     else:

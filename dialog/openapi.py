@@ -2,9 +2,9 @@
 
 - Every error response is documented with our `Error` schema (no framework default schema, no
   catch-all `default` response: a status that is not declared is a bug the schema test finds).
-- Each operation declares who may call it (`anyone`, `no_token`, `members`, `roles(...)`), which
-  becomes its `security` and its 401/403 responses; a route without a declaration is refused at
-  start-up.
+- Each operation declares who may call it (`anyone`, `members`, `roles(...)`), which becomes its
+  `security` and its 401/403 responses; a route without a declaration is refused at start-up. A
+  token is never ignored: wherever one is sent, a bad one is 401 (`dialog.auth.check_sent_token`).
 - 404 is declared where the path names something, 400/413 where a JSON body is read, 422 where
   any argument is validated; other statuses (409, 410) with `errors(...)`.
 - Path ids are 1 .. 2^63-1: anything else matches no route (404), instead of reaching SQLite.
@@ -52,11 +52,6 @@ def _access(security: list[dict[str, list[str]]], statuses: tuple[int, ...], not
 def anyone() -> Callable[[F], F]:
     """Open to everyone; a bearer token is optional (and checked if sent: a bad one is 401)."""
     return _access([{}, {BEARER: []}, {COOKIE: []}], (401,), "anyone")
-
-
-def no_token() -> Callable[[F], F]:
-    """Needs no token and does not look at one (public reads that are the same for all, logging in)."""
-    return _access([], (), "anyone; a token is ignored")
 
 
 def members(*extra: int) -> Callable[[F], F]:

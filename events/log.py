@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, delete, func, select, union, update
+from sqlalchemy import Select, Text, bindparam, cast, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from events.caller import Caller
@@ -89,25 +90,26 @@ def _to_event(record: EventRecord, epoch: str, extra: Sequence[str] = ()) -> Eve
     )
 
 
-def _page_ids(session: Session, after: int, topics: Iterable[str] | None, limit: int, upto: int | None) -> list[int]:
+def _page_select(after: int, topics: Iterable[str] | None, limit: int, upto: int | None) -> Select[Any] | None:
+    """The ids (`event_id`) of one page, oldest first; None when `topics` is empty (an empty page)."""
     if topics is None:
-        query = select(EventRecord.id).where(EventRecord.id > after)
+        query = select(EventRecord.id.label("event_id")).where(EventRecord.id > after)
         if upto is not None:
             query = query.where(EventRecord.id <= upto)
-        return list(session.scalars(query.order_by(EventRecord.id).limit(limit)))
+        return query.order_by(EventRecord.id).limit(limit)
     topic_list = sorted(set(topics))
     if not topic_list:
-        return []
+        return None
     # One index range scan per topic, each already limited, merged by the database: the cost
     # of a page stays proportional to the page, however far behind the client is.
     per_topic = []
     for topic in topic_list:
-        query = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
+        by_topic = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
         if upto is not None:
-            query = query.where(EventTopic.event_id <= upto)
-        per_topic.append(select(query.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
+            by_topic = by_topic.where(EventTopic.event_id <= upto)
+        per_topic.append(select(by_topic.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
     merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
-    return list(session.scalars(select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)))
+    return select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)
 
 
 _RECORD_COLUMNS = select(
@@ -147,7 +149,8 @@ def read_page(
             query = query.where(EventRecord.id <= upto)
         records = connection.execute(query.order_by(EventRecord.id).limit(limit)).all()
     else:
-        ids = _page_ids(session, after, topics, limit, upto)
+        page = _page_select(after, topics, limit, upto)
+        ids = [] if page is None else list(session.scalars(page))
         if not ids:
             return []
         records = connection.execute(_RECORD_COLUMNS.where(EventRecord.id.in_(ids)).order_by(EventRecord.id)).all()
@@ -195,23 +198,10 @@ def read_page_json(
     the same envelope (same keys, in the same order) without decoding `data` at all.
     """
     epoch = json.dumps(read_epoch(session))
-    if topics is None:
-        ids = select(EventRecord.id.label("event_id")).where(EventRecord.id > after)
-        if upto is not None:
-            ids = ids.where(EventRecord.id <= upto)
-        page = ids.order_by(EventRecord.id).limit(limit).subquery()
-    else:
-        topic_list = sorted(set(topics))
-        if not topic_list:
-            return []
-        per_topic = []
-        for topic in topic_list:
-            query = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
-            if upto is not None:
-                query = query.where(EventTopic.event_id <= upto)
-            per_topic.append(select(query.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
-        merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
-        page = select(merged.c.event_id).order_by(merged.c.event_id).limit(limit).subquery()
+    selected = _page_select(after, topics, limit, upto)
+    if selected is None:
+        return []
+    page = selected.subquery()
     # One query: the page's ids joined to their rows (no second round trip with hundreds of ids).
     rows = session.execute(
         select(

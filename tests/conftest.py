@@ -4,6 +4,8 @@ for fast HTTP tests; live servers for end-to-end tests."""
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +19,16 @@ from dialog.cli import migrate_database
 from dialog.extensions import db as app_db
 from events import Database, Event, init_log, on_commit
 from events.outbox import remove_commit_listener
-from tests.support.server import LiveServer
+from services.identity import use_hashing
+from tests.support.server import TEST_HASHING, LiveServer
 from tests.support.servers import IN_CI, Postgres, ServerUnavailable, start_postgres
 from tests.support.world import World, build_world
 
 services.load_all()
+# The cheapest argon2 in this process and every app, CLI and server it starts (the strong default
+# is tested in tests/unit/test_identity.py); set before any app reads its settings.
+os.environ.setdefault("DIALOG_PASSWORD_HASHING", TEST_HASHING)
+use_hashing(os.environ["DIALOG_PASSWORD_HASHING"])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -34,14 +41,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    """A fresh SQLite file database with every table and an initialised event log."""
+def _new_log(url: str) -> None:
     db = Database()
-    db.configure(f"sqlite:///{tmp_path / 'unit.sqlite3'}")
+    db.configure(url)
     db.create_all()
     with db.write() as session:
         init_log(session)
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def _empty_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table and an initialised event log, made once: tests get copies."""
+    # Creating the tables costs a test ~20 times what copying the file does.
+    path = tmp_path_factory.mktemp("empty") / "unit.sqlite3"
+    _new_log(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database(tmp_path: Path, _empty_sqlite: Path) -> Iterator[Database]:
+    """A fresh SQLite file database with every table and an initialised event log."""
+    path = tmp_path / "unit.sqlite3"
+    shutil.copyfile(_empty_sqlite, path)
+    db = Database()
+    db.configure(f"sqlite:///{path}")
     services.bind_database(db)
     yield db
     db.dispose()
@@ -74,14 +98,18 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
 _pg_names = itertools.count(1)
 
 
+@pytest.fixture(scope="session")
+def _empty_postgres(postgres: Postgres) -> str:
+    """The name of a PostgreSQL database with every table and an initialised log: the template of the others."""
+    _new_log(postgres.create_database("unit_template"))
+    return "unit_template"
+
+
 @pytest.fixture
-def pg_database(postgres: Postgres) -> Iterator[Database]:
+def pg_database(postgres: Postgres, _empty_postgres: str) -> Iterator[Database]:
     """A fresh PostgreSQL database with every table and an initialised event log."""
     db = Database()
-    db.configure(postgres.create_database(f"unit_{next(_pg_names)}"))
-    db.create_all()
-    with db.write() as session:
-        init_log(session)
+    db.configure(postgres.create_database(f"unit_{next(_pg_names)}", template=_empty_postgres))
     yield db
     db.dispose()
 
@@ -125,11 +153,26 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def start_server(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> LiveServer:
-    """A migrated, seeded, running server with `settings` as DIALOG_* environment variables."""
-    server = LiveServer(tmp_path_factory.mktemp("server"), settings)
+def start_server(tmp_path_factory: pytest.TempPathFactory, *, gunicorn: bool = False, **settings: str) -> LiveServer:
+    """A migrated, seeded, running server with `settings` as DIALOG_* environment variables.
+
+    `gunicorn`: served like production (gunicorn, one gevent worker) instead of `flask dialog serve`.
+    """
+    server = LiveServer(tmp_path_factory.mktemp("gunicorn" if gunicorn else "server"), settings, gunicorn=gunicorn)
     server.prepare()
     return server.start()
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Served like production (gunicorn, one gevent worker), default settings, shared by the whole session.
+
+    For tests of how production serving answers requests (malformed, oversized): they change no
+    data. A test that counts, prunes or measures the process starts a server of its own.
+    """
+    live = start_server(tmp_path_factory, gunicorn=True)
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def spawn(command: list[str], log: Path, **popen: Any) -> subprocess.Popen[Any]:
+    """Start `command` with stdout and stderr appended to the file `log`."""
+    # The child writes to its own copy of the descriptor and the parent's closes at once, so no
+    # unclosed file is left for the garbage collector to report in a later test's teardown.
+    with open(log, "ab") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
 
 
 def _binary(name: str, patterns: tuple[str, ...] = ()) -> str | None:
@@ -61,7 +69,7 @@ class Postgres:
 
     directory: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
     # False (tests): fsync, synchronous commit and full page writes off, for speed. True (the
     # benchmark): PostgreSQL's defaults, the durability a production server has.
     durable: bool = False
@@ -70,18 +78,18 @@ class Postgres:
         """SQLAlchemy URL of `database` on this server."""
         return f"postgresql+psycopg://dialog@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create an empty database (or a copy of the database `template`) and return its URL."""
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=dialog dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def start(self) -> Postgres:
         """Start (or restart) the server on its data directory and port; wait until it answers."""
-        log = open(self.directory / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 *_as_postgres_user(),
                 _postgres_binary("postgres"),
@@ -101,8 +109,7 @@ class Postgres:
                     else ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
                 ),
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "postgres.log",
         )
         process = self.process
 
@@ -187,7 +194,7 @@ class Redis:
 
     directory: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
 
     @property
     def url(self) -> str:
@@ -199,8 +206,7 @@ class Redis:
         binary = _binary("redis-server")
         if not binary:
             unavailable("redis-server not found (apt-get install -y redis-server)")
-        log = open(self.directory / "redis.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 binary,
                 "--port",
@@ -214,8 +220,7 @@ class Redis:
                 "--dir",
                 str(self.directory),
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "redis.log",
         )
 
         def ready() -> bool:
@@ -270,7 +275,7 @@ class Nginx:
     directory: Path
     conf: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[Any] | None = None
 
     def test_config(self) -> subprocess.CompletedProcess[str]:
         """`nginx -t` on the configuration."""
@@ -283,11 +288,9 @@ class Nginx:
 
     def start(self) -> Nginx:
         """Run in the foreground process and wait for the port."""
-        log = open(self.directory / "nginx.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [nginx_binary(), "-p", str(self.directory), "-c", str(self.conf), "-g", "daemon off;"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.directory / "nginx.log",
         )
         import socket
 

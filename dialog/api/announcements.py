@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.openapi import Blueprint, members, no_token, roles
+from dialog.openapi import Blueprint, anyone, members, roles
 from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
 from dialog.schemas import Flag
 from services.announcements import (
@@ -77,7 +77,7 @@ class Announcements(MethodView):
 
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AnnouncementPage)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List announcements."""
         with db.read() as session:
@@ -98,7 +98,7 @@ class AnnouncementResource(MethodView):
     """One announcement."""
 
     @blp.response(200, AnnouncementOut)
-    @no_token()
+    @anyone()
     def get(self, announcement_id: int) -> Announcement:
         """Read an announcement."""
         with db.read() as session:

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from dialog.extensions import db
 from dialog.feeds import FEED_TITLES, calls_atom, calls_calendar, news_atom
-from dialog.openapi import Blueprint, no_token
+from dialog.openapi import Blueprint, anyone
 from events import ANONYMOUS
 from services.calls import deadline_changes_of, list_calls
 from services.fields import LANGUAGES
@@ -49,7 +49,7 @@ class NewsFeed(MethodView):
 
     @blp.arguments(FeedArgs, location="query")
     @blp.response(200, content_type=ATOM)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any]) -> Response:
         """Atom feed of the newest published news."""
         self_url, api = _urls()
@@ -65,7 +65,7 @@ class ProjectFeed(MethodView):
 
     @blp.arguments(FeedArgs, location="query")
     @blp.response(200, content_type=ATOM)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any], project_id: int) -> Response:
         """Atom feed of the news about one model project."""
         self_url, api = _urls()
@@ -85,7 +85,7 @@ class CallsFeed(MethodView):
 
     @blp.arguments(FeedArgs, location="query")
     @blp.response(200, content_type=ATOM)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any]) -> Response:
         """Atom feed of announced, open and closed calls."""
         self_url, api = _urls()
@@ -100,7 +100,7 @@ class CallsCalendar(MethodView):
 
     @blp.arguments(FeedArgs, location="query")
     @blp.response(200, content_type=ICAL)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any]) -> Response:
         """iCalendar with each call's opening and application deadline."""
         _self_url, api = _urls()

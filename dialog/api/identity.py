@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from dialog import ratelimit
 from dialog.auth import current_caller, require_member
 from dialog.extensions import db
-from dialog.openapi import Blueprint, errors, members, no_token, roles
+from dialog.openapi import Blueprint, anyone, errors, members, roles
 from dialog.pagination import PageArgs, keyset_page, list_page, page_args, page_schema
 from dialog.schemas import Flag
 from services.fields import UtcTimestamp
@@ -185,7 +185,7 @@ class Tokens(MethodView):
     @ratelimit.login  # outermost: a refused attempt costs no parsing
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenCreated)
-    @no_token()
+    @anyone()
     @errors(401, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange email and password for a bearer token."""
@@ -287,7 +287,7 @@ class PasswordReset(MethodView):
 
     @blp.arguments(ResetRequest)
     @blp.response(202, ResetRequested)
-    @no_token()
+    @anyone()
     def post(self, body: dict[str, Any]) -> dict[str, str]:
         """Mail a one-time reset link to the address; the answer is the same whether it has an account or not."""
         ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
@@ -302,7 +302,7 @@ class PasswordResetConfirm(MethodView):
 
     @blp.arguments(ResetConfirm)
     @blp.response(204)
-    @no_token()
+    @anyone()
     @errors(401, 404, 409, 410)
     def post(self, body: dict[str, Any]) -> None:
         """Set a new password with the token from the mail (once, before it expires); every session ends."""

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.openapi import Blueprint, errors, no_token, roles
+from dialog.openapi import Blueprint, anyone, errors, roles
 from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
 from services.fields import UtcTimestamp
 from services.identity import ADMIN, mail_preferences, unsubscribe
@@ -80,7 +80,7 @@ class Unsubscribe(MethodView):
 
     @blp.arguments(UnsubscribeArgs, location="query")
     @blp.response(200, UnsubscribedOut)
-    @no_token()
+    @anyone()
     @errors(403, 404)
     def post(self, args: dict[str, Any], member_id: int, kinds: str) -> dict[str, Any]:
         """One-click unsubscribe (RFC 8058): turn these kinds of mail off; a wrong token changes nothing (403)."""

@@ -13,7 +13,7 @@ from dialog import ratelimit
 from dialog.api.identity import MemberOut, TokenOut
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.openapi import Blueprint, errors, members, no_token, roles
+from dialog.openapi import Blueprint, anyone, errors, members, roles
 from dialog.pagination import PageArgs, list_page, page_schema
 from dialog.schemas import Id
 from services.fields import LANGUAGES, UtcTimestamp, localized_text
@@ -241,7 +241,7 @@ class Accept(MethodView):
     @ratelimit.accept_invitation
     @blp.arguments(AcceptIn)
     @blp.response(201, Accepted)
-    @no_token()
+    @anyone()
     @errors(404, 409, 410, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Accept with the token: set name, password, language (and handle); you are logged in."""
@@ -308,7 +308,7 @@ class AcceptAny(MethodView):
     @ratelimit.accept_invitation
     @invitations.arguments(AcceptIn)
     @invitations.response(201, Accepted)
-    @no_token()
+    @anyone()
     @errors(404, 409, 410, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Accept with the token: set name, password, language (and handle); you are logged in."""

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from dialog.api.search import query_field, text_filter
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.openapi import Blueprint, no_token, roles
+from dialog.openapi import Blueprint, anyone, roles
 from dialog.pagination import PageArgs, offset_page, page_schema, with_offset
 from services.fields import UtcTimestamp, localized_text
 from services.identity import ADMIN, EDITOR
@@ -86,7 +86,7 @@ class Projects(MethodView):
 
     @blp.arguments(ProjectSearch, location="query")
     @blp.response(200, ProjectPage)
-    @no_token()
+    @anyone()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search projects by text, round, federal state, topic or kind."""
         with db.read() as session:
@@ -108,7 +108,7 @@ class ProjectResource(MethodView):
     """One project."""
 
     @blp.response(200, ProjectOut)
-    @no_token()
+    @anyone()
     def get(self, project_id: int) -> Project:
         """Read a project."""
         with db.read() as session:

@@ -17,7 +17,7 @@ from dialog import ratelimit
 from dialog.api.identity import MemberOut
 from dialog.auth import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for, require_member, session_token
 from dialog.extensions import db
-from dialog.openapi import Blueprint, errors, members, no_token
+from dialog.openapi import Blueprint, anyone, errors, members
 from services.fields import UtcTimestamp
 from services.identity import check_credentials, grant_token, revoke_token
 
@@ -58,7 +58,7 @@ class BrowserSession(MethodView):
     @ratelimit.login  # the same limits as token logins: a refused attempt costs no parsing
     @blp.arguments(SessionRequest)
     @blp.response(201, SessionCreated)
-    @no_token()
+    @anyone()
     @errors(401, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Sign in a browser: sets the HttpOnly `dialog_session` cookie and the `dialog_csrf` cookie."""

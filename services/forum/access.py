@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from events.topics import Caller, policy
-from services.errors import AuthenticationFailed, PermissionDenied
-from services.identity import ADMIN, MODERATOR
+from services.identity import ADMIN, MODERATOR, require_role
 from services.spaces import Space, require_read
 
 MODERATING_ROLES = (MODERATOR, ADMIN)
+MODERATORS_ONLY = "moderators and admins only"
 
 
 def moderates(caller: Caller) -> bool:
@@ -18,24 +18,19 @@ def moderates(caller: Caller) -> bool:
 
 
 def moderation_refusal(caller: Caller) -> str | None:
-    """None if `caller` moderates, else why not."""
+    """None if `caller` moderates, else why not (the reason a `moderation` subscription is denied)."""
     if caller.anonymous:
         return "login required"
     if not moderates(caller):
-        return "moderators and admins only"
+        return MODERATORS_ONLY
     return None
 
 
 def require_moderator(session: Session, caller: Caller, space: Space | None = None) -> None:
-    """Raise unless `caller` moderates (and may read `space`, if one is given)."""
+    """Raise unless `caller` moderates (and may read `space`, if one is given): 401 anonymous, 403 others."""
     if space is not None:
         require_read(session, caller, space)
-    reason = moderation_refusal(caller)
-    if reason is None:
-        return
-    if caller.anonymous:
-        raise AuthenticationFailed(reason, code="login_required")
-    raise PermissionDenied(reason)
+    require_role(caller, MODERATING_ROLES, MODERATORS_ONLY)
 
 
 def _moderation_topic(caller: Caller, _arg: str) -> str | None:

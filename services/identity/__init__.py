@@ -45,7 +45,16 @@ from services.identity.mail_settings import (
     wants_mail,
 )
 from services.identity.models import AccessToken, Member
-from services.identity.passwords import MIN_PASSWORD_LENGTH, NewPassword, new_password, run_hashing_in
+from services.identity.passwords import (
+    HASHING_PROFILES,
+    MIN_PASSWORD_LENGTH,
+    STRONG_HASHING,
+    NewPassword,
+    hashing_parameters,
+    new_password,
+    run_hashing_in,
+    use_hashing,
+)
 from services.identity.profile import (
     change_password,
     request_password_reset,
@@ -61,6 +70,7 @@ __all__ = [
     "mail_preferences",
     "unsubscribe",
     "wants_mail",
+    "HASHING_PROFILES",
     "EDITOR",
     "FORMER_HANDLE",
     "FORMER_MEMBER",
@@ -72,6 +82,7 @@ __all__ = [
     "NOTIFICATION_KINDS",
     "PARTNER",
     "ROLES",
+    "STRONG_HASHING",
     "STATUSES",
     "AccessToken",
     "ErasedProfile",
@@ -98,6 +109,7 @@ __all__ = [
     "update_profile",
     "get_member",
     "grant_token",
+    "hashing_parameters",
     "hash_token",
     "issue_token",
     "list_tokens",
@@ -110,5 +122,6 @@ __all__ = [
     "revoke_token",
     "run_hashing_in",
     "update_account",
+    "use_hashing",
     "user_topic",
 ]

@@ -1,6 +1,6 @@
 """Access that ends while subscribed, end to end: real Socket.IO clients, SSE streams and long-polls.
 
-Five changes, made while news and forum posts are published for ten seconds: a member removed
+Five changes, made while news and forum posts are published for six seconds: a member removed
 from an invited space, a space's visibility narrowed, a role changed (member -> partner loses a
 members-only space), a token revoked, an account deactivated. Each reader concerned gets
 `revoked` and then nothing more of those topics (a session that ended is disconnected); the
@@ -10,7 +10,6 @@ others are not disturbed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,21 +21,22 @@ import socketio
 from tests.support.access import (
     Account,
     Scenario,
-    SseRecorder,
-    check_long_poll,
-    check_socket,
-    check_sse,
+    change_while_publishing,
+    check_lost_access,
     new_account,
     new_space,
-    publish_for,
+    removal,
+    token_revocation,
+    unwatch,
+    watch,
 )
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
 from tests.support.server import ADMIN, LiveServer
 
 pytestmark = pytest.mark.e2e
-WINDOW = 10.0  # seconds of publishing
-CHANGE_AT = 3.0  # seconds into the window
+WINDOW = 6.0  # seconds of publishing
+CHANGE_AT = 2.0  # seconds into the window
 
 
 @dataclass
@@ -73,15 +73,7 @@ def world(server: LiveServer) -> Iterator[World]:
 
     rm, vis, role, tok, off = (people[n] for n in ("rm", "vis", "role", "tok", "off"))
     scenarios = [
-        Scenario(
-            "removal",
-            rm,
-            [*space_of("removal", "rv-removal"), "news"],
-            space_of("removal", "rv-removal"),
-            "space.member_removed",
-            False,
-            lambda: call(server, "DELETE", f"/spaces/rv-removal/members/{rm.id}", admin),
-        ),
+        removal(server, admin, rm, "rv-removal", [*space_of("removal", "rv-removal"), "news"]),
         Scenario(
             "visibility",
             vis,
@@ -100,15 +92,7 @@ def world(server: LiveServer) -> Iterator[World]:
             False,
             lambda: call(server, "PATCH", f"/members/{role.id}", admin, json={"role": "partner"}),
         ),
-        Scenario(
-            "token",
-            tok,
-            [*space_of("public", "rv-public"), "news", own(tok)],
-            [*space_of("public", "rv-public"), "news", own(tok)],
-            "token_revoked",
-            True,
-            lambda: call(server, "DELETE", "/auth/tokens/current", tok.token),
-        ),
+        token_revocation(server, tok, [*space_of("public", "rv-public"), "news", own(tok)]),
         Scenario(
             "deactivated",
             off,
@@ -125,16 +109,10 @@ def world(server: LiveServer) -> Iterator[World]:
     watching = bystander.subscribe([*every, "news"])
     assert watching["topics"] == [*every, "news"]
     for n, scenario in enumerate(scenarios):
-        transports = ["websocket"] if n % 2 == 0 else ["polling"]
-        scenario.socket = Recorder(server.url, scenario.account.token, transports=transports).connect()
-        ack = scenario.socket.subscribe(scenario.topics)
-        assert ack["topics"] == scenario.topics and ack["denied"] == [], (scenario.name, ack)
-        scenario.sse = SseRecorder(server, scenario.topics, scenario.account.token).start()
+        watch(scenario, server, server, ["websocket"] if n % 2 == 0 else ["polling"])
     yield World(admin, threads, scenarios, bystander, [*every, "news"], watching["head"])
     for scenario in scenarios:
-        assert scenario.socket is not None and scenario.sse is not None
-        scenario.socket.disconnect()
-        scenario.sse.close()
+        unwatch(scenario)
     bystander.disconnect()
 
 
@@ -157,32 +135,23 @@ def test_readers_losing_access_get_revoked_then_nothing_more_of_those_topics(ser
         )
     )
     waiter.start()
-    stop = threading.Event()
-    publisher = threading.Thread(
-        target=publish_for,
-        args=(server, admin, [threads[k] for k in ("removal", "visibility", "role", "public")], WINDOW, stop),
-    )
-    started = time.monotonic()
-    publisher.start()
+    # Something on the quiet thread after the removal: the waiting long-poll wakes up to it.
+    quiet = f"/threads/{threads['quiet']}/posts"
     try:
-        time.sleep(CHANGE_AT)
-        for scenario in world.scenarios:
-            changed = scenario.change()
-            assert changed.status_code in (200, 204), (scenario.name, changed.text)
-            scenario.head_after_change = server.head()
-        # Something on the quiet thread after the removal: the waiting long-poll wakes up to it.
-        ok(call(server, "POST", f"/threads/{threads['quiet']}/posts", admin, json={"body": "q", "language": "de"}), 201)
-        publisher.join(WINDOW + 5 - (time.monotonic() - started))
+        change_while_publishing(
+            [(server, [threads[k] for k in ("removal", "visibility", "role", "public")])],
+            admin,
+            world.scenarios,
+            seconds=WINDOW,
+            change_at=CHANGE_AT,
+            then=lambda: ok(call(server, "POST", quiet, admin, json={"body": "q", "language": "de"}), 201),
+        )
     finally:
-        stop.set()
-        publisher.join()
         waiter.join(30)
     last = server.head()
     assert world.bystander.wait_for_id(last, timeout=20)
     for scenario in world.scenarios:
-        check_socket(server, admin, scenario)
-        check_sse(scenario)
-        check_long_poll(server, scenario)
+        check_lost_access(server, admin, scenario, [server])
     # The connections that stay hold their caller as they stand now: asking again is refused too
     # (for the role change, only the new role says so).
     for scenario in world.scenarios:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.conftest import start_server
 from tests.support.api import me
 from tests.support.live_client import Recorder
 from tests.support.server import MEMBER, LiveServer
@@ -23,9 +24,7 @@ JUNK_SENDERS = 20
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Served like production: gunicorn with one gevent worker (of 100 connections)."""
     # Few worker connections, as in the report: hung requests would use them all up long before 200.
-    live = LiveServer(tmp_path_factory.mktemp("gunicorn"), {"DIALOG_WORKER_CONNECTIONS": "100"}, gunicorn=True)
-    live.prepare()
-    live.start()
+    live = start_server(tmp_path_factory, gunicorn=True, DIALOG_WORKER_CONNECTIONS="100")
     yield live
     live.stop()
 

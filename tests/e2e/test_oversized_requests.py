@@ -24,18 +24,10 @@ HUGE_BODY = b"POST /api/v1/news HTTP/1.1\r\nHost: dialog\r\nContent-Length: 3000
 
 
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("gunicorn"), gunicorn=True)
-    live.prepare()
-    yield live.start()
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def nginx(gunicorn: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+def nginx(production: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     directory = tmp_path_factory.mktemp("nginx")
     port = free_port()
-    upstream = f"127.0.0.1:{gunicorn.port}"
+    upstream = f"127.0.0.1:{production.port}"
     proxy = Nginx(directory, render_nginx(directory, [upstream, upstream], port), port)
     checked = proxy.test_config()
     assert checked.returncode == 0, checked.stderr
@@ -66,16 +58,16 @@ def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], Any]:
     ],
     ids=["long-url", "large-header", "many-headers", "not-http"],
 )
-def test_gunicorn_answers_in_our_shape(gunicorn: LiveServer, request_bytes: bytes, status: int, code: str) -> None:
-    got, headers, body = exchange(gunicorn.port, request_bytes)
+def test_gunicorn_answers_in_our_shape(production: LiveServer, request_bytes: bytes, status: int, code: str) -> None:
+    got, headers, body = exchange(production.port, request_bytes)
     assert got == status
     assert headers["content-type"] == "application/json" and headers["x-content-type-options"] == "nosniff"
     assert body["error"]["code"] == code and body["error"]["message"] and body["error"]["details"] == {}
 
 
-def test_a_url_of_6_kb_still_reaches_the_application(gunicorn: LiveServer) -> None:
+def test_a_url_of_6_kb_still_reaches_the_application(production: LiveServer) -> None:
     request = b"GET /api/v1/news?tag=" + b"a" * 6000 + b" HTTP/1.1\r\nHost: dialog\r\nConnection: close\r\n\r\n"
-    status, _, body = exchange(gunicorn.port, request)
+    status, _, body = exchange(production.port, request)
     assert status == 422 and body["error"]["code"] == "invalid_input"  # our answer, about the tag
 
 

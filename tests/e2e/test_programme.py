@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from tests.support.live_client import Recorder
+from tests.support.programme import call_body
 from tests.support.server import ADMIN, EDITOR, MEMBER, LiveServer
 
 pytestmark = pytest.mark.e2e
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def new_call(server: LiveServer, token: str, **overrides: Any) -> requests.Response:
-    now = datetime.now(UTC)
-    body = {
-        "round": 4,
-        "title": {"de": "Testaufruf", "en": "Test call"},
-        "summary": {"de": "Zusammenfassung"},
-        "budget": "1250000.50",
-        "opens_at": iso(now + timedelta(days=10)),
-        "deadline": iso(now + timedelta(days=40)),
-        "application_url": "https://www.smart-cities-made-in.de",
-        **overrides,
-    }
+    body = call_body(
+        4,
+        {"de": "Testaufruf", "en": "Test call"},
+        timedelta(days=10),
+        timedelta(days=40),
+        summary={"de": "Zusammenfassung"},
+        budget="1250000.50",
+        application_url="https://www.smart-cities-made-in.de",
+    )
+    body.update(overrides)
     return requests.post(server.url + "/api/v1/calls", json=body, headers=server.headers(token), timeout=10)
 
 

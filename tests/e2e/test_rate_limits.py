@@ -19,6 +19,8 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from services.identity import STRONG_HASHING
+from tests.conftest import start_server
 from tests.support.live_client import connect_refusal
 from tests.support.server import EDITOR, MEMBER, MODERATOR, LiveServer
 
@@ -55,10 +57,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS": "3/minute",
         "DIALOG_RATELIMIT_STREAM_PER_ADDRESS": "4/minute",
         "DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS": "5/minute",
+        # The real argon2 cost: what the limits and the hashing threads are there to contain.
+        "DIALOG_PASSWORD_HASHING": STRONG_HASHING,
     }
-    live = LiveServer(tmp_path_factory.mktemp("flood"), limits, gunicorn=True)
-    live.prepare()
-    yield live.start()
+    live = start_server(tmp_path_factory, gunicorn=True, **limits)
+    yield live
     live.stop()
 
 

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from tests.support.live_client import Recorder
+from tests.support.programme import call_body
 from tests.support.server import EDITOR, LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def test_two_scheduler_processes_open_a_call_at_its_time_exactly_once(server: LiveServer) -> None:
@@ -24,14 +21,7 @@ def test_two_scheduler_processes_open_a_call_at_its_time_exactly_once(server: Li
     schedulers = [server.start_scheduler("--tick-seconds", "0.3") for _ in range(2)]
     try:
         ack = listener.subscribe(["calls"])
-        now = datetime.now(UTC)
-        body = {
-            "round": 5,
-            "title": {"de": "Bald offen"},
-            "opens_at": iso(now + timedelta(seconds=4)),
-            "deadline": iso(now + timedelta(days=30)),
-            "announce": True,
-        }
+        body = call_body(5, {"de": "Bald offen"}, timedelta(seconds=4), timedelta(days=30), announce=True)
         response = requests.post(server.url + "/api/v1/calls", json=body, headers=headers, timeout=10)
         assert response.status_code == 201, response.text
         call_id = response.json()["id"]
@@ -52,14 +42,7 @@ def test_two_scheduler_processes_open_a_call_at_its_time_exactly_once(server: Li
 
 def test_scheduler_once_catches_up_after_downtime(server: LiveServer) -> None:
     headers = server.headers(server.token(EDITOR))
-    now = datetime.now(UTC)
-    body = {
-        "round": 6,
-        "title": {"de": "Verpasst"},
-        "opens_at": iso(now + timedelta(seconds=1)),
-        "deadline": iso(now + timedelta(days=3)),
-        "announce": True,
-    }
+    body = call_body(6, {"de": "Verpasst"}, timedelta(seconds=1), timedelta(days=3), announce=True)
     call_id = requests.post(server.url + "/api/v1/calls", json=body, headers=headers, timeout=10).json()["id"]
     start = server.head()
     time.sleep(1.5)  # nobody is running a scheduler while the opening time passes

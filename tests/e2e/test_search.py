@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from tests.support.api import call, me, ok
+from tests.support.programme import call_body
 from tests.support.server import ADMIN, EDITOR, MEMBER, MODERATOR, PARTNER, LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -26,10 +27,6 @@ class Content:
     posts: dict[str, int]
     call_id: int
     project_id: int
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _news(server: LiveServer, token: str | None, title: dict[str, str], body: dict[str, str]) -> int:
@@ -77,20 +74,19 @@ def content(server: LiveServer) -> Iterator[Content]:
     threads, posts = {}, {}
     for slug in ("s-offen", "s-intern", "s-einladung"):
         threads[slug], posts[slug] = _thread(server, admin, slug, f"Schulweg {slug}", "<p>Wo fehlen Zebrastreifen?</p>")
-    now = datetime.now(UTC)
     created = call(
         server,
         "POST",
         "/calls",
         editor,
-        json={
-            "round": 5,
-            "title": {"de": "Aufruf Quartiersmobilität", "en": "Call for neighbourhood mobility"},
-            "summary": {"de": "Für sichere Zebrastreifen"},
-            "opens_at": _iso(now + timedelta(days=5)),
-            "deadline": _iso(now + timedelta(days=50)),
-            "announce": True,
-        },
+        json=call_body(
+            5,
+            {"de": "Aufruf Quartiersmobilität", "en": "Call for neighbourhood mobility"},
+            timedelta(days=5),
+            timedelta(days=50),
+            summary={"de": "Für sichere Zebrastreifen"},
+            announce=True,
+        ),
     )
     project = call(
         server,

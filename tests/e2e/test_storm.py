@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import start_server
 from tests.e2e.test_replay_scale import append_history
 from tests.support.rawlive import RawClient, open_raw, pump
 from tests.support.server import EDITOR, LiveServer
@@ -28,9 +29,7 @@ EVENTS = int(os.environ.get("DIALOG_STORM_EVENTS", "10000"))
 @pytest.fixture(scope="module")
 def gserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One gunicorn + gevent server (as in production) shared by this module's tests."""
-    server = LiveServer(tmp_path_factory.mktemp("storm"), gunicorn=True)
-    server.prepare()
-    server.start()
+    server = start_server(tmp_path_factory, gunicorn=True)
     yield server
     server.stop()
 

@@ -15,18 +15,19 @@ import pytest
 import requests
 
 from tests.support.access import (
-    Scenario,
-    SseRecorder,
-    check_long_poll,
-    check_socket,
-    check_sse,
+    change_while_publishing,
+    check_lost_access,
     new_account,
     new_space,
-    publish_for,
+    removal,
     second_token,
+    token_revocation,
+    unwatch,
+    watch,
 )
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
+from tests.support.programme import call_body
 from tests.support.server import ADMIN, EDITOR, LiveServer, free_port
 from tests.support.servers import Nginx, Postgres, Redis, render_nginx, start_redis
 
@@ -176,10 +177,6 @@ def test_redis_restart_during_a_publish_storm_loses_nothing(topology: Topology) 
     assert requests.get(topology.web[0].url + "/readyz", timeout=10).status_code == 200
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: Topology) -> None:
     """Two scheduler processes, one holding the lock; SIGKILL it just before a call opens."""
     web = topology.web[0]
@@ -193,13 +190,7 @@ def test_killed_scheduler_is_replaced_and_the_opening_is_pushed_once(topology: T
     try:
         ack = listener.subscribe(["calls"])
         now = datetime.now(UTC)
-        body = {
-            "round": 9,
-            "title": {"de": "Übernahme"},
-            "opens_at": iso(now + timedelta(seconds=4)),
-            "deadline": iso(now + timedelta(days=30)),
-            "announce": True,
-        }
+        body = call_body(9, {"de": "Übernahme"}, timedelta(seconds=4), timedelta(days=30), announce=True)
         created = requests.post(
             web.url + "/api/v1/calls", json=body, headers=web.headers(web.token(EDITOR)), timeout=10
         )
@@ -232,53 +223,14 @@ def test_access_removed_and_token_revoked_reach_readers_on_both_processes(topolo
     for account in (removed, revoked):
         ok(call(first, "PUT", f"/spaces/topo-closed/members/{account.id}", admin), 204)
     topics = ["space.topo-closed", f"thread.{thread}", "news"]
-    scenarios = [
-        Scenario(
-            "removal",
-            removed,
-            topics,
-            topics[:2],
-            "space.member_removed",
-            False,
-            lambda: call(second, "DELETE", f"/spaces/topo-closed/members/{removed.id}", admin),
-        ),
-        Scenario(
-            "token",
-            revoked,
-            topics,
-            topics,
-            "token_revoked",
-            True,
-            lambda: call(first, "DELETE", "/auth/tokens/current", revoked.token),
-        ),
-    ]
+    scenarios = [removal(second, admin, removed, "topo-closed", topics), token_revocation(first, revoked, topics)]
     # Each reader has a socket on one process and an SSE stream on the other.
-    for n, scenario in enumerate(scenarios):
-        on_socket, on_sse = (first, second) if n == 0 else (second, first)
-        scenario.socket = Recorder(on_socket.url, scenario.account.token, transports=["websocket"]).connect()
-        assert scenario.socket.subscribe(topics)["topics"] == topics
-        scenario.sse = SseRecorder(on_sse, topics, scenario.account.token).start()
-    stop = threading.Event()
-    publishers = [
-        threading.Thread(target=publish_for, args=(web, admin, [thread], 6.0, stop)) for web in (first, second)
-    ]
-    for publisher in publishers:
-        publisher.start()
-    try:
-        time.sleep(2.0)
-        for scenario in scenarios:
-            assert scenario.change().status_code == 204, scenario.name
-            scenario.head_after_change = first.head()
-    finally:
-        for publisher in publishers:
-            publisher.join()
+    watch(scenarios[0], first, second, ["websocket"])
+    watch(scenarios[1], second, first, ["websocket"])
+    change_while_publishing([(first, [thread]), (second, [thread])], admin, scenarios, seconds=6.0, change_at=2.0)
     for scenario in scenarios:
-        check_socket(first, admin, scenario)
-        check_sse(scenario)
-        for web in topology.web:
-            check_long_poll(web, scenario)
-        scenario.socket.disconnect()  # type: ignore[union-attr]
-        scenario.sse.close()  # type: ignore[union-attr]
+        check_lost_access(first, admin, scenario, topology.web)
+        unwatch(scenario)
 
 
 def test_presence_and_typing_reach_members_on_the_other_process(topology: Topology) -> None:

@@ -122,6 +122,84 @@ class Scenario:
     head_after_change: int = 0
 
 
+def removal(server: LiveServer, admin: str, account: Account, slug: str, topics: list[str]) -> Scenario:
+    """`account`, following `topics`, is removed from the space `slug` (through `server`) and loses its two topics."""
+    lost = [t for t in topics if t == f"space.{slug}" or t.startswith("thread.")]
+    remove = f"/spaces/{slug}/members/{account.id}"
+    return Scenario(
+        "removal", account, topics, lost, "space.member_removed", False, lambda: call(server, "DELETE", remove, admin)
+    )
+
+
+def token_revocation(server: LiveServer, account: Account, topics: list[str]) -> Scenario:
+    """`account`, following `topics`, revokes its own token (through `server`): the session ends, everything is lost."""
+    revoke = "/auth/tokens/current"
+    return Scenario(
+        "token", account, topics, topics, "token_revoked", True, lambda: call(server, "DELETE", revoke, account.token)
+    )
+
+
+def watch(scenario: Scenario, socket_on: LiveServer, sse_on: LiveServer, transports: list[str]) -> None:
+    """Open the reader's Socket.IO connection (subscribed to its topics) and its SSE stream."""
+    scenario.socket = Recorder(socket_on.url, scenario.account.token, transports=transports).connect()
+    ack = scenario.socket.subscribe(scenario.topics)
+    assert ack["topics"] == scenario.topics and ack["denied"] == [], (scenario.name, ack)
+    scenario.sse = SseRecorder(sse_on, scenario.topics, scenario.account.token).start()
+
+
+def unwatch(scenario: Scenario) -> None:
+    """Close the reader's connection and stream."""
+    assert scenario.socket is not None and scenario.sse is not None
+    scenario.socket.disconnect()
+    scenario.sse.close()
+
+
+def change_while_publishing(
+    publishers: list[tuple[LiveServer, list[int]]],
+    admin: str,
+    scenarios: list[Scenario],
+    *,
+    seconds: float,
+    change_at: float,
+    then: Callable[[], object] = lambda: None,
+) -> None:
+    """Publish news and posts (each server to its threads) for `seconds`; `change_at` in, make every change.
+
+    Each scenario's `head_after_change` is the log's head right after its change; `then` runs
+    after the changes, while the publishing goes on.
+    """
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=publish_for, args=(server, admin, targets, seconds, stop))
+        for server, targets in publishers
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    head_of = publishers[0][0]
+    try:
+        time.sleep(change_at)
+        for scenario in scenarios:
+            changed = scenario.change()
+            assert changed.status_code in (200, 204), (scenario.name, changed.text)
+            scenario.head_after_change = head_of.head()
+        then()
+        for thread in threads:
+            thread.join(max(0.0, seconds + 5 - (time.monotonic() - started)))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def check_lost_access(server: LiveServer, admin: str, scenario: Scenario, long_polls: list[LiveServer]) -> None:
+    """Socket and stream were told `revoked` and got nothing more; long-polls on `long_polls` are refused."""
+    check_socket(server, admin, scenario)
+    check_sse(scenario)
+    for on in long_polls:
+        check_long_poll(on, scenario)
+
+
 def publish_for(server: LiveServer, admin: str, threads: list[int], seconds: float, stop: threading.Event) -> None:
     """POST news and posts to `threads` in turn as `admin` for `seconds` (or until `stop`)."""
     with requests.Session() as http:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events import Database, read_page
@@ -10,6 +10,25 @@ from services.calls import FundingCall, announce_call, create_call
 from tests.support.callers import staff
 
 T0 = datetime(2021, 1, 4, 9, 0)  # naive UTC, as stored
+
+
+def iso(moment: datetime) -> str:
+    """`moment` as the API writes date-times: UTC, whole seconds, `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def call_body(
+    round_: int, title: dict[str, str], opens_in: timedelta, deadline_in: timedelta, **extra: Any
+) -> dict[str, Any]:
+    """A `POST /calls` body (for a live server) opening `opens_in` from now, its deadline `deadline_in` from now."""
+    now = datetime.now(UTC)
+    return {
+        "round": round_,
+        "title": title,
+        "opens_at": iso(now + opens_in),
+        "deadline": iso(now + deadline_in),
+        **extra,
+    }
 
 
 def make_call(
@@ -59,3 +78,11 @@ def head(db: Database) -> int:
     with db.read() as session:
         page = read_page(session, 0, None, limit=100_000)
         return page[-1].id if page and page[-1].id else 0
+
+
+def story(db: Database, after: int = 0) -> list[str]:
+    """The events a `calls` subscriber receives, compactly: `call.reminder:14`, `call.opened` ..."""
+    out = []
+    for event_type, data in events_on(db, "calls", after):
+        out.append(f"{event_type}:{data['days_left']}" if event_type == "call.reminder" else event_type)
+    return out

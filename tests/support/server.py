@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,10 +15,13 @@ from typing import Any
 
 import requests
 
-from tools.servers import free_port
+from tools.servers import free_port, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "smart-city-demo"
+# The cheapest argon2 for every app, server and CLI the tests start (tests/conftest.py sets it for
+# this process): members are created by the thousand here. Tests of hashing's cost set the strong one.
+TEST_HASHING = "insecure-test"
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,6 +36,11 @@ def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _seed(env: dict[str, str]) -> None:
+    _flask(env, "migrate")
+    _flask(env, "seed-demo", "--if-empty")
+
+
 @dataclass
 class LiveServer:
     """A running `flask dialog serve` process with its own SQLite database."""
@@ -39,7 +48,7 @@ class LiveServer:
     instance: Path
     settings: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[str] | None = None
+    process: subprocess.Popen[Any] | None = None
     gunicorn: bool = False  # serve like production (gunicorn + gevent) instead of `flask dialog serve`
 
     @property
@@ -64,15 +73,25 @@ class LiveServer:
             DIALOG_RATELIMIT_ACCEPT_PER_ADDRESS="100000/minute",
             DIALOG_RATELIMIT_STREAM_PER_ADDRESS="100000/minute",
             DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS="100000/minute",
+            DIALOG_PASSWORD_HASHING=TEST_HASHING,
             PYTHONUNBUFFERED="1",
         )
         env.update(self.settings)
         return env
 
     def prepare(self) -> None:
-        """Migrate the database and load the demo data."""
-        _flask(self.env, "migrate")
-        _flask(self.env, "seed-demo", "--if-empty")
+        """Migrate the database and load the demo data (a copy of the session's first such SQLite)."""
+        if "DIALOG_DATABASE_URL" in self.settings or (self.instance / "dialog.sqlite3").exists():
+            _seed(self.env)
+            return
+        # Two CLI processes per server add up: copy a database migrated and seeded once per
+        # session (pytest's base temporary directory) and per hashing profile (demo passwords).
+        template = self.instance.parent / f"seeded-{self.env['DIALOG_PASSWORD_HASHING']}"
+        if not (template / "ready").exists():
+            template.mkdir(exist_ok=True)
+            _seed({**self.env, "DIALOG_INSTANCE_PATH": str(template)})
+            (template / "ready").touch()
+        shutil.copytree(template, self.instance, dirs_exist_ok=True, ignore=shutil.ignore_patterns("ready", "*.log"))
 
     def cli(self, *args: str) -> str:
         """Run a `flask dialog` command against this server's database."""
@@ -80,22 +99,13 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         """Start the process and wait until it answers."""
-        log = open(self.instance / "server.log", "a")  # noqa: SIM115  (closed with the process)
         if self.gunicorn:
             bind = f"127.0.0.1:{self.port}"
             command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "wsgi:app"]
         else:
             command = [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)]
         # Its own session, so kill() takes gunicorn's workers down with their master.
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+        self.process = spawn(command, self.instance / "server.log", cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -108,19 +118,10 @@ class LiveServer:
         self.kill()  # never leave a half-started server behind
         raise RuntimeError(f"server did not start in 30 s: {(self.instance / 'server.log').read_text()[-2000:]}")
 
-    def start_scheduler(self, *args: str) -> subprocess.Popen[str]:
+    def start_scheduler(self, *args: str) -> subprocess.Popen[Any]:
         """A `flask dialog scheduler` process against this server's database (stop it with .terminate())."""
-        # The child writes to its own copy of the descriptor: the parent's closes at once, so no
-        # unclosed file is left for the garbage collector to warn about in a later test.
-        with open(self.instance / "scheduler.log", "a") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "scheduler", *args],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
+        command = [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "scheduler", *args]
+        return spawn(command, self.instance / "scheduler.log", cwd=ROOT, env=self.env)
 
     def kill(self) -> None:
         """SIGKILL to the server and its workers: no shutdown code runs, as in a crash."""

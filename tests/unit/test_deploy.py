@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from dialog import create_app
 from dialog.cli import group
+from dialog.config import from_env
+from services.identity import STRONG_HASHING, hashing_parameters, new_password, use_hashing
+from tests.support.server import TEST_HASHING
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -65,3 +71,24 @@ def test_dockerfile_copies_what_exists_and_serves_with_the_gunicorn_config() -> 
     assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"' in dockerfile
     for service in ("migrate", "web1", "web2", "scheduler"):
         assert SERVICES[service]["build"] == "."
+
+
+def test_production_hashes_passwords_with_rfc_9106_and_only_tests_ask_for_less(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What the test suite sets for itself (tests/conftest.py) is not what a deployment gets.
+    monkeypatch.delenv("DIALOG_PASSWORD_HASHING", raising=False)
+    assert from_env()["PASSWORD_HASHING"] == STRONG_HASHING
+    try:
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+        assert hashing_parameters() == RFC_9106_LOW_MEMORY
+        assert new_password("a long enough password").hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        use_hashing(TEST_HASHING)
+    assert hashing_parameters() != RFC_9106_LOW_MEMORY
+    shipped = [ROOT / name for name in ("Dockerfile", "docker-compose.yml", "gunicorn.conf.py")]
+    shipped += (ROOT / "deploy").iterdir()
+    for path in shipped:
+        assert "PASSWORD_HASHING" not in path.read_text(), f"{path.name} must keep the strong default"
+    with pytest.raises(ValueError, match="unknown password hashing profile"):
+        use_hashing("fast")

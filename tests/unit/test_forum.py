@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from events import ANONYMOUS, Database
 from services import forum
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from services.forum import Post, Thread
+from services.forum.access import require_moderator
+from services.identity import require_login
 from tests.support.forum import open_thread, post_reply, refused
 from tests.support.world import World
 
@@ -114,3 +116,17 @@ def test_hidden_posts_disappear_from_reads(database: Database, world: World) -> 
         assert [(p.state, p.body) for p in posts if p.id == post.id] == [("hidden", "<p>Antwort</p>")]
         assert forum.get_post(session, world.caller("moderator"), post.id).state == "hidden"
     refused(database, NotFound, lambda s: forum.add_reaction(s, **world.as_("member"), post_id=post.id, kind="like"))
+
+
+def test_moderation_is_refused_like_every_other_role_check(database: Database, world: World) -> None:
+    """Anonymous: identity's 401; a member: 403; forum keeps no 401/403 steps of its own."""
+    with database.read() as session, pytest.raises(AuthenticationFailed) as anonymous:
+        require_moderator(session, ANONYMOUS)
+    with pytest.raises(AuthenticationFailed) as login:
+        require_login(ANONYMOUS)
+    assert (anonymous.value.code, anonymous.value.message) == (login.value.code, login.value.message)
+    with database.read() as session:
+        with pytest.raises(PermissionDenied, match="^moderators and admins only$"):
+            require_moderator(session, world.caller("member"), session.merge(world.spaces["public"]))
+        for who in ("moderator", "admin"):
+            require_moderator(session, world.caller(who), session.merge(world.spaces["public"]))
