@@ -23,6 +23,14 @@ blp = Blueprint("webapp", __name__, template_folder="templates")
 blp.after_request(remember_language)
 
 STAFF = ("editor", "moderator", "admin")
+# Every role, as admins assign them (services.identity's ROLES), with its name on the page.
+ROLES = (
+    ("member", _l("member")),
+    ("partner", _l("partner")),
+    ("editor", _l("editor")),
+    ("moderator", _l("moderator")),
+    ("admin", _l("admin")),
+)
 # The inbox kinds a member may also have mailed (services.identity's notification preferences).
 MAIL_KINDS = (
     ("mention", _l("when someone mentions me")),
@@ -197,6 +205,55 @@ def profile() -> Response:
     return members_page(
         "profile.html", "profile", _("Profile and settings"), mail_kinds=MAIL_KINDS, export_url=_export_url()
     )
+
+
+# -- for staff: editors, moderators, admins (the API checks every call again) -----------------------
+def staff_page(allowed: tuple[str, ...], template: str, script: str, title: str, **context: Any) -> Response:
+    """A page for members of the `allowed` roles: others sign in first; any other role gets a 403 page."""
+    who = viewer()
+    if who is None:
+        return redirect(url_for("webapp.sign_in", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
+    if who.role not in allowed:
+        response = page("forbidden.html", "forbidden", _("Not allowed"))
+        response.status_code = 403
+        return response
+    return page(template, script, title, **context)
+
+
+@blp.get("/staff/news")
+def staff_news() -> Response:
+    """Editors write, schedule, publish and retract news."""
+    return staff_page(("editor", "admin"), "staff_news.html", "staff_news", _("Write news"))
+
+
+@blp.get("/staff/calls")
+def staff_calls() -> Response:
+    """Editors prepare and announce calls and move a deadline with a reason."""
+    return staff_page(("editor", "admin"), "staff_calls.html", "staff_calls", _("Prepare calls"))
+
+
+@blp.get("/staff/broadcast")
+def staff_broadcast() -> Response:
+    """Admins broadcast an announcement or a call opening and watch its reach count up."""
+    return staff_page(("admin",), "staff_broadcast.html", "staff_broadcast", _("Broadcast"))
+
+
+@blp.get("/staff/members")
+def staff_members() -> Response:
+    """Admins find members, change roles, deactivate and reactivate; invite, revoke and re-send."""
+    return staff_page(("admin",), "staff_members.html", "staff_members", _("Members and invitations"), roles=ROLES)
+
+
+@blp.get("/staff/moderation")
+def staff_moderation() -> Response:
+    """Moderators work the flag queue (resolve, hide, delete, lock, pin) and read a member's history."""
+    return staff_page(("moderator", "admin"), "staff_moderation.html", "staff_moderation", _("Moderation"))
+
+
+@blp.get("/staff/audit")
+def staff_audit() -> Response:
+    """Admins read and filter the audit log of admin and moderator actions."""
+    return staff_page(("admin",), "staff_audit.html", "staff_audit", _("Audit log"))
 
 
 def _export_url() -> str | None:

@@ -43,3 +43,22 @@ export function timeLeft(iso, now = Date.now()) {
   if (hours > 0) return t("hours_left", {hours, minutes: minutes % 60});
   return t("minutes_left", {minutes: Math.max(minutes, 1)});
 }
+
+const parts = (date) => Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+  timeZone: ZONE, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+}).formatToParts(date).map((part) => [part.type, part.value]));
+
+/** A datetime-local value read as Berlin time → a UTC ISO time (the browser's own zone does not count). */
+export function berlinToISO(local) {
+  const asUTC = new Date(`${local}:00Z`);
+  const p = parts(asUTC);
+  const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute);
+  return new Date(asUTC.getTime() - (shown - asUTC.getTime())).toISOString();
+}
+
+/** A UTC ISO time → the datetime-local value of its Berlin time. */
+export function isoToBerlin(iso) {
+  if (!iso) return "";
+  const p = parts(new Date(iso));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
