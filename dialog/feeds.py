@@ -6,6 +6,7 @@ so feed readers and calendars update entries instead of duplicating them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -27,9 +28,19 @@ STATUS_WORDS = {
 }
 
 
+# Characters XML 1.0 cannot hold (control characters other than tab and newlines, surrogates,
+# U+FFFE/U+FFFF): stored text may contain them (the API stores what it was given), lxml refuses them.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML document cannot contain."""
+    return _NOT_XML.sub("", text)
+
+
 def pick(text: dict[str, str], language: str) -> str:
-    """The text in `language`, else in the other language (items may exist in one only)."""
-    return text.get(language) or next(iter(text.values()), "")
+    """The text in `language`, else in the other language (items may exist in one only), fit for XML."""
+    return xml_text(text.get(language) or next(iter(text.values()), ""))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -39,7 +50,7 @@ def _utc(moment: datetime) -> datetime:
 def _feed(feed_id: str, title: str, self_url: str, language: str, updated: datetime | None) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(feed_id)
-    feed.title(title)
+    feed.title(xml_text(title))
     feed.author({"name": BRAND})
     feed.link(href=self_url, rel="self")
     feed.language(language)
