@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -208,3 +209,30 @@ def test_a_broadcast_call_opening_appears_on_the_open_home_page(server: LiveServ
         # The member's open page counts among the sessions the opening reached.
         reach_url = f"{server.url}/api/v1/calls/{call_id}/reach"
         wait(member, lambda _b: requests.get(reach_url, headers=as_admin, timeout=10).json()["live_sessions"] >= 1)
+
+
+def test_a_member_deletes_their_account_from_the_profile_page(server: LiveServer) -> None:
+    """The profile page's deletion sends the posts choice the API requires; the account is erased."""
+    from tests.support.access import PASSWORD, new_account
+
+    admin = server.token(ADMIN)
+    account = new_account(server, admin, "member", "leaving")
+    email = requests.get(
+        server.url + "/api/v1/me", headers={"Authorization": f"Bearer {account.token}"}, timeout=10
+    ).json()["email"]
+    with chrome() as browser:
+        sign_in(browser, server.url, email, PASSWORD, then="/profile")
+        wait_live(browser)
+        browser.find_element(By.CSS_SELECTOR, "#close-form input[value=erase]").click()
+        browser.find_element(By.ID, "close-password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]").click()
+        browser.switch_to.alert.accept()
+        # Away from the profile: to the home page, or to sign-in as the ended session is noticed first.
+        wait(browser, lambda b: urlparse(b.current_url).path != "/profile")
+    exported = requests.get(
+        f"{server.url}/api/v1/members/{account.id}/export", headers={"Authorization": f"Bearer {admin}"}, timeout=10
+    )
+    assert exported.status_code == 200, exported.text
+    assert "Former member" in exported.text and email not in exported.text
+    old = requests.get(server.url + "/api/v1/me", headers={"Authorization": f"Bearer {account.token}"}, timeout=10)
+    assert old.status_code == 401

@@ -51,7 +51,9 @@ $("#close-form").addEventListener("submit", async (submit) => {
   submit.preventDefault();
   if (!window.confirm(t("confirm_delete"))) return;
   try {
-    await api("/me", {method: "DELETE", body: {password: $("#close-password").value}});
+    await api("/me", {method: "DELETE", body: {
+      password: $("#close-password").value,
+      posts: $("#close-form input[name=close-posts]:checked").value}});
     location.assign("/");
   } catch (error) {
     showError(error);
