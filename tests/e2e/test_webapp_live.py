@@ -12,6 +12,7 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
 
 from tests.conftest import start_server
 from tests.support.browser import chrome, live_state, sign_in, text_of, wait, wait_live
@@ -223,7 +224,7 @@ def test_a_member_deletes_their_account_from_the_profile_page(server: LiveServer
     with chrome() as browser:
         sign_in(browser, server.url, email, PASSWORD, then="/profile")
         wait_live(browser)
-        browser.find_element(By.CSS_SELECTOR, "#close-form input[value=erase]").click()
+        Select(browser.find_element(By.ID, "close-posts")).select_by_value("erase")
         browser.find_element(By.ID, "close-password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]").click()
         browser.switch_to.alert.accept()

@@ -53,7 +53,7 @@ $("#close-form").addEventListener("submit", async (submit) => {
   try {
     await api("/me", {method: "DELETE", body: {
       password: $("#close-password").value,
-      posts: $("#close-form input[name=close-posts]:checked").value}});
+      posts: $("#close-posts").value}});
     location.assign("/");
   } catch (error) {
     showError(error);
