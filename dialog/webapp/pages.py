@@ -250,6 +250,12 @@ def staff_moderation() -> Response:
     return staff_page(("moderator", "admin"), "staff_moderation.html", "staff_moderation", _("Moderation"))
 
 
+@blp.get("/staff/webhooks")
+def staff_webhooks() -> Response:
+    """Admins manage webhook subscriptions and read their deliveries."""
+    return staff_page(("admin",), "staff_webhooks.html", "staff_webhooks", _("Webhooks"))
+
+
 @blp.get("/staff/audit")
 def staff_audit() -> Response:
     """Admins read and filter the audit log of admin and moderator actions."""

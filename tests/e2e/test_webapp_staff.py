@@ -25,7 +25,14 @@ pytestmark = pytest.mark.e2e
 STAFF_PAGES = {
     EDITOR: ["/staff/news", "/staff/calls"],
     MODERATOR: ["/staff/moderation"],
-    ADMIN: ["/staff/news", "/staff/broadcast", "/staff/members", "/staff/moderation", "/staff/audit"],
+    ADMIN: [
+        "/staff/news",
+        "/staff/broadcast",
+        "/staff/members",
+        "/staff/moderation",
+        "/staff/webhooks",
+        "/staff/audit",
+    ],
 }
 INTERACTIVE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), textarea:not([disabled])"
 
@@ -267,6 +274,31 @@ def test_moderator_hides_a_post_and_dismisses_a_flag_from_the_queue_page(
     assert any(word in text_of(moderator, entry % fine) for word in ("verworfen", "dismissed"))
 
 
+def test_admin_creates_and_deactivates_a_webhook(server: LiveServer, staff: dict[str, WebDriver]) -> None:
+    """The webhooks page creates a subscription (its secret shown once), lists it and deactivates it."""
+    admin = staff[ADMIN]
+    admin.get(server.url + "/staff/webhooks")
+    wait_live(admin)
+    # A public address literal: the guard refuses private ones and cannot resolve names offline.
+    url = f"https://93.184.215.14/hook-{server.port}"
+    admin.find_element(By.ID, "hook-url").send_keys(url)
+    admin.find_element(By.ID, "hook-topics").send_keys("news, calls")
+    admin.find_element(By.CSS_SELECTOR, "#hook-form button[type=submit]").click()
+    wait(admin, lambda b: b.find_element(By.ID, "hook-secret").is_displayed())
+    card = "#hooks li[data-active='true']"
+    wait(admin, lambda b: url in text_of(b, card))
+    hooks = requests.get(
+        server.url + "/api/v1/webhooks", headers=server.headers(server.token(ADMIN)), timeout=10
+    ).json()["items"]
+    (hook,) = [hook for hook in hooks if hook["url"] == url]
+    assert hook["topics"] == ["news", "calls"] and hook["active"]
+    item = f"#hooks li[data-key='hook:{hook['id']}']"
+    admin.find_element(By.CSS_SELECTOR, f"{item} button.secondary").click()
+    wait(admin, lambda b: b.find_element(By.CSS_SELECTOR, item).get_attribute("data-active") == "false")
+    admin.find_element(By.CSS_SELECTOR, f"{item} button").click()  # its deliveries (none yet)
+    wait(admin, lambda b: b.find_element(By.ID, "deliveries-section").is_displayed())
+
+
 def test_admin_reads_the_moderators_actions_in_the_audit_log(
     server: LiveServer, staff: dict[str, WebDriver], flagged_thread: int
 ) -> None:
@@ -282,8 +314,10 @@ def test_admin_reads_the_moderators_actions_in_the_audit_log(
     # unfiltered one (which holds a post.hidden entry too)
     wait(
         admin,
-        lambda b: set(b.execute_script(script)) == {"post.hidden"}
-        and "Moderation" in text_of(b, "#audit li[data-action='post.hidden']"),
+        lambda b: (
+            set(b.execute_script(script)) == {"post.hidden"}
+            and "Moderation" in text_of(b, "#audit li[data-action='post.hidden']")
+        ),
     )
 
 
