@@ -158,6 +158,14 @@ def test_editor_prepares_announces_and_moves_a_calls_deadline(server: LiveServer
                 ["deadline_changes"] and c)  # fmt: skip
     assert call["deadline"] == "2031-02-01T11:00:00Z"  # winter: Berlin is UTC+1
     assert call["deadline_changes"][-1]["reason"] == "Mehr Zeit für Kommunen"
+    # and its title edited (PATCH /calls/<id>)
+    wait(editor, lambda b: b.find_element(By.ID, f"title-en-{call_id}").is_displayed())
+    editor.find_element(By.ID, f"title-en-{call_id}").send_keys("Draft in the browser")
+    editor.find_element(By.CSS_SELECTOR, f"{card} button.save-title").click()
+    edited = wait(
+        editor, lambda b: requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json()["title"].get("en")
+    )
+    assert edited == "Draft in the browser"
 
 
 def test_admin_broadcasts_a_call_opening_that_a_member_sees_while_the_reach_counts_up(

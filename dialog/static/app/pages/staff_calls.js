@@ -1,13 +1,14 @@
 // Editors' calls: prepare a call (draft) or announce it at once, announce a draft, move an announced
-// call's deadline with a reason (`POST /calls/<id>/deadline`). Times are typed in Berlin time.
+// call's deadline with a reason (`POST /calls/<id>/deadline`), edit a call's title (`PATCH /calls/<id>`).
+// Times are typed in Berlin time.
 import {all, api} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
 import {berlinToISO, pick, t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
-async function act(path, body) {
+async function act(path, body, method = "POST") {
   try {
-    await api(path, {method: "POST", body});
+    await api(path, {method, body});
     flash(t("saved"));
     await load();
   } catch (error) {
@@ -26,6 +27,19 @@ function deadlineForm(call) {
   h("button", {type: "submit", class: "move-deadline"}, t("move_deadline")));
 }
 
+function titleForm(call) {
+  const de = h("input", {id: `title-de-${call.id}`, required: true, maxlength: "300", value: call.title.de || ""});
+  const en = h("input", {id: `title-en-${call.id}`, maxlength: "300", value: call.title.en || ""});
+  return h("form", {class: "inline edit-title", onsubmit: (event) => {
+    event.preventDefault();
+    const title = {de: de.value.trim()};
+    if (en.value.trim()) title.en = en.value.trim();
+    act(`/calls/${call.id}`, {title}, "PATCH");
+  }},
+  h("label", {for: de.id}, t("title_de")), de, h("label", {for: en.id}, t("title_en")), en,
+  h("button", {type: "submit", class: "save-title"}, t("save_title")));
+}
+
 function callCard(call) {
   return h("li", {dataset: {key: `call:${call.id}`, status: call.status}},
     h("a", {class: "title", href: `/calls/${call.id}`}, pick(call.title)),
@@ -33,6 +47,7 @@ function callCard(call) {
       .filter(Boolean).join(" · ")),
     call.status === "draft" ? h("button", {type: "button", class: "announce", onclick: () => act(`/calls/${call.id}/announce`)},
       `${t("announce")}: ${pick(call.title)}`) : null,
+    titleForm(call),
     call.status === "announced" || call.status === "open" ? deadlineForm(call) : null);
 }
 
