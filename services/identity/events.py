@@ -6,11 +6,17 @@ change affects before it delivers anything published after it (see events.relay)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from events import Constraints, EventData, described, event_type
+from sqlalchemy.orm import Session
+
+from events import Caller, Constraints, EventData, described, event_type, publish
 from services.identity.roles import ROLES
+
+if TYPE_CHECKING:
+    from services.identity.models import Member
 
 Role = Annotated[str, Constraints(enum=list(ROLES))]
 USER_TOPIC = ("user.<id>",)
@@ -61,6 +67,22 @@ class MemberUpdated(EventData):
     name: str
     handle: str
     language: Annotated[str, Constraints(enum=["de", "en"])]
+
+
+def publish_member_updated(session: Session, member: Member, changed: Sequence[str], actor: Caller) -> None:
+    """Publish `member.updated` for `changed` fields of `member` (as it stands now) on their own topic."""
+    publish(
+        session,
+        MemberUpdated(
+            member_id=member.id,
+            changed=tuple(changed),
+            name=member.name,
+            handle=member.handle,
+            language=member.language,
+        ),
+        topic=user_topic(member.id),
+        actor=actor,
+    )
 
 
 @event_type("member.password_changed", topics=USER_TOPIC)

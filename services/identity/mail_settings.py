@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from events import publish, system
+from events import system
 from services.errors import InvalidInput, NotFound, PermissionDenied
-from services.identity.events import MemberUpdated, user_topic
+from services.identity.events import publish_member_updated
 from services.identity.models import Member
 from services.mail import token_matches
 
@@ -94,16 +94,5 @@ def unsubscribe(session: Session, *, secret: str, member_id: int, kinds: str, to
         changed.append("notification_preferences")
     if changed:
         session.flush()
-        publish(
-            session,
-            MemberUpdated(
-                member_id=member.id,
-                changed=tuple(changed),
-                name=member.name,
-                handle=member.handle,
-                language=member.language,
-            ),
-            topic=user_topic(member.id),
-            actor=UNSUBSCRIBER,
-        )
+        publish_member_updated(session, member, changed, UNSUBSCRIBER)
     return member

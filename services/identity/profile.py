@@ -21,7 +21,7 @@ from services.identity.commands import (
     normalise_email,
     revoke_other_tokens,
 )
-from services.identity.events import MemberUpdated, PasswordChanged, user_topic
+from services.identity.events import PasswordChanged, publish_member_updated, user_topic
 from services.identity.handles import check_handle
 from services.identity.mail_settings import check_digest, check_preferences
 from services.identity.models import Member, PasswordReset
@@ -66,18 +66,7 @@ def update_profile(session: Session, caller: Caller, changes: dict[str, Any]) ->
                 session.flush()
         except IntegrityError as exc:  # a concurrent change took the handle after our check
             raise Conflict("that handle was just taken", details={"handle": ["already taken"]}) from exc
-        publish(
-            session,
-            MemberUpdated(
-                member_id=member.id,
-                changed=tuple(changed),
-                name=member.name,
-                handle=member.handle,
-                language=member.language,
-            ),
-            topic=user_topic(member.id),
-            actor=caller,
-        )
+        publish_member_updated(session, member, changed, caller)
     return member
 
 
