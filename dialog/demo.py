@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events import Caller
+from events import Caller, utcnow
 from services.calls import (
     FundingCall,
     announce_call,
@@ -23,7 +23,7 @@ from services.calls import (
     open_due_call,
     reminders_of,
 )
-from services.clock import berlin
+from services.clock import PROGRAMME_ZONE, berlin
 from services.forum import create_post, create_thread
 from services.identity import Member, caller_of, create_member
 from services.network import PartnerContact, add_country, add_organisation
@@ -137,6 +137,23 @@ DEMO_CALLS: list[dict[str, Any]] = [
     },
 ]
 
+# The real rounds are all closed, so the demo would show no open call: one example call, plainly
+# marked as such, opens when the demo data is loaded and runs for UPCOMING_WEEKS from then.
+UPCOMING_WEEKS = 8
+UPCOMING_CALL: dict[str, Any] = {
+    "round": 4,
+    "title": {
+        "de": "Beispielaufruf (Demo): Modellprojekte Smart Cities – 4. Staffel",
+        "en": "Example call (demo): Model Projects Smart Cities – round 4",
+    },
+    "summary": {
+        "de": "Ein Beispiel in den Demo-Daten, kein echter Aufruf: Er öffnet, wenn die Demo-Daten eingespielt "
+        f"werden, und läuft {UPCOMING_WEEKS} Wochen. Die echten Aufrufe der Staffeln 1 bis 3 sind abgeschlossen.",
+        "en": "An example in the demo data, not a real call: it opens when the demo data is loaded and runs for "
+        f"{UPCOMING_WEEKS} weeks. The real calls of rounds 1 to 3 are closed.",
+    },
+}
+
 
 DEMO_SPACES = [
     (
@@ -203,6 +220,29 @@ def seed_calls(session: Session, actor: Caller) -> int:
     return created
 
 
+def upcoming_deadline(now: datetime) -> datetime:
+    """23:59 Berlin time on the day UPCOMING_WEEKS after `now` (naive UTC): a deadline as a call states one."""
+    day = (now + timedelta(weeks=UPCOMING_WEEKS)).replace(tzinfo=UTC).astimezone(PROGRAMME_ZONE)
+    return berlin(day.year, day.month, day.day, 23, 59)
+
+
+def seed_upcoming_call(session: Session, actor: Caller, now: datetime | None = None) -> int:
+    """The example call, open from `now` (seeding time) to its deadline (if its round is missing)."""
+    now = now or utcnow()
+    exists = session.scalar(
+        select(FundingCall.id).where(FundingCall.programme == PROGRAMME, FundingCall.round == UPCOMING_CALL["round"])
+    )
+    if exists is not None:
+        return 0
+    call = create_call(
+        session, caller=actor, programme=PROGRAMME, now=now, opens_at=now, deadline=upcoming_deadline(now),
+        **UPCOMING_CALL,
+    )  # fmt: skip
+    announce_call(session, call, caller=actor, now=now)
+    open_due_call(session, call.id, now=now)
+    return 1
+
+
 def seed_projects(session: Session, actor: Caller) -> int:
     """The 32 model projects of round 2 from demo_projects.json (missing ones only)."""
     data = json.loads(PROJECTS_FILE.read_text(encoding="utf-8"))
@@ -242,7 +282,7 @@ def seed(session: Session) -> dict[str, int]:
             continue
         create_news(session, caller=actor, title=title, body=body, tags=tags, publish_now=True)
         news += 1
-    calls = seed_calls(session, actor)
+    calls = seed_calls(session, actor) + seed_upcoming_call(session, actor)
     projects = seed_projects(session, actor)
     dialog = seed_dialog(session, members)
     return {"members": len(members), "news": news, "calls": calls, "projects": projects, **dialog}
