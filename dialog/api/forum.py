@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from dialog.api.spaces import PermissionsOut
 from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, anyone, errors, members, roles
@@ -103,6 +104,7 @@ class ThreadOut(Schema):
     post_count = fields.Integer()
     created_at = UtcTimestamp()
     last_post_at = UtcTimestamp()
+    permissions = fields.Nested(PermissionsOut, metadata={"description": "what you may do in this thread"})
 
     def _topic(self, thread: Any) -> str:
         return f"thread.{thread['id'] if isinstance(thread, dict) else thread.id}"
@@ -224,7 +226,7 @@ class SpaceThreads(MethodView):
             space = get_space(session, slug)
             require_read(session, caller, space)
             threads, total = list_threads(session, space, **with_offset(args))
-            return offset_page(thread_views(session, threads), total, args)
+            return offset_page(thread_views(session, threads, caller=caller), total, args)
 
     @blp.arguments(ThreadIn)
     @blp.response(201, ThreadCreated)
@@ -234,7 +236,7 @@ class SpaceThreads(MethodView):
         caller = current_caller()
         with db.write() as session:
             thread, post = create_thread(session, space=get_space(session, slug), caller=caller, **body)
-            view = thread_views(session, [thread])[0]
+            view = thread_views(session, [thread], caller=caller)[0]
             return {**ThreadOut().dump(view), "first_post": get_post(session, caller, post.id)}
 
 
@@ -247,8 +249,9 @@ class OneThread(MethodView):
     @errors(403)
     def get(self, thread_id: int) -> ThreadView:
         """A thread of a space you may read."""
+        caller = current_caller()
         with db.read() as session:
-            return thread_views(session, [get_thread(session, current_caller(), thread_id)[0]])[0]
+            return thread_views(session, [get_thread(session, caller, thread_id)[0]], caller=caller)[0]
 
 
 @blp.route("/threads/<int:thread_id>/posts")
@@ -290,7 +293,10 @@ class ThreadLock(MethodView):
     def post(self, body: dict[str, Any], thread_id: int) -> ThreadView:
         """Lock or unlock a thread (moderators and admins)."""
         with db.write() as session:
-            return thread_views(session, [set_locked(session, thread_id=thread_id, caller=current_caller(), **body)])[0]
+            caller = current_caller()
+            return thread_views(
+                session, [set_locked(session, thread_id=thread_id, caller=caller, **body)], caller=caller
+            )[0]
 
 
 @blp.route("/threads/<int:thread_id>/pin")
@@ -303,7 +309,10 @@ class ThreadPin(MethodView):
     def post(self, body: dict[str, Any], thread_id: int) -> ThreadView:
         """Pin or unpin a thread (moderators and admins)."""
         with db.write() as session:
-            return thread_views(session, [set_pinned(session, thread_id=thread_id, caller=current_caller(), **body)])[0]
+            caller = current_caller()
+            return thread_views(
+                session, [set_pinned(session, thread_id=thread_id, caller=caller, **body)], caller=caller
+            )[0]
 
 
 @blp.route("/posts/<int:post_id>")

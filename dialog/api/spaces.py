@@ -15,6 +15,7 @@ from services.fields import UtcTimestamp, localized_text
 from services.identity import ADMIN
 from services.spaces import (
     KINDS,
+    REFUSAL_CODES,
     VISIBILITIES,
     Space,
     add_membership,
@@ -23,6 +24,7 @@ from services.spaces import (
     remove_membership,
     require_read,
     space_members,
+    space_permissions,
     update_space,
     visible_spaces,
 )
@@ -61,6 +63,28 @@ class SpaceOut(Schema):
     created_at = UtcTimestamp()
 
 
+class PermissionsOut(Schema):
+    """What you (the caller) may do here; the API refuses the rest. Clients show forms by it."""
+
+    can_post = fields.Boolean(metadata={"description": "may open threads (in a space) or reply (in a thread)"})
+    can_react = fields.Boolean(metadata={"description": "may react to posts"})
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why you may not post, null if you may: `login_required` (sign in first), `no_access`, "
+            "`partners_invited_only` (partner contacts write only in spaces they were invited to), "
+            "`thread_locked` (moderators only)",
+            "enum": [*REFUSAL_CODES, None],
+        },
+    )
+
+
+class SpaceDetail(SpaceOut):
+    """A space with what you may do in it."""
+
+    permissions = fields.Nested(PermissionsOut)
+
+
 class MemberRef(Schema):
     """A member as others see them."""
 
@@ -96,15 +120,17 @@ class Spaces(MethodView):
 class OneSpace(MethodView):
     """One space."""
 
-    @blp.response(200, SpaceOut)
+    @blp.response(200, SpaceDetail)
     @anyone()
     @errors(403)
     def get(self, slug: str) -> Space:
-        """A space you may read."""
+        """A space you may read, with `permissions`: whether you may open threads in it, and if not, why."""
         caller = current_caller()
         with db.read() as session:
             space = get_space(session, slug)
             require_read(session, caller, space)
+            # A plain attribute for the response schema only (not mapped, never stored).
+            setattr(space, "permissions", space_permissions(session, caller, space))  # noqa: B010
             return space
 
     @blp.arguments(SpacePatch)

@@ -75,6 +75,14 @@ JS_STRINGS = {
     "nobody_here": _l("Nobody else is here."),
     "thread_locked": _l("This thread is locked: no new posts."),
     "sign_in_to_write": _l("Sign in to write."),
+    # why the API says a reader may not post here (`permissions.reason`)
+    "cannot_post_login_required": _l("Sign in to write."),
+    "cannot_post_no_access": _l("You may read this space but not write in it."),
+    "cannot_post_partners_invited_only": _l(
+        "Partner contacts write in the spaces they were invited to, such as the international network; "
+        "here you can read along."
+    ),
+    "cannot_post_thread_locked": _l("This thread is locked: no new posts."),
     # inbox
     "unread": _l("%(count)s unread"),
     "mark_read": _l("Mark read"),

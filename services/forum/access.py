@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from events.topics import Caller, policy
+from services.forum.models import Thread
 from services.identity import ADMIN, MODERATOR, require_role
-from services.spaces import Space, require_read
+from services.spaces import THREAD_LOCKED, Permissions, Space, require_read
 
 MODERATING_ROLES = (MODERATOR, ADMIN)
 MODERATORS_ONLY = "moderators and admins only"
@@ -15,6 +16,18 @@ MODERATORS_ONLY = "moderators and admins only"
 def moderates(caller: Caller) -> bool:
     """True if `caller` may hide posts, lock and pin threads, and read flags."""
     return caller.has_role(*MODERATING_ROLES)
+
+
+def locked_for(caller: Caller, thread: Thread) -> bool:
+    """True if `thread` is locked to `caller`: a lock stops everyone's writing but the moderators'."""
+    return thread.locked and not moderates(caller)
+
+
+def thread_permissions(caller: Caller, thread: Thread, allowed: Permissions) -> Permissions:
+    """What `caller` may do in `thread`, given what they may do in its space: a lock stops replies, not reactions."""
+    if allowed.can_post and locked_for(caller, thread):
+        return Permissions(can_post=False, can_react=True, reason=THREAD_LOCKED)
+    return allowed
 
 
 def moderation_refusal(caller: Caller) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from events import Caller, publish, redact, utcnow
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.fields import LANGUAGES, Language, is_one_of
-from services.forum.access import moderates, require_moderator
+from services.forum.access import locked_for, moderates, require_moderator
 from services.forum.events import (
     FLAG_OUTCOMES,
     POST_CONTENT,
@@ -192,7 +192,7 @@ def create_post(
     require_login(caller)
     space = _space_of(session, thread)
     require_write(session, caller, space)
-    if thread.locked and not moderates(caller):
+    if locked_for(caller, thread):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
     checked_language = _language_of(session, caller, language)
     reply_to_author: int | None = thread.author_id
@@ -249,7 +249,7 @@ def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, lang
     if post.author_id != caller.id:
         raise PermissionDenied("only the author may edit a post")
     require_write(session, caller, space)
-    if thread.locked and not moderates(caller):
+    if locked_for(caller, thread):
         raise Conflict(f"thread {thread.id} is locked", code="thread_locked")
     checked_language = _check_language(language or post.language)
     clean = _clean_body(body)

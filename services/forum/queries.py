@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from events import Caller
 from services.errors import NotFound, PermissionDenied
-from services.forum.access import moderates
+from services.forum.access import moderates, thread_permissions
 from services.forum.models import Post, PostMention, PostRevision, Reaction, Thread
 from services.identity import Member
-from services.spaces import Space, require_read
+from services.spaces import Permissions, Space, require_read, space_permissions
 
 PostState = Literal["visible", "hidden", "deleted"]
 
@@ -52,7 +52,7 @@ class PostView:
 
 @dataclass
 class ThreadView:
-    """A thread as readers see it: its author as `{id, name}` like a post's."""
+    """A thread as a reader sees it: its author as `{id, name}` like a post's, and what the reader may do."""
 
     id: int
     space_id: int
@@ -63,11 +63,17 @@ class ThreadView:
     post_count: int
     created_at: datetime
     last_post_at: datetime
+    permissions: Permissions
 
 
-def thread_views(session: Session, threads: list[Thread]) -> list[ThreadView]:
-    """The reader's view of `threads`, in the same order."""
+def thread_views(session: Session, threads: list[Thread], *, caller: Caller) -> list[ThreadView]:
+    """`caller`'s view of `threads` (of spaces they may read), in the same order."""
     authors = _authors(session, {t.author_id for t in threads})
+    allowed: dict[int, Permissions] = {}  # per space: one membership check for a whole list
+    for space_id in {t.space_id for t in threads}:
+        space = session.get(Space, space_id)
+        assert space is not None
+        allowed[space_id] = space_permissions(session, caller, space)
     return [
         ThreadView(
             id=t.id,
@@ -79,6 +85,7 @@ def thread_views(session: Session, threads: list[Thread]) -> list[ThreadView]:
             post_count=t.post_count,
             created_at=t.created_at,
             last_post_at=t.last_post_at,
+            permissions=thread_permissions(caller, t, allowed[t.space_id]),
         )
         for t in threads
     ]

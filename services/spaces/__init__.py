@@ -7,11 +7,15 @@ other services and the web layer never import `services.spaces.<module>` directl
 
 from services.spaces import events, topics  # noqa: F401  (registers event types and the topic rule)
 from services.spaces.access import (
+    REFUSAL_CODES,
+    THREAD_LOCKED,
+    Permissions,
     can_read,
     member_can_read,
     read_refusal,
     require_read,
     require_write,
+    space_permissions,
 )
 from services.spaces.commands import (
     add_membership,
@@ -29,7 +33,10 @@ __all__ = [
     "KINDS",
     "MEMBERS",
     "NETWORK",
+    "Permissions",
     "PUBLIC",
+    "REFUSAL_CODES",
+    "THREAD_LOCKED",
     "VISIBILITIES",
     "Space",
     "SpaceMembership",
@@ -46,6 +53,7 @@ __all__ = [
     "require_write",
     "space_member_ids",
     "space_members",
+    "space_permissions",
     "space_topic",
     "update_space",
     "visible_spaces",

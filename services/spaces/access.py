@@ -12,6 +12,8 @@ were invited to (the international network), never member-only national spaces.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,22 @@ from events.topics import Caller
 from services.errors import AuthenticationFailed, NotFound, PermissionDenied
 from services.identity import ADMIN, PARTNER
 from services.spaces.models import INVITED, MEMBERS, PUBLIC, Space, SpaceMembership
+
+# Why a caller may not post, as a code a client explains in its own words (`Permissions.reason`).
+LOGIN_REQUIRED = "login_required"
+NO_ACCESS = "no_access"
+PARTNERS_INVITED_ONLY = "partners_invited_only"
+THREAD_LOCKED = "thread_locked"
+REFUSAL_CODES = (LOGIN_REQUIRED, NO_ACCESS, PARTNERS_INVITED_ONLY, THREAD_LOCKED)
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What a caller may do in a space or thread: post (open threads, reply), react; if not, why."""
+
+    can_post: bool
+    can_react: bool
+    reason: str | None = None
 
 
 def is_member_of(session: Session, space: Space, member_id: int | None) -> bool:
@@ -49,16 +67,30 @@ def read_refusal(session: Session, caller: Caller, space: Space) -> str | None:
     return "this space is for its invited members only"
 
 
-def write_refusal(session: Session, caller: Caller, space: Space) -> str | None:
-    """None if `caller` may post in `space`, else why not."""
+def _write_block(session: Session, caller: Caller, space: Space) -> tuple[str, str] | None:
+    """None if `caller` may post in `space`, else (code, why not)."""
     reason = read_refusal(session, caller, space)
     if reason is not None:
-        return reason
+        return (LOGIN_REQUIRED if caller.anonymous else NO_ACCESS), reason
     if caller.anonymous:
-        return "login required"
+        return LOGIN_REQUIRED, "login required"
     if caller.role == PARTNER and not is_member_of(session, space, caller.id):
-        return "partners write only in spaces they were invited to"
+        return PARTNERS_INVITED_ONLY, "partners write only in spaces they were invited to"
     return None
+
+
+def write_refusal(session: Session, caller: Caller, space: Space) -> str | None:
+    """None if `caller` may post in `space`, else why not."""
+    block = _write_block(session, caller, space)
+    return None if block is None else block[1]
+
+
+def space_permissions(session: Session, caller: Caller, space: Space) -> Permissions:
+    """What `caller` may do in `space` (the rule `require_write` enforces), for clients to show or hide forms."""
+    block = _write_block(session, caller, space)
+    if block is None:
+        return Permissions(can_post=True, can_react=True)
+    return Permissions(can_post=False, can_react=False, reason=block[0])
 
 
 def can_read(session: Session, caller: Caller, space: Space) -> bool:

@@ -119,6 +119,52 @@ def test_a_hidden_post_vanishes_from_the_members_page(
     assert not member.find_elements(By.ID, f"post-{post_id}")
 
 
+def shown(browser: WebDriver, element_id: str) -> bool:
+    """Whether the element with `element_id` is on the page and displayed."""
+    return any(e.is_displayed() for e in browser.find_elements(By.ID, element_id))
+
+
+def test_pages_offer_writing_only_where_the_api_allows_it(
+    server: LiveServer, member_and_partner: tuple[WebDriver, WebDriver, int]
+) -> None:
+    """A partner reads the public platform without a reply form (and is told why); in the network they
+    were invited to they may open threads. A lock takes the member's reply form away, live."""
+    member, partner, thread_id = member_and_partner
+    public_thread = requests.get(f"{server.url}/api/v1/spaces/nationale-dialogplattform/threads", timeout=10).json()
+    partner.get(f"{server.url}/threads/{public_thread['items'][0]['id']}")
+    wait_live(partner)
+    wait(partner, lambda b: shown(b, "cannot-post") and "invited" in text_of(b, "#cannot-post"))
+    assert not shown(partner, "composer") and not partner.find_elements(By.CSS_SELECTOR, "#posts button.reply")
+    assert all(not button.is_enabled() for button in partner.find_elements(By.CSS_SELECTOR, "#posts .reactions button"))
+    partner.get(f"{server.url}/spaces/nationale-dialogplattform")
+    wait_live(partner)
+    assert not shown(partner, "new-thread") and shown(partner, "cannot-post")
+    partner.get(f"{server.url}/spaces/{NETWORK}")
+    wait_live(partner)
+    assert shown(partner, "new-thread") and not shown(partner, "cannot-post")
+    partner.get(f"{server.url}/threads/{thread_id}")  # back where the module's other tests expect it
+    wait_live(partner)
+
+    assert shown(member, "composer") and member.find_elements(By.CSS_SELECTOR, "#posts button.reply")
+    locked = requests.post(
+        f"{server.url}/api/v1/threads/{thread_id}/lock",
+        json={"locked": True},
+        headers=server.headers(server.token(MODERATOR)),
+        timeout=10,
+    )
+    assert locked.status_code == 200, locked.text
+    wait(member, lambda b: not shown(b, "composer") and shown(b, "cannot-post"))
+    assert not member.find_elements(By.CSS_SELECTOR, "#posts button.reply")
+    unlocked = requests.post(
+        f"{server.url}/api/v1/threads/{thread_id}/lock",
+        json={"locked": False},
+        headers=server.headers(server.token(MODERATOR)),
+        timeout=10,
+    )
+    assert unlocked.status_code == 200, unlocked.text
+    wait(member, lambda b: shown(b, "composer"))
+
+
 def test_each_post_published_while_the_server_was_down_shows_once(tmp_path_factory: pytest.TempPathFactory) -> None:
     server = start_server(tmp_path_factory)
     helper: LiveServer | None = None

@@ -47,3 +47,16 @@ export function setHTML(element, html) {
   const doc = new DOMParser().parseFromString(`<body>${html || ""}</body>`, "text/html");
   element.replaceChildren(...doc.body.childNodes);
 }
+
+/**
+ * Show or hide a write form by what the API says the reader may do (`permissions`): when they may
+ * not, the form is hidden and `explanation` says why instead.
+ */
+export function allowForm(form, explanation, permissions) {
+  const allowed = Boolean(permissions?.can_post);
+  if (form) form.hidden = !allowed;
+  if (explanation) {
+    explanation.hidden = allowed;
+    explanation.textContent = allowed ? "" : t(`cannot_post_${permissions?.reason || "no_access"}`);
+  }
+}

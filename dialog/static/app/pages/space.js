@@ -1,6 +1,6 @@
 // A space's threads, live (new threads and posts reorder the list); members open threads here.
 import {all, api} from "../core/api.js";
-import {$, fill, h, showError} from "../core/dom.js";
+import {$, allowForm, fill, h, showError} from "../core/dom.js";
 import {followButton} from "../core/follow.js";
 import {pick, t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
@@ -33,6 +33,7 @@ async function load() {
   $("#title").textContent = pick(space.name);
   document.title = `${pick(space.name)} – Smart City Dialog`;
   $("#description").textContent = pick(space.description);
+  allowForm($("#new-thread"), $("#cannot-post"), space.permissions);
   (await all(`/spaces/${encodeURIComponent(slug)}/threads`, {limit: 100}, 200)).forEach((thread) => threads.set(thread.id, thread));
   render();
   await followButton($("#follow"), "space", slug);

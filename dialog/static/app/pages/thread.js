@@ -2,7 +2,7 @@
 // who is here and who is typing. Members write (with @ autocomplete and a language), reply, react,
 // edit (with history) and flag. Everything goes through /api/v1 and /live.
 import {all, api} from "../core/api.js";
-import {$, flash, h, setHTML, showError} from "../core/dom.js";
+import {$, allowForm, flash, h, setHTML, showError} from "../core/dom.js";
 import {followButton} from "../core/follow.js";
 import {pick, t, when} from "../core/i18n.js";
 import * as live from "../core/live.js";
@@ -27,12 +27,13 @@ function postElement(post) {
   const mine = viewer && post.author?.id === viewer.id;
   const body = h("div", {class: "body", lang: post.language});
   setHTML(body, post.body);
+  const may = thread?.permissions || {};  // what the API says this reader may do here
   const actions = viewer ? h("div", {class: "actions"},
-    thread?.locked ? null : h("button", {type: "button", class: "link", onclick: () => startReply(post)}, t("reply")),
+    may.can_post ? h("button", {type: "button", class: "link reply", onclick: () => startReply(post)}, t("reply")) : null,
     mine ? h("button", {type: "button", class: "link", onclick: () => startEdit(post)}, t("edit")) : null,
     mine ? null : h("button", {type: "button", class: "link", onclick: () => startFlag(post)}, t("flag"))) : null;
   const reactions = h("div", {class: "reactions row", role: "group", "aria-label": t("react")},
-    ...REACTIONS.map((kind) => h("button", {type: "button", disabled: !viewer, onclick: () => react(post, kind)},
+    ...REACTIONS.map((kind) => h("button", {type: "button", disabled: !may.can_react, onclick: () => react(post, kind)},
       `${t(`reaction_${kind}`)} ${post.reactions?.[kind] || 0}`)));
   const history = post.edited_at ? h("details", {class: "history", ontoggle: (toggle) => loadHistory(post, toggle.target)},
     h("summary", {}, `${t("edited")} ${when(post.edited_at)} – ${t("history")}`), h("ol", {})) : null;
@@ -68,8 +69,7 @@ function showThread() {
   $("#title").textContent = thread.title;
   document.title = `${thread.title} – Smart City Dialog`;
   $("#flags").textContent = [thread.pinned ? t("pinned") : "", thread.locked ? t("thread_locked") : ""].filter(Boolean).join(" · ");
-  const composer = $("#composer");
-  if (composer) composer.hidden = thread.locked;
+  allowForm($("#composer"), $("#cannot-post"), thread.permissions);
 }
 
 // -- loading and live --------------------------------------------------------------------------
@@ -102,9 +102,12 @@ function onEvent(envelope) {
   if (data.thread_id !== threadId) return;
   const [noun, verb] = envelope.type.split(".");
   if (noun === "thread") {
-    if (verb === "locked") thread.locked = data.locked;
-    if (verb === "pinned") thread.pinned = data.pinned;
-    showThread();
+    // Read again: whether this reader may still reply after a lock is the API's answer, not ours.
+    api(`/threads/${threadId}`).then((fresh) => {
+      thread = fresh;
+      showThread();
+      [...posts.keys()].forEach(render);
+    }).catch(showError);
     return;
   }
   if (!data.post_id) return;
