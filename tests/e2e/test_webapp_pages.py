@@ -1,6 +1,6 @@
-"""Every page of the web app in real headless Chromium: axe-core finds no serious or critical
-violation, every control is reachable with the Tab key, nothing is requested from another host,
-no script error or CSP violation; /api/docs renders the API; the language switch sticks.
+"""Every public and member page of the web app in real headless Chromium passes the shared checks
+(tests/support/webpages.py: axe-core, Tab reaches every control, no other host, no script error);
+/api/docs renders the API; the language switch sticks; the demo's open call counts down on the home page.
 
 One server and one browser for the module: first the pages for anyone, then signed in as a member.
 Set DIALOG_SCREENSHOTS=<dir> to keep the screenshots of the main pages at desktop and phone width.
@@ -14,106 +14,22 @@ from pathlib import Path
 
 import pytest
 import requests
-from axe_selenium_python import Axe
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.support.browser import (
-    DESKTOP,
-    PHONE,
-    chrome,
-    console_errors,
-    foreign,
-    requested_urls,
-    sign_in,
-    text_of,
-    wait,
-    wait_live,
-)
+from tests.support.browser import DESKTOP, PHONE, chrome, sign_in, text_of, wait, wait_live
 from tests.support.server import MEMBER, LiveServer
+from tests.support.webpages import MEMBER_PAGES, PUBLIC_PAGES, check_page, settle
 
 pytestmark = pytest.mark.e2e
 
-PUBLIC_PAGES = [
-    "/",
-    "/news/1",
-    "/calls/1",
-    "/projects",
-    "/projects/1",
-    "/spaces",
-    "/spaces/nationale-dialogplattform",
-    "/threads/1",
-    "/search?q=smart",
-    "/login",
-    "/password-reset",
-    "/password-reset?token=abc",
-    "/invitations/accept?token=abc",
-    "/api/docs",
-]
-MEMBER_PAGES = ["/", "/threads/1", "/spaces/nationale-dialogplattform", "/calls/1", "/inbox", "/profile"]
 SCREENSHOTS = {"home": "/", "thread": "/threads/1", "call": "/calls/1", "projects": "/projects", "inbox": "/inbox"}
-# Everything a keyboard user must be able to reach (not what a widget deliberately takes out of the
-# tab order with tabindex=-1 because another control does the same).
-INTERACTIVE = (
-    "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), "
-    "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
-)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     with chrome() as driver:
         yield driver
-
-
-def settle(browser: WebDriver, url: str) -> None:
-    """Open `url` and wait until its script has loaded the page and is live."""
-    browser.get(url)
-    wait_live(browser)
-    wait(browser, lambda b: b.execute_script("return !document.querySelector('[aria-busy=true]')"))
-    if "/api/docs" in url:
-        wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock")) > 50, timeout=30)
-
-
-def serious_violations(browser: WebDriver) -> list[str]:
-    axe = Axe(browser)
-    axe.inject()
-    results = axe.run()
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def unreachable_by_tab(browser: WebDriver) -> list[str]:
-    """Visible interactive elements that pressing Tab from the top of the page never focuses."""
-    wanted = browser.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].filter(e => e.tabIndex >= 0 && e.getClientRects().length"
-        " && getComputedStyle(e).visibility !== 'hidden' && !e.closest('[hidden]'))",
-        INTERACTIVE,
-    )
-    browser.execute_script("document.activeElement?.blur(); window.scrollTo(0, 0)")
-    reached = []
-    for _ in range(len(wanted) + 10):
-        ActionChains(browser).send_keys(Keys.TAB).perform()
-        reached.append(browser.switch_to.active_element)
-    seen = {element.id for element in reached}
-    return [str(element.get_attribute("outerHTML"))[:120] for element in wanted if element.id not in seen]
-
-
-def check_page(browser: WebDriver, server: LiveServer, path: str) -> None:
-    requested_urls(browser)  # forget what earlier pages asked for
-    console_errors(browser)
-    settle(browser, server.url + path)
-    assert serious_violations(browser) == [], path
-    if path != "/api/docs":  # Swagger UI's hundreds of controls are its own (and take half a minute to tab through)
-        missed = unreachable_by_tab(browser)
-        assert missed == [], f"{path}: not reachable with Tab: {missed}"
-    assert foreign(requested_urls(browser), server.url) == [], f"{path} asked another host"
-    assert console_errors(browser) == [], path
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -141,6 +57,15 @@ def test_sign_in(server: LiveServer, browser: WebDriver) -> None:
 def test_member_page(server: LiveServer, browser: WebDriver, path: str) -> None:
     check_page(browser, server, path)
     assert text_of(browser, "header nav") and "Kommune Musterstadt" in text_of(browser, "header nav")
+
+
+def test_the_demo_home_page_shows_an_open_call_with_its_countdown(server: LiveServer, browser: WebDriver) -> None:
+    """The seeded example call is open (its deadline computed when the demo data was loaded)."""
+    settle(browser, server.url + "/")
+    ahead = "return [...document.querySelectorAll('#calls .countdown')].map(e => Date.parse(e.dataset.deadline) > Date.now())"  # noqa: E501
+    assert browser.execute_script(ahead) == [True]
+    shown = text_of(browser, "#calls")
+    assert "Beispielaufruf (Demo)" in shown or "Example call (demo)" in shown
 
 
 def test_api_docs_render_the_api(server: LiveServer, browser: WebDriver) -> None:

@@ -1,7 +1,7 @@
 """The staff pages in real headless Chromium against one live server: an editor's article appears on
 an anonymous home page live; an admin opens a call from the broadcast page, a member's open home page
 shows it and the admin's reach counter goes up; staff links and pages only for their roles; every
-staff page passes axe, is usable by keyboard and asks no other host."""
+staff page passes the shared page checks (tests/support/webpages.py) for each role that may use it."""
 
 from __future__ import annotations
 
@@ -10,31 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from axe_selenium_python import Axe
 from selenium.webdriver import Chrome as WebDriver
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.e2e.test_webapp_live import open_thread, reply
-from tests.support.browser import chrome, console_errors, foreign, requested_urls, sign_in, text_of, wait, wait_live
+from tests.support.browser import chrome, sign_in, text_of, wait, wait_live
 from tests.support.server import ADMIN, EDITOR, MEMBER, MODERATOR, PARTNER, LiveServer
+from tests.support.webpages import STAFF_PAGES, check_page
 
 pytestmark = pytest.mark.e2e
-STAFF_PAGES = {
-    EDITOR: ["/staff/news", "/staff/calls"],
-    MODERATOR: ["/staff/moderation"],
-    ADMIN: [
-        "/staff/news",
-        "/staff/broadcast",
-        "/staff/members",
-        "/staff/moderation",
-        "/staff/webhooks",
-        "/staff/audit",
-    ],
-}
-INTERACTIVE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), textarea:not([disabled])"
 
 
 @pytest.fixture(scope="module")
@@ -329,41 +314,10 @@ def test_admin_reads_the_moderators_actions_in_the_audit_log(
     )
 
 
-def unreachable_by_tab(browser: WebDriver) -> list[str]:
-    """Visible interactive elements that pressing Tab from the top of the page never focuses."""
-    wanted = browser.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].filter(e => e.tabIndex >= 0 && e.getClientRects().length"
-        " && !e.closest('[hidden]'))",
-        INTERACTIVE,
-    )
-    browser.execute_script("document.activeElement?.blur(); window.scrollTo(0, 0)")
-    reached: set[str] = set()
-    ids = {element.id for element in wanted}
-    # a date-time field is several Tab stops (day, month, year, hour, minute): room for those
-    for _ in range(len(wanted) * 6 + 10):
-        ActionChains(browser).send_keys(Keys.TAB).perform()
-        reached.add(browser.switch_to.active_element.id)
-        if ids <= reached:
-            break
-    return [str(element.get_attribute("outerHTML"))[:120] for element in wanted if element.id not in reached]
-
-
 @pytest.mark.parametrize("role,path", [(role, path) for role, paths in STAFF_PAGES.items() for path in paths])
 def test_staff_page_is_accessible_and_local(
     server: LiveServer, staff: dict[str, WebDriver], role: str, path: str
 ) -> None:
     if path in NEEDS_API and not has_api(server, NEEDS_API[path]):
         pytest.skip(f"GET {NEEDS_API[path]} is not on this branch yet (branch audit-moderation)")
-    browser = staff[role]
-    requested_urls(browser)
-    console_errors(browser)
-    browser.get(server.url + path)
-    wait_live(browser)
-    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "ol.cards > li"))
-    axe = Axe(browser)
-    axe.inject()
-    serious = [v["id"] for v in axe.run()["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], path
-    assert unreachable_by_tab(browser) == [], path
-    assert foreign(requested_urls(browser), server.url) == [], path
-    assert console_errors(browser) == [], path
+    check_page(staff[role], server, path)
