@@ -115,6 +115,8 @@ JS_STRINGS = {
     "move_deadline": _l("Move deadline"),
     "new_deadline": _l("New deadline (Berlin time)"),
     "reason": _l("Reason"),
+    "new_call": _l("New call"),
+    "nothing_changed": _l("Nothing changed."),
     # staff: members and invitations
     "role": _l("Role"),
     "role_member": _l("member"),
@@ -125,9 +127,6 @@ JS_STRINGS = {
     "change_role": _l("Change role"),
     "deactivate": _l("Deactivate"),
     "deliveries": _l("Deliveries"),
-    "title_de": _l("Title (German)"),
-    "title_en": _l("Title (English)"),
-    "save_title": _l("Save title"),
     "deliveries_of": _l("Deliveries to %(url)s"),
     "active": _l("active"),
     "inactive": _l("inactive"),

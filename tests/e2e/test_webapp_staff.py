@@ -143,14 +143,42 @@ def test_editor_prepares_announces_and_moves_a_calls_deadline(server: LiveServer
                 ["deadline_changes"] and c)  # fmt: skip
     assert call["deadline"] == "2031-02-01T11:00:00Z"  # winter: Berlin is UTC+1
     assert call["deadline_changes"][-1]["reason"] == "Mehr Zeit für Kommunen"
-    # and its title edited (PATCH /calls/<id>)
-    wait(editor, lambda b: b.find_element(By.ID, f"title-en-{call_id}").is_displayed())
-    editor.find_element(By.ID, f"title-en-{call_id}").send_keys("Draft in the browser")
-    editor.find_element(By.CSS_SELECTOR, f"{card} button.save-title").click()
+    # and every other field edited in the same form (PATCH /calls/<id>), the API's field errors shown at the field
+    wait(editor, lambda b: click(b, f"{card} button.edit"))
+    wait(editor, lambda b: b.find_element(By.ID, "call-save").is_displayed())
+    assert not editor.find_element(By.ID, "call-draft").is_displayed()
+    fields = {
+        "call-title-en": "Draft in the browser",
+        "call-summary-de": "Zusammenfassung aus dem Browser",
+        "call-budget": "1250.505",  # a tenth of a cent: the service refuses it
+        "call-motto": "Mut zur Lücke",
+        "call-url": "https://example.org/bewerbung",
+        "call-reminders": "10, 3",
+    }
+    for field, value in fields.items():
+        element = editor.find_element(By.ID, field)
+        element.clear()
+        element.send_keys(value)
+    editor.find_element(By.ID, "call-save").click()
+    wait(editor, lambda b: b.find_element(By.ID, "call-budget-error").is_displayed())
+    assert "decimal" in text_of(editor, "#call-budget-error")
+    assert editor.find_element(By.ID, "call-budget").get_attribute("aria-invalid") == "true"
+    assert editor.switch_to.active_element.get_attribute("id") == "call-budget"
+    assert requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json()["motto"] is None  # nothing saved
+    editor.find_element(By.ID, "call-budget").clear()
+    editor.find_element(By.ID, "call-budget").send_keys("1250.50")
+    editor.find_element(By.ID, "call-save").click()
     edited = wait(
-        editor, lambda b: requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json()["title"].get("en")
+        editor,
+        lambda b: (c := requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json())["motto"] and c,
     )
-    assert edited == "Draft in the browser"
+    assert edited["title"] == {"de": "Entwurf im Browser", "en": "Draft in the browser"}
+    assert edited["summary"] == {"de": "Zusammenfassung aus dem Browser"}
+    assert (edited["budget"], edited["motto"]) == ("1250.50", "Mut zur Lücke")
+    assert (edited["application_url"], edited["reminder_days"]) == ("https://example.org/bewerbung", [10, 3])
+    assert edited["deadline"] == "2031-02-01T11:00:00Z"  # unchanged fields are not sent (an announced call's deadline
+    wait(editor, lambda b: not b.find_element(By.ID, "call-budget-error").is_displayed())  # moves only with a reason)
+    assert editor.find_element(By.ID, "call-draft").is_displayed()  # back to a new call
 
 
 def test_admin_broadcasts_a_call_opening_that_a_member_sees_while_the_reach_counts_up(
