@@ -1,5 +1,5 @@
-// Field errors next to their fields: a 422 from the API names each field (`details.json`, e.g.
-// `{"title.de": ["..."]}`); a control says which API field it writes with `data-field`, and its error
+// Field errors next to their fields: a 422 from the API names each field (`details.json` for a body,
+// `details.query` for a filter form's query, e.g. `{"title.de": ["..."]}`); a control says which API field it writes with `data-field`, and its error
 // slot is `#<control id>-error` (templates/_fields.html). Anything else goes to the alert line.
 import {showError} from "./dom.js";
 
@@ -28,7 +28,8 @@ export function clearFieldErrors(form) {
 /** Show `error`'s field problems next to the fields of `form` (focus the first); the rest as an alert. */
 export function showFieldErrors(form, error) {
   clearFieldErrors(form);
-  const problems = error?.status === 422 ? Object.entries(error.details?.json || {}) : [];
+  const details = error?.status === 422 ? error.details || {} : {};
+  const problems = [...Object.entries(details.json || {}), ...Object.entries(details.query || {})];
   const unplaced = [];
   let first = null;
   for (const [key, messages] of problems) {

@@ -2,6 +2,7 @@
 // entries page by page (the list's `next` cursor). Details are shown as the API gives them (ids, facts).
 import {api} from "../core/api.js";
 import {$, fill, h, showError} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
@@ -34,7 +35,7 @@ async function load(more = false) {
 
 $("#audit-filter").addEventListener("submit", (event) => {
   event.preventDefault();
-  load().catch(showError);
+  load().then(() => clearFieldErrors(event.target), (error) => showFieldErrors(event.target, error));
 });
 $("#audit-more").addEventListener("click", () => load(true).catch(showError));
 

@@ -3,6 +3,7 @@
 // by every web process as it pushes, and by the webhook and mail workers as they deliver).
 import {all, api} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {pick, t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
@@ -88,11 +89,12 @@ $("#announcement-form").addEventListener("submit", async (event) => {
   try {
     const item = await api("/announcements", {method: "POST", body});
     event.target.reset();
+    clearFieldErrors(event.target);
     flash(t("broadcast_sent"));
     watch(`/announcements/${item.id}/reach`, pick(item.title));
     await loadAnnouncements();
   } catch (error) {
-    showError(error);
+    showFieldErrors(event.target, error);
   }
 });
 

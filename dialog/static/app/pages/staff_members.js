@@ -3,6 +3,7 @@
 // (the last active admin, say) and the page shows its message.
 import {all, api} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
@@ -76,7 +77,7 @@ async function loadInvitations() {
 
 $("#member-search").addEventListener("submit", (event) => {
   event.preventDefault();
-  loadMembers().catch(showError);
+  loadMembers().then(() => clearFieldErrors(event.target), (error) => showFieldErrors(event.target, error));
 });
 
 $("#invite-form").addEventListener("submit", async (event) => {
@@ -86,10 +87,11 @@ $("#invite-form").addEventListener("submit", async (event) => {
     await api("/invitations", {method: "POST", body: {email, role: $("#invite-role").value,
                                                       country: $("#invite-country").value.trim().toUpperCase() || null}});
     event.target.reset();
+    clearFieldErrors(event.target);
     flash(t("invited", {email}));
     await loadInvitations();
   } catch (error) {
-    showError(error);
+    showFieldErrors(event.target, error);
   }
 });
 

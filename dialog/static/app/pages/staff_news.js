@@ -2,6 +2,7 @@
 // (Berlin time) or publish it now; edit, publish or retract the listed articles. Live on `news`.
 import {all, api} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {berlinToISO, isoToBerlin, pick, t, when} from "../core/i18n.js";
 import {bodyHTML, bodyText} from "../core/text.js";
 import {boot} from "../core/shell.js";
@@ -108,10 +109,11 @@ form.addEventListener("submit", async (event) => {
     form.reset();
     flash(t("news_saved", {status: t(item.status)}));
   } catch (error) {
-    showError(error);
+    showFieldErrors(form, error);
   }
 });
 form.addEventListener("reset", () => {
+  clearFieldErrors(form);
   $("#news-id").value = "";
   $("#form-legend").textContent = $("#new-article").textContent;
 });

@@ -2,6 +2,7 @@
 // attempts (GET /webhooks/<id>/deliveries); a failed delivery can be retried.
 import {api} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {t} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
@@ -74,9 +75,10 @@ $("#hook-form").addEventListener("submit", async (submit) => {
     secret.textContent = t("webhook_secret", {secret: created.secret});
     secret.hidden = false;
     submit.target.reset();
+    clearFieldErrors(submit.target);
     await load();
   } catch (error) {
-    showError(error);
+    showFieldErrors(submit.target, error);
   }
 });
 
