@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 
 from events import ANONYMOUS, Database, Event
-from services.errors import InvalidInput, NotFound, PermissionDenied
-from services.spaces import can_read, create_space, get_space, remove_membership, update_space
+from services.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from services.spaces import (
+    can_read,
+    create_space,
+    get_space,
+    remove_membership,
+    require_write,
+    space_permissions,
+    update_space,
+)
 from tests.support.world import World
 
 
@@ -71,3 +79,23 @@ def test_only_admins_change_spaces(database: Database, world: World, who: str) -
             remove_membership(session, caller, space, world.members["other"].id)
         with pytest.raises(PermissionDenied):
             create_space(session, caller, slug="neu", name={"de": "Neu"}, kind="working_group", visibility="public")
+
+
+def test_the_permissions_a_space_reports_are_the_rule_that_refuses_the_write(database: Database, world: World) -> None:
+    """`space_permissions` says `can_post` exactly where `require_write` lets the caller post (every role,
+    anonymous, every visibility), so a page that follows it never offers a form the API refuses."""
+    callers = {who: world.caller(who) for who in world.members} | {"anonymous": ANONYMOUS}
+    with database.read() as session:
+        for who, caller in callers.items():
+            for where, space in world.spaces.items():
+                space = session.merge(space)
+                said = space_permissions(session, caller, space)
+                try:
+                    require_write(session, caller, space)
+                    allowed = True
+                except (AuthenticationFailed, PermissionDenied, NotFound):
+                    allowed = False
+                assert said.can_post is allowed and said.can_react is allowed, (who, where)
+                assert (said.reason is None) is allowed, (who, where, said)
+        partner, public = callers["partner"], session.merge(world.spaces["public"])
+        assert space_permissions(session, partner, public).reason == "partners_invited_only"
