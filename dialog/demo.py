@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from events import Caller, utcnow
 from services.calls import (
+    DEFAULT_PROGRAMME,
     FundingCall,
     announce_call,
     archive_call,
@@ -32,7 +33,7 @@ from services.projects import Project, create_project
 from services.spaces import Space, add_membership, create_space, join_network_spaces
 
 PROJECTS_FILE = Path(__file__).resolve().parent / "demo_projects.json"
-PROGRAMME = "Modellprojekte Smart Cities"
+PROGRAMME = DEFAULT_PROGRAMME
 
 DEMO_PASSWORD = "smart-city-demo"
 DEMO_MEMBERS = [

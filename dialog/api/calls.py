@@ -16,6 +16,7 @@ from dialog.schemas import Flag, TimeInput
 from services.announcements import call_opening_reach
 from services.calls import (
     CURRENCY,
+    DEFAULT_PROGRAMME,
     STATUSES,
     FundingCall,
     announce_call,
@@ -71,7 +72,7 @@ class CallFields(Schema):
 class CallIn(CallFields):
     """A new call (a draft; `announce: true` announces it at once)."""
 
-    programme = fields.String(load_default="Modellprojekte Smart Cities", validate=validate.Length(min=1, max=200))
+    programme = fields.String(load_default=DEFAULT_PROGRAMME, validate=validate.Length(min=1, max=200))
     round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
     title = localized_text(required=True, max_length=300)
     announce = Flag(load_default=False)

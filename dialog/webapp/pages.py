@@ -16,6 +16,7 @@ from dialog.auth import CSRF_COOKIE, SESSION_COOKIE, current_caller
 from dialog.extensions import db
 from dialog.webapp.i18n import remember_language
 from dialog.webapp.strings import js_strings
+from services.calls import DEFAULT_PROGRAMME
 from services.errors import DomainError
 from services.identity import get_member
 
@@ -228,8 +229,10 @@ def staff_news() -> Response:
 
 @blp.get("/staff/calls")
 def staff_calls() -> Response:
-    """Editors prepare and announce calls and move a deadline with a reason."""
-    return staff_page(("editor", "admin"), "staff_calls.html", "staff_calls", _("Prepare calls"))
+    """Editors prepare, edit and announce calls and move a deadline with a reason."""
+    return staff_page(
+        ("editor", "admin"), "staff_calls.html", "staff_calls", _("Prepare calls"), programme=DEFAULT_PROGRAMME
+    )
 
 
 @blp.get("/staff/broadcast")

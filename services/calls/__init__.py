@@ -3,6 +3,7 @@
 from services.calls import events  # noqa: F401  (registers event types and topics)
 from services.calls.commands import (
     CURRENCY,
+    DEFAULT_PROGRAMME,
     announce_call,
     archive_call,
     budget_to_cents,
@@ -28,6 +29,7 @@ from services.calls.queries import (
 
 __all__ = [
     "CURRENCY",
+    "DEFAULT_PROGRAMME",
     "STATUSES",
     "CallReminder",
     "DeadlineChange",

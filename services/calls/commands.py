@@ -39,6 +39,8 @@ from services.clock import SCHEDULER, local_iso
 from services.errors import Conflict, InvalidInput
 
 CURRENCY = "EUR"
+# The federal programme a call belongs to unless it says otherwise (the API's default, the demo's calls).
+DEFAULT_PROGRAMME = "Modellprojekte Smart Cities"
 MAX_REMINDER_DAYS = 365
 EDITABLE = (
     "programme",
