@@ -100,15 +100,19 @@ def _page_select(after: int, topics: Iterable[str] | None, limit: int, upto: int
     topic_list = sorted(set(topics))
     if not topic_list:
         return None
-    # One index range scan per topic, each already limited, merged by the database: the cost
-    # of a page stays proportional to the page, however far behind the client is.
+    # Index range scans per topic (the events it is the primary topic of, in `event_log`, and
+    # those it is another topic of, in `event_topic`), each already limited, merged by the
+    # database: the cost of a page stays proportional to the page, however far behind the client is.
     per_topic = []
     for topic in topic_list:
-        by_topic = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
+        primary = select(EventRecord.id.label("event_id")).where(EventRecord.topic == topic, EventRecord.id > after)
+        other = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
         if upto is not None:
-            by_topic = by_topic.where(EventTopic.event_id <= upto)
-        per_topic.append(select(by_topic.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
-    merged = union(*per_topic).subquery() if len(per_topic) > 1 else per_topic[0].subquery()
+            primary = primary.where(EventRecord.id <= upto)
+            other = other.where(EventTopic.event_id <= upto)
+        per_topic.append(select(primary.order_by(EventRecord.id).limit(limit).subquery().c.event_id))
+        per_topic.append(select(other.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
+    merged = union(*per_topic).subquery()
     return select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)
 
 
@@ -121,6 +125,7 @@ _RECORD_COLUMNS = select(
     EventRecord.actor_name,
     EventRecord.data,
 )
+# The routes of events besides their primary topics (`event_topic` has no row for that one).
 _ROUTES_OF = select(EventTopic.event_id, EventTopic.topic)
 # Every route of a page of all events, by the page's id range: one cached statement whatever the
 # page's size, where a list of hundreds of ids is a new statement to compile each time.
@@ -168,11 +173,24 @@ def read_page(
 
 
 def prune(session: Session, older_than: datetime) -> int:
-    """Delete events that occurred before `older_than`; return the new retention watermark."""
+    """Delete the oldest events, up to the first that occurred at or after `older_than`; return the watermark."""
     meta = session.get(LogMeta, 1)
     assert meta is not None
-    cutoff = session.scalar(select(func.max(EventRecord.id)).where(EventRecord.occurred_at < older_than))
-    if cutoff is None or cutoff <= meta.pruned_through:
+    # The oldest part of the log, up to the first event that is not old enough: found by walking
+    # the primary key from the watermark (no index on the time, which every append would write),
+    # so a sweep reads about as many rows as it removes. The watermark stays a prefix of the log.
+    connection = session.connection()
+    young = connection.execute(
+        select(EventRecord.id)
+        .where(EventRecord.id > meta.pruned_through, EventRecord.occurred_at >= older_than)
+        .order_by(EventRecord.id)
+        .limit(1)
+    ).scalar()
+    below = EventRecord.id > meta.pruned_through
+    if young is not None:
+        below = below & (EventRecord.id < young)
+    cutoff = connection.execute(select(func.max(EventRecord.id)).where(below)).scalar()
+    if cutoff is None:
         return meta.pruned_through
     session.execute(delete(EventTopic).where(EventTopic.event_id <= cutoff))
     session.execute(delete(EventRecord).where(EventRecord.id <= cutoff))

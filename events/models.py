@@ -19,28 +19,30 @@ class EventRecord(Base):
 
     __tablename__ = "event_log"
 
+    # Ids are never reused, not even after retention pruned the log to empty (a client past the
+    # watermark would never receive a reused id). PostgreSQL's sequence never goes back; on SQLite
+    # the outbox draws each id above both the newest row and the retention watermark
+    # (`events.outbox`), which costs two index lookups where AUTOINCREMENT wrote `sqlite_sequence`
+    # in every appending transaction.
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(120))
     type: Mapped[str] = mapped_column(String(80))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=False), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
-    __table_args__ = (
-        # Redaction selects the events of a few types by a key of their data: the type index keeps
-        # that from reading the whole log.
-        Index("ix_event_log_type", "type"),
-        # SQLite reuses the ids of deleted rows for a plain INTEGER PRIMARY KEY: once retention
-        # pruned the log to empty, new events would get ids below the watermark, and no client
-        # past that cursor would ever receive them. AUTOINCREMENT never goes back, like the
-        # PostgreSQL sequence.
-        {"sqlite_autoincrement": True},
-    )
+    # The only secondary index, since every index is written by every append: replay by topic
+    # reads an event's primary topic here (`event_topic` holds only its other topics), and
+    # redaction narrowed to a topic uses it too. Retention and digests walk the primary key.
+    __table_args__ = (Index("ix_event_log_topic", "topic", "id"),)
 
 
 class EventTopic(Base):
-    """Every topic an event is routed to (its primary topic included), for replay by topic."""
+    """The topics an event is routed to besides its primary one (`EventRecord.topic`), for replay by topic.
+
+    Most events have only their primary topic, and so no row here: one row less per append.
+    """
 
     __tablename__ = "event_topic"
 

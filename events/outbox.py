@@ -8,7 +8,11 @@ A rolled-back transaction therefore publishes nothing, and a committed one loses
 Commit order: on PostgreSQL every appending transaction first takes one transaction-scoped
 advisory lock, so ids are drawn from the sequence in the order the transactions will commit
 (the lock is released only by the commit). SQLite has a single writer at a time, which gives
-the same order for free. The lock is taken as late as possible (at commit) to keep it short.
+the same order for free. The lock is taken as late as possible (at commit) to keep it short,
+and in the same statement that draws the ids (one round trip less per publish).
+
+What one event costs: its `event_log` row (with the one topic index) and an `event_topic` row
+per topic besides its primary one; most events have none.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import JSON, DateTime, Integer, String, Table, bindparam, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,12 +101,50 @@ def remove_redaction_listener(listener: RedactionListener) -> None:
 
 # Built once: statements are immutable, and building one per publish cost more than running it.
 _SELECT_EPOCH = select(LogMeta.epoch).where(LogMeta.id == 1)
-_TAKE_ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=COMMIT_ORDER_LOCK)
-_INSERT_EVENTS = insert(EVENT_LOG).returning(EVENT_LOG.c.id, sort_by_parameter_order=True)
+_ROW_PARAMETERS = (
+    bindparam("topic", type_=String()),
+    bindparam("type", type_=String()),
+    bindparam("occurred_at", type_=DateTime()),
+    bindparam("actor_id", type_=Integer()),
+    bindparam("actor_name", type_=String()),
+    bindparam("data", type_=JSON()),
+)
+_ROW_COLUMNS = ("topic", "type", "occurred_at", "actor_id", "actor_name", "data")
 _INSERT_NUMBERED_EVENTS = insert(EVENT_LOG)
-_ID_SEQUENCE = text("SELECT pg_get_serial_sequence('event_log', 'id')")
-_DRAW_IDS = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)")
 _INSERT_TOPICS = insert(EVENT_TOPIC)
+
+# SQLite: the next id is above both the newest row and the retention watermark, so that a log
+# pruned to empty does not hand out ids again (a plain INTEGER PRIMARY KEY would take max + 1).
+# Both are index lookups; AUTOINCREMENT instead wrote `sqlite_sequence` on every append. Only
+# one writer at a time (BEGIN IMMEDIATE), so no other transaction can take the same id.
+_META = cast(Table, LogMeta.__table__)
+_NEXT_SQLITE_ID = (
+    select(func.max(func.coalesce(select(func.max(EVENT_LOG.c.id)).scalar_subquery(), 0), _META.c.pruned_through) + 1)
+    .where(_META.c.id == 1)
+    .scalar_subquery()
+)
+# The new id is the row's rowid: `lastrowid` reads it without the cost of a RETURNING result.
+_SQLITE_INSERT_EVENT = insert(EVENT_LOG).values(id=_NEXT_SQLITE_ID)
+_SQLITE_FIRST_ID = select(_NEXT_SQLITE_ID)
+
+# PostgreSQL: the commit-order lock and the id(s) in one statement. The CTE is MATERIALIZED so
+# the lock is taken before the outer query draws from the sequence (the row that nextval is
+# computed for comes out of the CTE, and an inlined subquery could be flattened into one list).
+_ORDER_LOCK_CTE = (
+    select(func.pg_advisory_xact_lock(COMMIT_ORDER_LOCK).label("locked"))
+    .cte("commit_order")
+    .prefix_with("MATERIALIZED")
+)
+_PG_INSERT_EVENT = (
+    insert(EVENT_LOG)
+    .from_select(list(_ROW_COLUMNS), select(*_ROW_PARAMETERS).select_from(_ORDER_LOCK_CTE))
+    .returning(EVENT_LOG.c.id)
+)
+_ID_SEQUENCE = text("SELECT pg_get_serial_sequence('event_log', 'id')")
+_PG_DRAW_IDS = text(
+    "WITH commit_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(:key)) "
+    "SELECT nextval(CAST(:sequence AS regclass)) FROM commit_order, generate_series(1, :count)"
+).bindparams(key=COMMIT_ORDER_LOCK)
 
 
 def read_epoch(session: Session) -> str:
@@ -121,13 +163,14 @@ def read_epoch(session: Session) -> str:
 
 
 def take_commit_order_lock(session: Session) -> None:
-    """Serialise appending transactions until they commit (PostgreSQL; SQLite is serial already)."""
-    if not session.info.get(HOLDS_ORDER):  # this process: until the commit's listeners have run
+    """Serialise this process's appending transactions until their commit listeners have run.
+
+    The database's lock (PostgreSQL) is taken by the statement that draws the ids
+    (`_PG_INSERT_EVENT`, `_PG_DRAW_IDS`); SQLite is serial already.
+    """
+    if not session.info.get(HOLDS_ORDER):
         _notify_order.acquire()
         session.info[HOLDS_ORDER] = True
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_TAKE_ORDER_LOCK)
 
 
 def _append(session: Session) -> None:
@@ -143,6 +186,7 @@ def _append(session: Session) -> None:
     # the same SQL in the same transaction, without the ORM's per-statement and per-row
     # bookkeeping, which cost more than the database work.
     connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
     committed: list[Event] = session.info.setdefault(COMMITTED, [])
     while pending:
         rows = [
@@ -156,20 +200,26 @@ def _append(session: Session) -> None:
             }
             for ev in pending
         ]
-        if len(rows) > 1 and connection.dialect.name == "postgresql":
-            ids = _draw_ids(session, len(rows))
+        if len(rows) == 1:
+            # One statement: the lock (PostgreSQL), the id and the row.
+            if postgresql:
+                ids = [connection.execute(_PG_INSERT_EVENT, rows[0]).scalar_one()]
+            else:
+                ids = [connection.execute(_SQLITE_INSERT_EVENT, rows[0]).lastrowid]
+        else:
+            # The ids first, then a plain executemany (psycopg pipelines it; SQLite runs it in C):
+            # INSERT … RETURNING of many rows becomes one huge VALUES statement to parse anew.
+            ids = _draw_ids(session, len(rows)) if postgresql else _sqlite_ids(session, len(rows))
             for row, new_id in zip(rows, ids, strict=True):
                 row["id"] = new_id
-            # A plain executemany (psycopg pipelines it): INSERT … RETURNING of many rows in
-            # parameter order becomes one huge VALUES statement that psycopg parses anew each time.
             connection.execute(_INSERT_NUMBERED_EVENTS, rows)
-        else:
-            ids = list(connection.execute(_INSERT_EVENTS, rows).scalars())
         topic_rows: list[dict[str, Any]] = []
         for ev, new_id in zip(pending, ids, strict=True):
             ev.id, ev.epoch = new_id, epoch
-            topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics)
-        connection.execute(_INSERT_TOPICS, topic_rows)
+            # The primary topic is the row's own column: only the others get a routing row.
+            topic_rows.extend({"topic": t, "event_id": new_id} for t in ev.topics if t != ev.topic)
+        if topic_rows:
+            connection.execute(_INSERT_TOPICS, topic_rows)
         committed.extend(pending)
         # Handlers run in this same transaction: a reaction commits with its cause or not at all.
         for ev in pending:
@@ -178,18 +228,24 @@ def _append(session: Session) -> None:
         pending = session.info.pop(OUTBOX, [])
 
 
+def _sqlite_ids(session: Session, count: int) -> list[int]:
+    """`count` new event ids, increasing, above the newest row and the retention watermark (SQLite)."""
+    first = int(session.connection().execute(_SQLITE_FIRST_ID).scalar_one())
+    return list(range(first, first + count))
+
+
 def _draw_ids(session: Session, count: int) -> list[int]:
     """`count` new event ids from the log's sequence, increasing (PostgreSQL).
 
-    Drawn under the commit-order lock, like the ids INSERT … RETURNING would take, so they are
-    still increasing in commit order across transactions.
+    Drawn under the commit-order lock (taken by the same statement), like the ids
+    INSERT … RETURNING would take, so they are still increasing in commit order across transactions.
     """
     connection = session.connection()
     shared: dict[str, Any] = session.info.get(SHARED, {})
     sequence = shared.get("id_sequence")
     if sequence is None:
         sequence = shared["id_sequence"] = connection.execute(_ID_SEQUENCE).scalar_one()
-    return sorted(connection.execute(_DRAW_IDS, {"sequence": sequence, "count": count}).scalars())
+    return sorted(connection.execute(_PG_DRAW_IDS, {"sequence": sequence, "count": count}).scalars())
 
 
 def _after_commit(session: Session) -> None:

@@ -55,7 +55,9 @@ def redact(
     """Redact the stored events of `event_types` whose `data[key]` is `value` (or one of them).
 
     Runs in `session`'s transaction: the redaction commits with the withdrawal or not at all.
-    `topic` (optional) narrows the search to one topic's events, through the topic index.
+    `topic` (optional) narrows the search to one topic's events, through the topic indexes;
+    without it every stored event of those types is read (the log has no index on the type, which
+    every append would write: redaction without a topic is erasure, rare and in the background).
     Events published earlier in this same transaction are redacted too. Returns the ids of
     the stored events that changed.
     """
@@ -72,7 +74,9 @@ def redact(
         EventRecord.type.in_(types), matches.in_(values)
     )
     if topic is not None:
-        query = query.join(EventTopic, EventTopic.event_id == EventRecord.id).where(EventTopic.topic == topic)
+        # Its own events through the topic index, plus those it is another topic of.
+        routed = select(EventTopic.event_id).where(EventTopic.topic == topic)
+        query = query.where((EventRecord.topic == topic) | EventRecord.id.in_(routed))
     changes: dict[int, dict[str, Any]] = {}
     for event_id, event_type, data in session.execute(query.order_by(EventRecord.id)):
         if not data.get(REDACTED):

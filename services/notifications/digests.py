@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
 from events import Database, Event, log_state, utcnow
@@ -66,12 +66,20 @@ def on_member_updated(session: Session, event: Event) -> None:
 
 
 def _settled_head(session: Session, now: datetime) -> int:
-    return session.scalar(select(func.max(EventRecord.id)).where(EventRecord.occurred_at <= now - SETTLE)) or 0
+    # Walks the primary key back from the newest event (there is no index on the time): the
+    # events of the last SETTLE are all it reads before the first older one.
+    settled = select(EventRecord.id).where(EventRecord.occurred_at <= now - SETTLE)
+    return session.scalar(settled.order_by(EventRecord.id.desc()).limit(1)) or 0
 
 
 def _calls_and_news(session: Session, after: int, upto: int, language: str) -> tuple[list[Any], list[Any]]:
-    ids = select(EventTopic.event_id).where(
-        EventTopic.topic.in_(("calls", "news")), EventTopic.event_id > after, EventTopic.event_id <= upto
+    topics = ("calls", "news")
+    # Their own events (event_log.topic) and those routed to them besides (event_topic).
+    ids = union(
+        select(EventRecord.id).where(EventRecord.topic.in_(topics), EventRecord.id > after, EventRecord.id <= upto),
+        select(EventTopic.event_id).where(
+            EventTopic.topic.in_(topics), EventTopic.event_id > after, EventTopic.event_id <= upto
+        ),
     )
     records = session.scalars(
         select(EventRecord)
