@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select, union, update
 from sqlalchemy.orm import Session
 
 from events.envelope import Event
@@ -74,9 +74,13 @@ def redact(
         EventRecord.type.in_(types), matches.in_(values)
     )
     if topic is not None:
-        # Its own events through the topic index, plus those it is another topic of.
-        routed = select(EventTopic.event_id).where(EventTopic.topic == topic)
-        query = query.where((EventRecord.topic == topic) | EventRecord.id.in_(routed))
+        # The events it is the primary topic of, and those it is another topic of: two index
+        # lookups (an OR of the two made PostgreSQL read the whole log).
+        on_topic = union(
+            select(EventRecord.id).where(EventRecord.topic == topic),
+            select(EventTopic.event_id).where(EventTopic.topic == topic),
+        )
+        query = query.where(EventRecord.id.in_(on_topic))
     changes: dict[int, dict[str, Any]] = {}
     for event_id, event_type, data in session.execute(query.order_by(EventRecord.id)):
         if not data.get(REDACTED):

@@ -139,7 +139,7 @@ def test_redaction_selects_by_a_data_key_on_postgresql(pg_database: Database) ->
 def test_the_migrations_run_on_postgresql_both_ways(postgres: Any) -> None:
     from alembic import command
     from alembic.config import Config
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import create_engine, inspect, text
 
     from dialog.cli import MIGRATIONS
 
@@ -147,6 +147,42 @@ def test_the_migrations_run_on_postgresql_both_ways(postgres: Any) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0011")
+    engine = create_engine(url)
+    routes = text("SELECT topic, event_id FROM event_topic ORDER BY event_id, topic")
+    try:
+        with engine.begin() as connection:  # a log as 0011 stored it: every topic has a routing row
+            connection.execute(text("INSERT INTO event_log_meta VALUES (1, 'cafe0001', 3, '2021-01-01')"))
+            for event_id in (4, 5, 9):
+                connection.execute(
+                    text(
+                        "INSERT INTO event_log (id, topic, type, occurred_at, data) "
+                        "VALUES (:id, 'news', 'news.published', '2021-01-01', CAST(:data AS json))"
+                    ),
+                    {"id": event_id, "data": f'{{"news_id": {event_id}}}'},
+                )
+                connection.execute(
+                    text("INSERT INTO event_topic VALUES ('news', :id), ('project.1', :id)"), {"id": event_id}
+                )
+            before = connection.execute(routes).all()
+        command.upgrade(config, "head")
+        with engine.connect() as connection:  # 0013 keeps only the further topics' rows
+            assert connection.execute(routes).all() == [("project.1", 4), ("project.1", 5), ("project.1", 9)]
+        db = Database()
+        db.configure(url)
+        try:
+            with db.read() as session:
+                for topics in (["news"], ["project.1"], ["news", "project.1"]):
+                    assert [e.id for e in read_page(session, 0, topics, limit=10)] == [4, 5, 9]
+                routed = read_page(session, 0, None, limit=10, with_topics=True)
+                assert [e.topics for e in routed] == [("news", "project.1")] * 3
+        finally:
+            db.dispose()
+        command.downgrade(config, "0011")
+        with engine.connect() as connection:
+            assert connection.execute(routes).all() == before
+    finally:
+        engine.dispose()
     command.upgrade(config, "head")
     command.downgrade(config, "0006")
     command.upgrade(config, "head")
@@ -184,3 +220,35 @@ def test_hiding_a_post_redacts_its_events_and_notifications_on_postgresql(pg_dat
         )
     assert not [e.id for e in events if "Vertraulich" in str(e.data)]
     assert [n.summary for n in notes if n.subject.get("post_id") == post.id] == [""]
+
+
+def _core_statements_of_one_publish(db: Database, extra_topics: tuple[str, ...] = ()) -> list[str]:
+    from sqlalchemy import event as sa_event
+
+    from services.forum.events import ReactionAdded  # a type with no handlers of its own
+
+    def reaction(n: int) -> ReactionAdded:
+        return ReactionAdded(space="national", thread_id=1, post_id=n, member_id=1, kind="like", count=1)
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()[:5]))
+
+    assert db.engine is not None
+    with db.write() as session:  # warm: the epoch is read once per database
+        publish(session, reaction(1), topic="thread.1")
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.write() as session:
+            publish(session, reaction(2), topic="thread.1", extra_topics=extra_topics)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_lock_the_id_and_the_row_are_one_round_trip_on_postgresql(pg_database: Database) -> None:
+    """A property of the publish path, not a time (the webhook handler's read goes to the DBAPI cursor)."""
+    assert _core_statements_of_one_publish(pg_database) == ["WITH commit_order AS MATERIALIZED (SELECT"]
+    further = _core_statements_of_one_publish(pg_database, extra_topics=("space.national",))
+    assert further == ["WITH commit_order AS MATERIALIZED (SELECT", "INSERT INTO event_topic (topic, event_id)"]

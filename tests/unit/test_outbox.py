@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from events import Database, Event, init_log, on_commit, registry
+from events import Database, Event, init_log, on_commit, publish, registry
 from events.models import EventRecord, EventTopic
 from events.outbox import remove_commit_listener
 from services.news import NewsItem, create_news
@@ -147,3 +147,55 @@ def _new_databases_that_lost_their_event(count: int) -> int:
         del db
         gc.collect()
     return lost
+
+
+def _statements_of_one_publish(db: Database, extra_topics: tuple[str, ...] = ()) -> list[str]:
+    """Every SQL statement SQLite runs for one publishing transaction (without the PRAGMAs of the lock wait)."""
+    from sqlalchemy import event as sa_event
+
+    from services.forum.events import ReactionAdded  # a type with no handlers of its own
+
+    def reaction(n: int) -> ReactionAdded:
+        return ReactionAdded(space="national", thread_id=1, post_id=n, member_id=1, kind="like", count=1)
+
+    statements: list[str] = []
+
+    def trace(dbapi_connection, *_args) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(statements.append)
+
+    def untrace(dbapi_connection, *_args) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(None)
+
+    assert db.engine is not None
+    with db.write() as session:  # warm: the epoch is read once per database, not per publish
+        publish(session, reaction(1), topic="thread.1")
+    sa_event.listen(db.engine.pool, "checkout", trace)
+    sa_event.listen(db.engine.pool, "checkin", untrace)
+    try:
+        with db.write() as session:
+            publish(session, reaction(2), topic="thread.1", extra_topics=extra_topics)
+    finally:
+        sa_event.remove(db.engine.pool, "checkout", trace)
+        sa_event.remove(db.engine.pool, "checkin", untrace)
+    return [" ".join(s.split()[:3]) for s in statements if not s.startswith("PRAGMA")]
+
+
+def test_a_single_topic_event_is_one_insert_in_its_transaction(database: Database) -> None:
+    """A property of the publish path, not a time: no routing row for the primary topic, no id read back."""
+    assert _statements_of_one_publish(database) == [
+        "BEGIN IMMEDIATE",
+        "INSERT INTO event_log",  # the id drawn inside it (above the retention watermark)
+        "SELECT id, topics",  # the webhook subscriptions (services.webhooks)
+        "COMMIT",
+    ]
+
+
+def test_each_further_topic_adds_one_routing_row(database: Database) -> None:
+    statements = _statements_of_one_publish(database, extra_topics=("space.national", "moderation"))
+    assert statements.count("INSERT INTO event_log") == 1
+    assert statements.count("INSERT INTO event_topic") == 2  # one row per further topic (one executemany)
+    with database.read() as session:
+        record = session.scalars(select(EventRecord).order_by(EventRecord.id.desc())).first()
+        assert record is not None
+        routes = session.scalars(select(EventTopic.topic).where(EventTopic.event_id == record.id)).all()
+    assert record.topic == "thread.1" and sorted(routes) == ["moderation", "space.national"]
