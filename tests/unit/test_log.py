@@ -124,3 +124,36 @@ def test_ids_are_never_reused_after_the_log_was_pruned_to_empty(database: Databa
     finally:
         relay.stop()
         runner.join(5)
+
+
+def test_retention_removes_a_prefix_of_the_log_up_to_the_first_event_not_old_enough(database: Database) -> None:
+    """No index on the time: prune walks the ids from its watermark, and the watermark stays a prefix."""
+    ids = publish_many(database, [("news", ())] * 5)
+    ages = {ids[0]: 40, ids[1]: 40, ids[2]: 1, ids[3]: 40, ids[4]: 1}  # days; ids[3] committed late
+    with database.write() as session:
+        for record in session.query(EventRecord):
+            record.occurred_at = utcnow() - timedelta(days=ages[record.id])
+    with database.write() as session:
+        assert prune(session, utcnow() - timedelta(days=30)) == ids[1]
+    with database.read() as session:
+        assert [e.id for e in read_page(session, 0, ["news"], limit=10)] == ids[2:]
+
+
+def test_replay_by_topic_reads_only_index_ranges(database: Database) -> None:
+    """Every part of a page by topics is an index range scan (SQLite's plan), however long the log is."""
+    from sqlalchemy import text
+
+    from events.log import _page_select
+
+    page = _page_select(0, ["news", "project.1"], 100, 500)
+    assert page is not None
+    assert database.engine is not None
+    sql = str(page.compile(database.engine, compile_kwargs={"literal_binds": True}))
+    with database.engine.connect() as connection:
+        plan = [row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    reads = [step for step in plan if step.startswith(("SEARCH", "SCAN event"))]
+    primary = "SEARCH event_log USING COVERING INDEX ix_event_log_topic (topic=? AND id>? AND id<?)"
+    further = (
+        "SEARCH event_topic USING COVERING INDEX sqlite_autoindex_event_topic_1 (topic=? AND event_id>? AND event_id<?)"
+    )
+    assert reads == [primary, further] * 2
