@@ -168,6 +168,7 @@ def serve_command(host: str, port: int) -> None:
     """Serve with Flask-SocketIO's own server (development and tests; production uses gunicorn)."""
     from dialog.extensions import socketio
     from dialog.realtime import realtime_of
+    from dialog.realtime.engineio import server_options
     from dialog.scheduler import start_embedded
 
     realtime_of(current_app).start()
@@ -182,6 +183,8 @@ def serve_command(host: str, port: int) -> None:
         use_reloader=False,
         log_output=False,
         allow_unsafe_werkzeug=True,
+        # Under gevent: a server that lets idle WebSocket sessions live without a greenlet each.
+        **server_options(socketio.server.async_mode),
     )
 
 

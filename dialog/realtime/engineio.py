@@ -205,18 +205,16 @@ def _install_session_wraps() -> None:
             conn = getattr(ws, "ws", None)  # the simple_websocket.Server of this connection
             # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
             if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
+                cooperative = _cooperative(self.server)
+                detach = cooperative and _detachable(conn.environ)
+                if detach:
+                    conn.sock = _own_connection(conn.sock)
                 conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
-                if _cooperative(self.server):
-                    return _direct_websocket_handler(self, ws)
+                if cooperative:
+                    return _direct_websocket_handler(self, ws, detach=detach)
             return handler(self, ws)
         finally:
-            # Engine.IO forgets a WebSocket session when its request returns, but under gunicorn
-            # simple-websocket ends that request by raising StopIteration, which skips it: the
-            # closed socket (its queue, WebSocket, outbox and environ) stayed in `sockets` until
-            # the service task's sweep, up to two ping timeouts later, so every connect/disconnect
-            # cycle left its sessions behind for a while. Forget it here, as soon as it is closed.
-            if self.closed and self.server.sockets.get(self.sid) is self:
-                del self.server.sockets[self.sid]
+            _forget_if_closed(self)
 
     def send_direct(self: Any, pkt: Any) -> Any:
         ws = getattr(self, "dialog_ws", None)
@@ -240,6 +238,8 @@ def _install_session_wraps() -> None:
                     self.dialog_ws = None
                     with contextlib.suppress(Exception):  # the close frame, then the socket, via the outbox
                         ws.close()
+                if getattr(self, "dialog_watcher", None) is not None:
+                    _stop_watching(self)
 
     def schedule_ping_on_timer(self: Any) -> Any:
         loop = _event_loop(self.server)
@@ -274,15 +274,17 @@ def _install_session_wraps() -> None:
     eio_socket.Socket._send_ping = _send_ping  # type: ignore[method-assign]
 
 
-def _direct_websocket_handler(sock: Any, ws: Any) -> list[Any]:
+def _direct_websocket_handler(sock: Any, ws: Any, *, detach: bool = False) -> list[Any]:
     """Engine.IO's WebSocket loop for a connection with an outbox, without a writer task.
 
     Engine.IO gives every WebSocket a writer greenlet that waits on the session's queue and
     copies each packet to the socket, and simple-websocket a reader greenlet that hands each
     message over through an event. With an outbox, writing never blocks, so `send` writes each
-    packet at once (in order, through the same outbox as the fan-out), and this loop reads the
-    socket itself: an idle connection holds one greenlet (this one) instead of three, plus a
-    timer for its pings instead of a fourth (memory per connection was mostly greenlet stacks).
+    packet at once (in order, through the same outbox as the fan-out). Reading: with `detach`
+    (a server that lets the request end without closing the connection, see `_detachable`), an
+    event-loop watcher reads the socket and this greenlet ends, so an idle connection holds no
+    greenlet at all; otherwise this loop reads the socket itself (one greenlet instead of three).
+    Pings come from a timer instead of a task in both cases.
     """
     server = sock.server
     for attr in ("_sock", "socket"):  # as Engine.IO does: a read timeout of a ping cycle
@@ -303,26 +305,201 @@ def _direct_websocket_handler(sock: Any, ws: Any) -> list[Any]:
     sock.dialog_ws = ws
     server.logger.info("%s: Upgrade to websocket successful", sock.sid)
     reader = getattr(ws, "ws", None)
-    messages = _read_inline(reader) if _stop_reader_task(reader) else _read_via_task(ws)
+    if not _stop_reader_task(reader):
+        messages = _read_via_task(ws)
+    elif detach and _start_watching(sock, reader):
+        return []  # the request ends here; the connection lives on in the event loop
+    else:
+        messages = _read_inline(reader)
     for data in messages:
-        if data is None:  # closed by the client
-            break
-        if len(data) > server.max_http_buffer_size:
-            server.logger.info('%s: Unexpected error "packet is too large", closing connection', sock.sid)
-            break
-        try:
-            sock.receive(eio_packet.Packet(encoded_packet=data))
-        except eio_exceptions.UnknownPacketError:
-            pass
-        except eio_exceptions.SocketIsClosedError:
-            break
-        except Exception:
-            server.logger.exception("Unknown receive error")
+        if data is None or not _receive(sock, data):  # None: closed by the client
             break
     sock.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
     with contextlib.suppress(Exception):
         ws.close()  # a no-op if close() above closed it
     return []
+
+
+def _receive(sock: Any, data: Any) -> bool:
+    """Hand one WebSocket message to Engine.IO as its loop does; False if the session must end."""
+    server = sock.server
+    if len(data) > server.max_http_buffer_size:
+        server.logger.info('%s: Unexpected error "packet is too large", closing connection', sock.sid)
+        return False
+    try:
+        sock.receive(eio_packet.Packet(encoded_packet=data))
+    except eio_exceptions.UnknownPacketError:
+        pass
+    except eio_exceptions.SocketIsClosedError:
+        return False
+    except Exception:
+        server.logger.exception("Unknown receive error")
+        return False
+    return True
+
+
+# -- detached sessions: read by an event-loop watcher, no greenlet while idle --------------------
+# The WSGI environ key by which a server says it can leave a connection open after its request
+# (`detaching_handler`): a `Detach` the adapter marks when it takes the connection. An object, not
+# a second key, since Flask-SocketIO hands the application a copy of the server's environ.
+DETACHABLE = "dialog.detachable"
+
+
+class Detach:
+    """Set by the adapter once a WebSocket session owns its connection; read by the server's handler."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+# An Engine.IO PONG as text (what an idle client sends once per ping interval).
+_PONG = str(eio_packet.PONG)
+
+
+def _detachable(environ: dict[str, Any]) -> bool:
+    """True if the server of this request lets it end without closing or writing to the connection.
+
+    gunicorn's gevent worker ends a simple-websocket request (StopIteration) by closing its socket
+    object only, with no shutdown: a dup of the descriptor keeps the connection. gevent's pywsgi
+    reads the next request and closes the socket after a few bytes' read, unless its handler is
+    the one of `detaching_handler`, which stops at a request the adapter took over.
+    """
+    return "gunicorn.socket" in environ or isinstance(environ.get(DETACHABLE), Detach)
+
+
+def _own_connection(conn_sock: Any) -> Any:
+    """A socket on a duplicate of the connection's descriptor, for the session alone (the server closes its own)."""
+    owned = conn_sock.dup()
+    with contextlib.suppress(OSError):
+        conn_sock.close()
+    return owned
+
+
+def _start_watching(sock: Any, conn: Any) -> bool:
+    """Read `conn` from an event-loop watcher from now on; False if it cannot (then a loop reads it)."""
+    outbox = getattr(sock, "dialog_outbox", None)
+    raw = getattr(outbox, "raw", None)  # the non-blocking socket under gevent's
+    loop = _event_loop(sock.server)
+    if raw is None or loop is None:
+        return False
+    detach = getattr(conn, "environ", {}).get(DETACHABLE)
+    if detach is not None:
+        detach.done = True
+    watcher = loop.io(raw.fileno(), 1)  # 1: readable
+    sock.dialog_watcher = watcher
+    sock.dialog_conn = conn
+    sock.dialog_raw = raw
+    watcher.start(_on_readable, sock)
+    return True
+
+
+def _on_readable(sock: Any) -> None:
+    """Read what arrived, in the event loop (never blocks): pongs are taken here, the rest in a task.
+
+    What simple-websocket's reader does per read (feed wsproto; `_handle_events` answers pings and
+    close frames through the outbox). Engine.IO runs a Socket.IO connect or disconnect handler
+    synchronously inside `receive`, and those use the database: messages go to a short-lived task,
+    and the watcher rests until it is done, so they are handled one after the other and in order,
+    as by a reader loop, and a client cannot queue more than one read ahead.
+    """
+    conn = sock.dialog_conn
+    try:
+        data = sock.dialog_raw.recv(conn.receive_bytes)
+    except (BlockingIOError, InterruptedError):
+        return
+    except OSError:
+        data = b""
+    try:
+        if not data:
+            conn.connected = False
+        else:
+            conn.ws.receive_data(data)
+            conn.connected = conn._handle_events()
+        if conn.connected and conn.input_buffer and all(m == _PONG for m in conn.input_buffer):
+            conn.input_buffer.clear()
+            sock.receive(eio_packet.Packet(eio_packet.PONG))  # schedules the next ping on a timer
+    except Exception:  # a callback of the event loop must not raise: end the session
+        conn.connected = False
+    if conn.input_buffer or not conn.connected:
+        sock.dialog_watcher.stop()
+        sock.server.start_background_task(_dispatch, sock)
+
+
+def _dispatch(sock: Any) -> None:
+    """Hand the messages read to Engine.IO, in order; then read on, or end the session."""
+    conn = getattr(sock, "dialog_conn", None)
+    if conn is None:  # closed meanwhile
+        return
+    keep = conn.connected
+    while keep and conn.input_buffer:
+        keep = _receive(sock, conn.input_buffer.pop(0))
+    watcher = getattr(sock, "dialog_watcher", None)
+    if keep and conn.connected and watcher is not None and not sock.closed:
+        watcher.start(_on_readable, sock)
+        return
+    sock.close(wait=False, abort=True, reason=sock.server.reason.TRANSPORT_CLOSE)
+
+
+def _stop_watching(sock: Any) -> None:
+    """Stop reading a detached session and close its connection (after what its outbox holds)."""
+    watcher, conn = sock.dialog_watcher, sock.dialog_conn
+    sock.dialog_watcher = sock.dialog_conn = sock.dialog_raw = None
+    watcher.stop()
+    watcher.close()
+    conn.connected = False
+    conn.input_buffer.clear()
+    with contextlib.suppress(OSError):
+        conn.sock.close()  # the outbox's socket: closed once what is queued is written
+    # Its request ended long ago: Engine.IO would only find it closed in its sweep.
+    _forget_if_closed(sock)
+
+
+def _forget_if_closed(sock: Any) -> None:
+    # Engine.IO forgets a WebSocket session when its request returns, but under gunicorn
+    # simple-websocket ends that request by raising StopIteration, which skips it (and a detached
+    # session closes after its request): the closed socket (its queue, WebSocket, outbox and
+    # environ) stayed in `sockets` until the service task's sweep, up to two ping timeouts later,
+    # so every connect/disconnect cycle left its sessions behind for a while. Forget it at once.
+    if sock.closed and sock.server.sockets.get(sock.sid) is sock:
+        del sock.server.sockets[sock.sid]
+
+
+def detaching_handler() -> Any:
+    """gevent pywsgi's handler class that lets a detached WebSocket session keep its connection.
+
+    After a request whose connection the adapter took (its `Detach` done), pywsgi would read the
+    next request from it (WebSocket frames) and, at the end, read up to 16 KiB and close it.
+    This handler reads nothing more and leaves the socket to the session (which owns a dup).
+    """
+    from gevent import pywsgi  # only where gevent serves
+
+    class DetachingHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
+        def get_environ(self) -> dict[str, Any]:
+            environ: dict[str, Any] = super().get_environ()
+            environ[DETACHABLE] = Detach()
+            return environ
+
+        def handle_one_response(self) -> None:
+            super().handle_one_response()
+            detach = self.environ.get(DETACHABLE)
+            if detach is not None and detach.done:
+                self.close_connection = True
+                self.socket = None
+
+    return DetachingHandler
+
+
+def server_options(async_mode: str) -> dict[str, Any]:
+    """Keyword arguments for `socketio.run` so that its server lets WebSocket sessions detach."""
+    if async_mode != "gevent":
+        return {}
+    try:
+        import geventwebsocket  # noqa: F401  # Flask-SocketIO then uses its own handler class
+    except ImportError:
+        return {"handler_class": detaching_handler()}
+    return {}
 
 
 def _stop_reader_task(conn: Any) -> bool:
