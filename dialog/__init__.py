@@ -89,6 +89,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
         **cors.engineio_options(app.config["CORS_ORIGINS"]),
     )
     Realtime(app)

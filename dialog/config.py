@@ -68,6 +68,12 @@ def from_env() -> dict[str, Any]:
         # SO_SNDBUF of fast-path WebSockets; 0 keeps the kernel's autotuning (up to tcp_wmem max).
         "FANOUT_SOCKET_SNDBUF": _int("DIALOG_FANOUT_SOCKET_SNDBUF", 0),
         "SSE_HEARTBEAT_SECONDS": _float("DIALOG_SSE_HEARTBEAT_SECONDS", 15.0),
+        # Engine.IO's ping cycle (python-engineio's defaults): a client that does not answer a ping
+        # within the timeout is disconnected. Tests of dead peers shorten both.
+        "SOCKETIO_PING_INTERVAL": _float("DIALOG_SOCKETIO_PING_INTERVAL", 25.0),
+        "SOCKETIO_PING_TIMEOUT": _float("DIALOG_SOCKETIO_PING_TIMEOUT", 20.0),
+        # A `dialog_greenlets` gauge on /metrics (a scan of the heap per scrape: for diagnosis and tests).
+        "METRICS_GREENLETS": _bool("DIALOG_METRICS_GREENLETS", False),
         "LONGPOLL_MAX_WAIT": _int("DIALOG_LONGPOLL_MAX_WAIT", 60),
         # Browser origins allowed to call the API, SSE and Socket.IO; none: same-origin only.
         "CORS_ORIGINS": [origin.rstrip("/") for origin in _list("DIALOG_CORS_ORIGINS")],

@@ -24,6 +24,8 @@ SUBSCRIPTIONS = Gauge("dialog_subscriptions", "Topics followed by connected Sock
 # Per-session state of /live (ours and the libraries'): each should fall back to 0 with no
 # connections; one that does not is a leak growing with every connect/disconnect.
 LIVE_SESSIONS = Gauge("dialog_live_sessions", "Per-session entries of /live state, by map", ["map"])
+# Started, unfinished greenlets of the process (only with METRICS_GREENLETS: it scans the heap).
+GREENLETS = Gauge("dialog_greenlets", "Started, unfinished greenlets (diagnosis; off by default)")
 STREAM_CLIENTS = Gauge("dialog_stream_clients", "Live SSE and long-poll listeners")
 COMMITTED = Counter("dialog_events_committed", "Events committed by this process")
 PUSHED = Counter("dialog_events_pushed", "Events pushed by this process's relay")

@@ -29,7 +29,7 @@ from dialog.extensions import db, socketio
 from dialog.realtime.access import Reviews
 from dialog.realtime.board import RedisBoard
 from dialog.realtime.clients import Clients
-from dialog.realtime.engineio import SocketServer
+from dialog.realtime.engineio import SocketServer, running_greenlets
 from dialog.realtime.fanout import FanOut
 from dialog.realtime.gateway import LiveNamespace
 from dialog.realtime.presence import Presence
@@ -78,6 +78,8 @@ class Realtime:
         metrics.CONNECTIONS.labels("/live").set_function(self.clients.count)
         metrics.SUBSCRIPTIONS.set_function(self.clients.subscription_count)
         metrics.STREAM_CLIENTS.set_function(self.hub.count)
+        if config["METRICS_GREENLETS"]:
+            metrics.GREENLETS.set_function(running_greenlets)
         for name in self.session_counts():
             metrics.LIVE_SESSIONS.labels(name).set_function(self._session_count_of(name))
         self.wakeup = RedisWakeup(queue, self.relay) if queue else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import inspect
 import sys
 import time
@@ -388,6 +389,7 @@ def _start_watching(sock: Any, conn: Any) -> bool:
     if detach is not None:
         detach.done = True
     watcher = loop.io(raw.fileno(), 1)  # 1: readable
+    sock.server.dialog_watchers = getattr(sock.server, "dialog_watchers", 0) + 1
     sock.dialog_watcher = watcher
     sock.dialog_conn = conn
     sock.dialog_raw = raw
@@ -448,6 +450,7 @@ def _stop_watching(sock: Any) -> None:
     sock.dialog_watcher = sock.dialog_conn = sock.dialog_raw = None
     watcher.stop()
     watcher.close()
+    sock.server.dialog_watchers -= 1
     conn.connected = False
     conn.input_buffer.clear()
     with contextlib.suppress(OSError):
@@ -564,6 +567,16 @@ def _event_loop(server: Any) -> Any:
     return None if gevent is None else gevent.get_hub().loop
 
 
+def running_greenlets() -> int:
+    """Started, unfinished greenlets of this process (0 without gevent); scans the heap, so not cheap."""
+    greenlet = sys.modules.get("greenlet")
+    if greenlet is None:
+        return 0
+    kind = greenlet.greenlet
+    # type(), not isinstance(): isinstance() asks a proxy (werkzeug's LocalProxy) for its target.
+    return sum(1 for obj in gc.get_objects() if issubclass(type(obj), kind) and bool(obj))
+
+
 def _current_task() -> Any:
     """The running gevent greenlet (None in threads: a thread cannot be ended from outside)."""
     gevent = sys.modules.get("gevent")
@@ -649,6 +662,7 @@ class SocketServer:
             "socketio_callbacks": len(manager.callbacks),
             "socketio_environ": len(getattr(self.server, "environ", ())),
             "engineio_sockets": len(self.server.eio.sockets),
+            "engineio_watchers": getattr(self.server.eio, "dialog_watchers", 0),
         }
 
     def connecting(self, sid: str) -> bool:
