@@ -15,6 +15,8 @@ import contextlib
 import functools
 import gc
 import inspect
+import io
+import queue
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -211,6 +213,7 @@ def _install_session_wraps() -> None:
                 if detach:
                     conn.sock = _own_connection(conn.sock)
                 conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
+                _trim_environ(conn.environ)
                 if cooperative:
                     return _direct_websocket_handler(self, ws, detach=detach)
             return handler(self, ws)
@@ -304,6 +307,8 @@ def _direct_websocket_handler(sock: Any, ws: Any, *, detach: bool = False) -> li
         with contextlib.suppress(Exception):
             ws.send(pkt.encode())
     sock.dialog_ws = ws
+    # Every packet goes straight to the outbox from now on: Engine.IO's queue stays empty for good.
+    sock.queue = _NO_QUEUE
     server.logger.info("%s: Upgrade to websocket successful", sock.sid)
     reader = getattr(ws, "ws", None)
     if not _stop_reader_task(reader):
@@ -319,6 +324,60 @@ def _direct_websocket_handler(sock: Any, ws: Any, *, detach: bool = False) -> li
     with contextlib.suppress(Exception):
         ws.close()  # a no-op if close() above closed it
     return []
+
+
+class _NoQueue:
+    """Engine.IO's queue of a session whose packets all go straight to its outbox: always empty.
+
+    A gevent JoinableQueue costs ~2.5 KB per connection; Engine.IO still puts its end marker
+    (None) at close, and `SocketServer.queued` asks for the size.
+    """
+
+    __slots__ = ()
+
+    def put(self, _item: Any, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+    def get(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise queue.Empty
+
+    get_nowait = get
+
+    def qsize(self) -> int:
+        return 0
+
+    def empty(self) -> bool:
+        return True
+
+    def task_done(self) -> None:
+        return None
+
+    def join(self) -> None:
+        return None
+
+
+_NO_QUEUE = _NoQueue()
+# What a session's environ keeps of the server's per-request objects (see `_trim_environ`).
+_EMPTY_INPUT = io.BytesIO(b"")
+_PLAIN = (str, bytes, int, float, bool, tuple, type(None))
+
+
+def _trim_environ(environ: dict[str, Any]) -> None:
+    """Drop the server's per-request objects from a WebSocket session's environ (kept per session).
+
+    python-socketio keeps the environ for the session's life and Flask-SocketIO builds a request
+    context from it for each event: that needs the CGI variables and headers (plain values) and
+    the Flask app, not the request's input stream, its parser and socket (gunicorn), nor the class
+    python-engineio's middleware defines per request for `eventlet.input` (~2.5 KB each). The
+    WebSocket handshake has read what it needed from them already.
+    """
+    for key, value in list(environ.items()):
+        if key == "wsgi.input":
+            environ[key] = _EMPTY_INPUT  # nobody reads a body of a WebSocket's request
+        elif key == "wsgi.errors":
+            environ[key] = sys.stderr
+        elif not isinstance(value, _PLAIN) and key not in _KEPT_OBJECTS:
+            del environ[key]
 
 
 def _receive(sock: Any, data: Any) -> bool:
@@ -344,6 +403,9 @@ def _receive(sock: Any, data: Any) -> bool:
 # (`detaching_handler`): a `Detach` the adapter marks when it takes the connection. An object, not
 # a second key, since Flask-SocketIO hands the application a copy of the server's environ.
 DETACHABLE = "dialog.detachable"
+# Objects a session's environ keeps (`_trim_environ`): Flask's app, Flask-SocketIO's session copy,
+# and the detach mark until the session takes its connection.
+_KEPT_OBJECTS = frozenset({"flask.app", "saved_session", DETACHABLE})
 
 
 class Detach:
@@ -385,7 +447,7 @@ def _start_watching(sock: Any, conn: Any) -> bool:
     loop = _event_loop(sock.server)
     if raw is None or loop is None:
         return False
-    detach = getattr(conn, "environ", {}).get(DETACHABLE)
+    detach = getattr(conn, "environ", {}).pop(DETACHABLE, None)  # the handler holds it too
     if detach is not None:
         detach.done = True
     watcher = loop.io(raw.fileno(), 1)  # 1: readable
@@ -512,6 +574,7 @@ def _stop_reader_task(conn: Any) -> bool:
     if gevent is None or not isinstance(task, gevent.Greenlet) or task.dead or task.gr_frame is not None:
         return False
     task.kill(block=False)  # never started: it is only unscheduled, nothing runs
+    conn.thread = None  # a greenlet object (~1.5 KB) each connection kept for nothing
     return True
 
 
