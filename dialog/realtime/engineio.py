@@ -209,11 +209,12 @@ def _install_session_wraps() -> None:
             # Only connections that open as WebSocket: an upgraded long-poll session keeps one channel.
             if factory is not None and not self.connected and isinstance(conn, simple_websocket.Server):
                 cooperative = _cooperative(self.server)
-                detach = cooperative and _detachable(conn.environ)
+                environ = getattr(conn, "environ", {})
+                detach = cooperative and _detachable(environ)
                 if detach:
                     conn.sock = _own_connection(conn.sock)
                 conn.sock, self.dialog_outbox = factory(conn.sock, self.server.start_background_task)
-                _trim_environ(conn.environ)
+                _trim_environ(environ)
                 if cooperative:
                     return _direct_websocket_handler(self, ws, detach=detach)
             return handler(self, ws)

@@ -6,6 +6,8 @@ pings is still closed after Engine.IO's ping timeout, and a closed session leave
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +16,8 @@ import requests
 from tests.conftest import start_server
 from tests.e2e.test_storm import live_gauges
 from tests.support.rawlive import RawClient, open_raw, pump
-from tests.support.server import EDITOR, LiveServer
+from tests.support.server import EDITOR, ROOT, LiveServer
+from tools.servers import spawn
 
 pytestmark = pytest.mark.e2e
 IDLE = 100
@@ -32,6 +35,34 @@ def gserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         DIALOG_SOCKETIO_PING_INTERVAL="1",
         DIALOG_SOCKETIO_PING_TIMEOUT="2",
     )
+    yield server
+    server.stop()
+
+
+# `flask dialog serve` under gevent (its pywsgi server), patched as a gevent deployment is.
+PYWSGI = (
+    "from gevent import monkey; monkey.patch_all(); import sys; from flask.cli import main;"
+    " sys.argv = ['flask', '--app', 'wsgi:app', 'dialog', 'serve', '--port', sys.argv[1]]; main()"
+)
+
+
+@pytest.fixture(scope="module")
+def pserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`flask dialog serve` on gevent's pywsgi, whose handler class lets sessions detach."""
+    server = LiveServer(
+        tmp_path_factory.mktemp("pywsgi"), {"DIALOG_ASYNC_MODE": "gevent", "DIALOG_METRICS_GREENLETS": "1"}
+    )
+    server.prepare()
+    command = [sys.executable, "-c", PYWSGI, str(server.port)]
+    server.process = spawn(command, server.instance / "server.log", cwd=ROOT, env=server.env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(server.url + "/healthz", timeout=1).ok:
+                break
+        except requests.RequestException:
+            assert time.monotonic() < deadline, (server.instance / "server.log").read_text()[-2000:]
+            time.sleep(0.1)
     yield server
     server.stop()
 
@@ -58,24 +89,26 @@ def settled(server: LiveServer, clients: list[RawClient], until: object, timeout
     return pump(clients, lambda: until(live_gauges(server)), timeout=timeout)  # type: ignore[operator]
 
 
-def test_idle_websocket_sessions_hold_no_greenlet(gserver: LiveServer) -> None:
-    before = greenlets(gserver)
-    clients = connect(gserver, IDLE)
-    assert settled(gserver, clients, lambda g: g[CONNECTED] == IDLE and g[WATCHERS] == IDLE)
+@pytest.mark.parametrize("served_by", ["gserver", "pserver"])
+def test_idle_websocket_sessions_hold_no_greenlet(served_by: str, request: pytest.FixtureRequest) -> None:
+    server: LiveServer = request.getfixturevalue(served_by)
+    before = greenlets(server)
+    clients = connect(server, IDLE)
+    assert settled(server, clients, lambda g: g[CONNECTED] == IDLE and g[WATCHERS] == IDLE)
     # A greenlet per session would add IDLE; the few allowed are pings and handlers running now.
-    assert pump(clients, lambda: greenlets(gserver) <= before + 5, timeout=30), (greenlets(gserver), before)
+    assert pump(clients, lambda: greenlets(server) <= before + 5, timeout=30), (greenlets(server), before)
     # They still receive, and still talk: a publish reaches everyone; a second subscribe is acked.
-    assert gserver.post_news(gserver.token(EDITOR), "Leerlauf").ok
+    assert server.post_news(server.token(EDITOR), "Leerlauf").ok
     assert pump(clients, lambda: all(c.ids for c in clients), timeout=60), "an idle client missed the news"
     clients[0].ack = None
     clients[0].subscribe(["news"])
     assert pump(clients, lambda: clients[0].ack is not None, timeout=60)
     for client in clients:
         client.close()
-    assert pump([], lambda: live_gauges(gserver)[CONNECTED] == 0, timeout=60)
-    gauges = live_gauges(gserver)
+    assert pump([], lambda: live_gauges(server)[CONNECTED] == 0, timeout=60)
+    gauges = live_gauges(server)
     assert {name: value for name, value in gauges.items() if value} == {}, gauges
-    assert greenlets(gserver) <= before + 5
+    assert greenlets(server) <= before + 5
 
 
 def test_a_peer_that_stops_answering_is_closed_after_the_ping_timeout(gserver: LiveServer) -> None:

@@ -189,8 +189,9 @@ def test_a_direct_websocket_is_read_by_its_handler_and_its_reader_task_never_run
     }
     conn = simple_websocket.Server(environ, thread_class=Thread, event_class=gevent.event.Event)
     assert peer.recv(4096).startswith(b"HTTP/1.1 101")
+    task = conn.thread
     assert adapter._stop_reader_task(conn)
-    assert conn.thread.dead  # cancelled before it ever ran
+    assert task.dead and conn.thread is None  # cancelled before it ever ran, and not kept
 
     def masked(opcode: int, payload: bytes) -> bytes:  # a client frame, with a zero mask key
         return bytes((0x80 | opcode, 0x80 | len(payload), 0, 0, 0, 0)) + payload
@@ -201,3 +202,40 @@ def test_a_direct_websocket_is_read_by_its_handler_and_its_reader_task_never_run
     assert answered.startswith(b"\x8a\x02hi")  # the ping was answered, then the close
     assert b"\x88" in answered[4:]
     peer.close()
+
+
+def test_a_websocket_sessions_environ_keeps_plain_values_and_the_app_not_the_servers_request_objects() -> None:
+    class Parser:  # stands in for gunicorn's request body, parser and socket
+        pass
+
+    app = object()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/socket.io/",
+        "HTTP_COOKIE": "session=abc",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.input": Parser(),
+        "wsgi.errors": Parser(),
+        "gunicorn.socket": Parser(),
+        "eventlet.input": Parser(),
+        "flask.app": app,
+    }
+    adapter._trim_environ(environ)
+    assert environ["wsgi.input"].read() == b""  # a body nobody reads, not the request's stream
+    assert environ["flask.app"] is app
+    assert {key for key, value in environ.items() if isinstance(value, Parser)} == set()
+    assert {"REQUEST_METHOD", "PATH_INFO", "HTTP_COOKIE", "wsgi.version", "wsgi.multithread"} <= set(environ)
+    assert "gunicorn.socket" not in environ and "eventlet.input" not in environ
+
+
+def test_only_a_server_that_can_leave_a_connection_open_gets_detached_sessions() -> None:
+    assert adapter._detachable({"gunicorn.socket": object()})
+    assert adapter._detachable({adapter.DETACHABLE: adapter.Detach()})
+    assert not adapter._detachable({"werkzeug.socket": object()})  # the threading server
+    assert not adapter._detachable({"SERVER_SOFTWARE": "gevent/24"})  # pywsgi without our handler
+    assert adapter.server_options("threading") == {}
+    handler = adapter.server_options("gevent")["handler_class"]
+    from gevent import pywsgi
+
+    assert issubclass(handler, pywsgi.WSGIHandler)
