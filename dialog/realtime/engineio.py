@@ -24,6 +24,7 @@ from importlib.metadata import version
 from typing import Any
 
 import simple_websocket
+import wsproto
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from engineio import server as eio_server
@@ -37,6 +38,7 @@ VERIFIED = {
     "python-engineio": ((4, 15, 1), (4, 16)),
     "python-socketio": ((5, 18, 1), (5, 19)),
     "simple-websocket": ((1, 1, 0), (1, 2)),
+    "wsproto": ((1, 3, 2), (1, 4)),
 }
 
 
@@ -91,6 +93,7 @@ _REQUIRED: list[tuple[Any, str, str]] = [
     (simple_websocket, "Server", "the WebSocket whose `sock` the outbox writes to"),
     (simple_websocket.ws.Base, "_handle_events", "run by the handler instead of simple-websocket's reader task"),
     (simple_websocket.ws.Base, "_thread", "the reader task whose loop the handler runs inline"),
+    (wsproto.WSConnection, "events", "yields the handshake's events, then the open connection's"),
 ]
 
 
@@ -314,6 +317,8 @@ def _direct_websocket_handler(sock: Any, ws: Any, *, detach: bool = False) -> li
     reader = getattr(ws, "ws", None)
     if not _stop_reader_task(reader):
         messages = _read_via_task(ws)
+    elif not _forget_handshake(reader):
+        messages = _read_inline(reader)
     elif detach and _start_watching(sock, reader):
         return []  # the request ends here; the connection lives on in the event loop
     else:
@@ -576,6 +581,38 @@ def _stop_reader_task(conn: Any) -> bool:
         return False
     task.kill(block=False)  # never started: it is only unscheduled, nothing runs
     conn.thread = None  # a greenlet object (~1.5 KB) each connection kept for nothing
+    return True
+
+
+class _Opened:
+    """Stands in for wsproto's HTTP handshake once the WebSocket is open: only its events are asked for."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self, pending: list[Any]) -> None:
+        self.pending = pending
+
+    def events(self) -> Iterator[Any]:
+        """What the handshake had not handed out yet (nothing, as a rule), once."""
+        while self.pending:
+            yield self.pending.pop(0)
+
+
+_OPENED = _Opened([])
+
+
+def _forget_handshake(conn: Any) -> bool:
+    """Let go of wsproto's handshake (an h11 connection and its state, ~2 KB) once the WebSocket is open.
+
+    `WSConnection` uses it after the upgrade only for `events()`, which yields what the handshake
+    still holds before the open connection's events. True if the stand-in took its place.
+    """
+    ws_conn = getattr(conn, "ws", None)
+    handshake = getattr(ws_conn, "handshake", None)
+    if handshake is None or getattr(ws_conn, "connection", None) is None:
+        return False
+    pending = list(handshake.events())
+    ws_conn.handshake = _Opened(pending) if pending else _OPENED
     return True
 
 

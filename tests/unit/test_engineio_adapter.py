@@ -196,6 +196,9 @@ def test_a_direct_websocket_is_read_by_its_handler_and_its_reader_task_never_run
     def masked(opcode: int, payload: bytes) -> bytes:  # a client frame, with a zero mask key
         return bytes((0x80 | opcode, 0x80 | len(payload), 0, 0, 0, 0)) + payload
 
+    # The open WebSocket lets go of wsproto's HTTP handshake and still reads and answers frames.
+    assert adapter._forget_handshake(conn)
+    assert conn.ws.handshake is adapter._OPENED
     peer.sendall(masked(0x1, b"40/live,") + masked(0x9, b"hi") + masked(0x8, (1000).to_bytes(2, "big")))
     assert list(adapter._read_inline(conn)) == ["40/live,", None]
     answered = peer.recv(4096)
