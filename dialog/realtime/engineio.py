@@ -609,7 +609,7 @@ def _forget_handshake(conn: Any) -> bool:
     """
     ws_conn = getattr(conn, "ws", None)
     handshake = getattr(ws_conn, "handshake", None)
-    if handshake is None or getattr(ws_conn, "connection", None) is None:
+    if ws_conn is None or handshake is None or getattr(ws_conn, "connection", None) is None:
         return False
     pending = list(handshake.events())
     ws_conn.handshake = _Opened(pending) if pending else _OPENED
