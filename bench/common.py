@@ -6,6 +6,7 @@ bench/registry.py; bench/run.py runs them. Nothing here is imported by the app.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,7 +14,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,138 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (nginx's workers, PostgreSQL's backends, gunicorn's worker)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children(current))
+    return out
+
+
+def _tree_cpu(pid: int) -> dict[int, float]:
+    seconds: dict[int, float] = {}
+    for p in process_tree(pid):
+        with contextlib.suppress(OSError):  # exited meanwhile
+            seconds[p] = cpu_seconds(p)
+    return seconds
+
+
+class CpuMeter:
+    """CPU used by named groups of processes (each a root pid and its descendants) over a window, from /proc.
+
+    `start()` then `stop()` gives each group's share of one core over the wall time between them,
+    plus `machine` (the busy share of all cores, as cores: 2.0 = both busy) and `others` (what the
+    machine used beyond the groups: other people's work on a shared machine). A process that
+    appears during the window counts from zero; one that exits during it is not counted.
+    """
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self._t0 = 0.0
+        self._cpu0: dict[str, dict[int, float]] = {}
+        self._machine0 = (0.0, 0.0)
+        self.seconds = 0.0  # the window's wall time, once stopped
+
+    def start(self) -> CpuMeter:
+        """Take the first reading."""
+        self._cpu0 = {name: self._read(pids) for name, pids in self.groups.items()}
+        self._machine0 = machine_cpu()
+        self._t0 = time.monotonic()
+        return self
+
+    @staticmethod
+    def _read(roots: list[int]) -> dict[int, float]:
+        seconds: dict[int, float] = {}
+        for root in roots:
+            seconds.update(_tree_cpu(root))
+        return seconds
+
+    def stop(self) -> dict[str, float]:
+        """Each group's CPU share of one core since `start()`, `machine` and `others` (in cores)."""
+        wall = max(1e-9, time.monotonic() - self._t0)
+        self.seconds = wall
+        busy0, total0 = self._machine0
+        busy1, total1 = machine_cpu()
+        out: dict[str, float] = {}
+        for name, pids in self.groups.items():
+            before, after = self._cpu0[name], self._read(pids)
+            out[name] = sum(v - before.get(p, 0.0) for p, v in after.items()) / wall
+        cores = os.cpu_count() or 1
+        out["machine"] = cores * (busy1 - busy0) / max(1.0, total1 - total0)
+        out["others"] = max(0.0, out["machine"] - sum(v for k, v in out.items() if k != "machine"))
+        return out
+
+
+def established(port: int) -> int:
+    """Established TCP connections to the local `port` (IPv4), from /proc/net/tcp."""
+    hex_port = f":{port:04X}"
+    count = 0
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split(maxsplit=4)
+            if fields[1].endswith(hex_port) and fields[3] == "01":
+                count += 1
+    return count
+
+
+def run_json(
+    command: list[str], timeout: float, *, stream: bool = True, started: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Run a bench subprocess (`python bench/x.py ...` or `node bench/x.js ...`) and return its JSON answer.
+
+    Every bench module starts its helper process this way: from the repository root, with
+    PYTHONPATH and NODE_PATH set, the answer being the last stdout line that is a JSON object (or,
+    for a pretty-printed answer, everything from the first line that opens one). Other stdout lines
+    are progress: shown as they come with `stream`. `started(pid)` is called once it runs (to
+    account its CPU). On failure: {"error": the stderr's tail}.
+    """
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NODE_PATH=str(BENCH / "node_modules"))
+    with tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        watchdog = threading.Timer(timeout, process.kill)  # a hung helper must not hang the whole run
+        watchdog.start()
+        if started is not None:
+            started(process.pid)
+        lines: list[str] = []
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                if stream and not line.startswith(("{", " ", "}", "[", "]")):
+                    print("   ", line, end="", flush=True)
+            process.wait()
+        finally:
+            watchdog.cancel()
+        err.seek(0)
+        stderr = err.read()
+    if process.returncode == -signal.SIGKILL:
+        return {"error": f"{Path(command[1]).name} timed out after {timeout:.0f} s"}
+    answer = _json_answer(lines)
+    if process.returncode != 0 or answer is None:
+        tail = (stderr or "".join(lines))[-2000:]
+        return {"error": f"{Path(command[1]).name} exited {process.returncode}: {tail}"}
+    return answer
+
+
+def _json_answer(lines: list[str]) -> dict[str, Any] | None:
+    for line in reversed(lines):
+        if line.startswith("{") and line.rstrip().endswith("}"):
+            try:
+                return dict(json.loads(line))
+            except ValueError:
+                break
+    opening = next((n for n, line in enumerate(lines) if line.rstrip() == "{"), None)
+    if opening is None:
+        return None
+    try:
+        return dict(json.loads("".join(lines[opening:])))
+    except ValueError:
+        return None
+
+
 # -- servers -------------------------------------------------------------------------------------
 @dataclass
 class Server:
@@ -62,6 +197,7 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     log_on: bool = True
     seed: bool = False  # load the demo data (members with known passwords) after migrating
+    migrate: bool = True  # False: the database is shared with a server that migrated it already
     app: str = "bench.dialog_bench:app"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -95,14 +231,15 @@ class Server:
                 DIALOG_RATELIMIT_LIVE_CONNECT_PER_ADDRESS="1000000/minute",
                 **self.env,
             )
-            subprocess.run(
-                [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "migrate"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
+            if self.migrate:
+                subprocess.run(
+                    [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "migrate"],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    timeout=120,
+                )
             if self.seed:
                 subprocess.run(
                     [PY, "-m", "flask", "--app", "wsgi:app", "dialog", "seed-demo", "--if-empty"],
@@ -162,12 +299,19 @@ class Server:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            tree = process_tree(self.process.pid)
+            # gunicorn: SIGQUIT is its quick shutdown; SIGTERM would wait up to graceful_timeout
+            # (20 s) for 10k connections' handlers, which only costs the run time here.
+            self.process.send_signal(signal.SIGTERM if self.kind == "node" else signal.SIGQUIT)
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+            # A worker whose master was killed would live on and eat the next scenario's CPU.
+            for pid in tree[1:]:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -188,6 +332,17 @@ def make_server(variant: str) -> Server:
 
 
 # -- load generator --------------------------------------------------------------------------------
+def generators_for(clients: int, wanted: int = 0) -> int:
+    """Generator processes for `clients`: `wanted` if > 0, else one per core from 5,000 clients, else one.
+
+    One loadgen.js process is one event loop on one core; at 10,000 clients one event means 10,000
+    frames to read, so there one process per core keeps the generator from being the limit.
+    """
+    if wanted > 0:
+        return wanted
+    return max(1, os.cpu_count() or 1) if clients >= 5000 else 1
+
+
 class LoadGen:
     """bench/loadgen.js: thousands of Socket.IO clients in one Node process, driven over stdin/stdout."""
 

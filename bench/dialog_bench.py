@@ -1,7 +1,7 @@
 """Our server for the benchmark: the real app (wsgi.py's create_app) plus a bench-only publisher.
 
-`POST /bench/publish {"rate", "seconds", "topics", "step", "log"}` publishes `bench.tick` events
-for `seconds` at `rate` events/s, round-robin over `topics` (bench.0 … bench.<topics-1>), and
+`POST /bench/publish {"rate", "seconds", "topics", "step", "log", "first"}` publishes `bench.tick` events
+for `seconds` at `rate` events/s, round-robin over `topics` (bench.<first> … bench.<first+topics-1>), and
 answers when done with how many it published per topic. Each event carries its send time
 (`t`, ms since the epoch) and a pad to make the data ~100 bytes.
 
@@ -31,7 +31,7 @@ app = create_app()
 PAD = "x" * 60
 
 
-def _publish_loop(rate: float, seconds: float, topics: int, step: int, use_log: bool) -> dict[str, Any]:
+def _publish_loop(rate: float, seconds: float, topics: int, step: int, use_log: bool, first: int = 0) -> dict[str, Any]:
     realtime = realtime_of(app)
     relay = realtime.relay
     counts = [0] * topics
@@ -43,10 +43,12 @@ def _publish_loop(rate: float, seconds: float, topics: int, step: int, use_log: 
         if now - start >= seconds:
             break
         due = int((now - start) * rate) + 1
-        while n < due:
+        # Stop at the deadline even inside a burst: a publisher that falls behind would otherwise
+        # chase an ever larger backlog and stretch a 2-second step to half a minute.
+        while n < due and time.monotonic() - start < seconds:
             topic_no = n % topics
             tick = BenchTick(t=time.time() * 1000.0, s=step, pad=PAD)
-            topic = f"bench.{topic_no}"
+            topic = f"bench.{first + topic_no}"
             if use_log:
                 with db.write() as session:
                     publish(session, tick, topic=topic)
@@ -66,8 +68,12 @@ def _publish_loop(rate: float, seconds: float, topics: int, step: int, use_log: 
 def bench_publish() -> Any:
     body = request.get_json(force=True)
     result = _publish_loop(
-        float(body["rate"]), float(body["seconds"]), int(body.get("topics", 1)), int(body.get("step", 0)),
+        float(body["rate"]),
+        float(body["seconds"]),
+        int(body.get("topics", 1)),
+        int(body.get("step", 0)),
         bool(body.get("log", True)),
+        int(body.get("first", 0)),
     )
     return jsonify(result)
 

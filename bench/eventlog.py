@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 from typing import Any
 
-from bench.common import BENCH, PY, ROOT
+from bench.common import BENCH, PY, run_json
 from bench.registry import Row, Scenario, k, ratio, register
 
 DATABASES = ("sqlite", "postgresql", "postgresql-nosync")
@@ -16,17 +13,10 @@ DATABASES = ("sqlite", "postgresql", "postgresql-nosync")
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run logbench.py in its own process (its engine and pragmas must not leak into the others)."""
-    proc = subprocess.run(
+    return run_json(
         [PY, str(BENCH / "logbench.py"), "--events", str(args.log_events), *(["--durable-only"] if args.quick else [])],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        capture_output=True,
-        text=True,
         timeout=900,
     )
-    if proc.returncode != 0:
-        return {"error": proc.stderr[-2000:]}
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def rows(result: dict[str, Any]) -> list[Row]:

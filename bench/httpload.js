@@ -12,15 +12,26 @@ const http = require("http");
 const opts = JSON.parse(process.argv[2]);
 const base = new URL(opts.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: (opts.writers || 1) + 2 });
+// `spread: true`: writer i has its own keep-alive connection from its own loopback address
+// 127.b.c.1, so that nginx's ip_hash spreads the writers over the web processes (see loadgen.js).
+const agents = [agent];
+function writerAgent(i) {
+  if (!opts.spread) return agent;
+  const own = new http.Agent({
+    keepAlive: true, maxSockets: 1, localAddress: `127.${1 + (Math.floor(i / 256) % 254)}.${i % 256}.1`,
+  });
+  agents.push(own);
+  return own;
+}
 const now = () => performance.now();
 
-function request(method, path, body, headers) {
+function request(method, path, body, headers, via = agent) {
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const started = now();
     const req = http.request(
       {
-        host: base.hostname, port: base.port, method, path, agent,
+        host: base.hostname, port: base.port, method, path, agent: via,
         headers: { ...(headers || {}), ...(payload ? { "Content-Type": "application/json", "Content-Length": payload.length } : {}) },
       },
       (res) => {
@@ -50,10 +61,11 @@ async function main() {
   const deadline = now() + seconds * 1000;
   const writes = [], writeStatus = {}, reads = [], readStatus = {};
   let n = 0;
-  const writer = async () => {
+  const writer = async (_, i) => {
+    const via = writerAgent(i);
     while (now() < deadline) {
       const body = JSON.parse(JSON.stringify(opts.body).replaceAll("{n}", String(n++)));
-      const r = await request("POST", opts.path, body, opts.headers);
+      const r = await request("POST", opts.path, body, opts.headers, via);
       writes.push(r.ms);
       writeStatus[r.status] = (writeStatus[r.status] || 0) + 1;
     }
@@ -77,7 +89,7 @@ async function main() {
       gen_core_share: (cpu.user + cpu.system) / 1e6 / wall,
     }) + "\n",
   );
-  agent.destroy();
+  for (const a of agents) a.destroy();
 }
 
 main();

@@ -22,13 +22,24 @@ const OFFSET = opts.offset || 0;
 const BUCKET_US = 50; // histogram resolution: 50 µs buckets up to 20 s
 const NBUCKETS = 400000;
 const url = opts.url.replace(/\/$/, "") + "/socket.io/?EIO=4&transport=websocket";
+// `spread: true`: client i connects from its own loopback address 127.b.c.1 (Linux routes all of
+// 127/8 to lo), so that nginx's ip_hash (which hashes an address's first three bytes) spreads the
+// clients over the web processes as it would spread real clients; from 127.0.0.1 all would land on one.
+function sourceAddress(i) {
+  return `127.${1 + (Math.floor(i / 256) % 254)}.${i % 256}.1`;
+}
 const now = () => performance.timeOrigin + performance.now();
+// How late this process's event loop runs ready callbacks: if the generator itself is behind, it
+// shows here (and in the latency) rather than in the server.
+const loopDelay = require("perf_hooks").monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 const steps = new Map(); // step -> {received, hist}
 function stepOf(s) {
   let st = steps.get(s);
   if (!st) {
-    st = { received: 0, hist: new Int32Array(NBUCKETS), max: 0 };
+    // events: send time -> [first, last] arrival here, for the spread of one event over the clients
+    st = { received: 0, hist: new Int32Array(NBUCKETS), max: 0, events: new Map() };
     steps.set(s, st);
   }
   return st;
@@ -46,7 +57,11 @@ function recordDelivery(t, s) {
     out({ catchup: true, received: st.received, ms: now() - catchupStart });
     process.exit(0);
   }
-  const lat = now() - t;
+  const arrived = now();
+  const lat = arrived - t;
+  const seen = st.events.get(t);
+  if (seen === undefined) st.events.set(t, [arrived, arrived]);
+  else seen[1] = arrived;
   let b = Math.floor((lat * 1000) / BUCKET_US);
   if (b < 0) b = 0; else if (b >= NBUCKETS) b = NBUCKETS - 1;
   st.hist[b]++;
@@ -93,7 +108,9 @@ function onEventFrame(buf, start, end) {
 function connect(i) {
   return new Promise((resolve) => {
     const u = new URL(url);
-    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    const sock = net.connect({
+      host: u.hostname, port: Number(u.port), ...(opts.spread ? { localAddress: sourceAddress(OFFSET + i) } : {}),
+    });
     sock.setNoDelay(true);
     let done = false;
     let handshaken = false;
@@ -106,7 +123,8 @@ function connect(i) {
         if (buf[start + 1] === 50 /* 2 */ && end - start > 8) return onEventFrame(buf, start, end);
         const text = buf.toString("utf8", start, end);
         if (text.startsWith("40/live,")) {
-          const sub = { topics: ["bench." + ((OFFSET + i) % TOPICS)] };
+          // `extra_topic`: every client also follows one shared topic (bench/fanout.py --one-topic-on-grid).
+          const sub = { topics: ["bench." + ((OFFSET + i) % TOPICS), ...(opts.extra_topic ? [opts.extra_topic] : [])] };
           if (opts.since !== undefined) { sub.since = opts.since; catchupStart = now(); }
           sock.write(maskedFrame("42/live,1" + JSON.stringify(["subscribe", sub])));
         } else if (text.startsWith("43/live,1")) {
@@ -201,6 +219,7 @@ rl.on("line", (line) => {
   const cmd = JSON.parse(line);
   if (cmd.cmd === "mark") {
     cpuMark = process.cpuUsage(); wallMark = performance.now();
+    loopDelay.reset();
     out({ marked: true });
   } else if (cmd.cmd === "report") {
     const st = stepOf(cmd.step);
@@ -210,10 +229,16 @@ rl.on("line", (line) => {
     const check = () => {
       if (st.received >= cmd.expected || Date.now() >= deadline) {
         const { p, cdf } = percentiles(st);
+        // Per event: from its first to its last arrival in this process (the server's write of one
+        // event to every client, plus whatever delayed this process's reads).
+        const spreads = Float64Array.from(st.events.values(), (e) => e[1] - e[0]).sort();
+        const at = (q) => (spreads.length ? spreads[Math.min(spreads.length - 1, Math.floor(q * spreads.length))] : 0);
         out({
           step: cmd.step, received: st.received, expected: cmd.expected, lost: Math.max(0, cmd.expected - st.received),
           latency_ms: p, cdf, gen_cpu_ms: (cpu.user + cpu.system) / 1000, gen_wall_ms: wall,
           gen_core_share: (cpu.user + cpu.system) / 1000 / wall, closed, errors, stray,
+          spread_ms: { p50: at(0.5), p99: at(0.99), max: at(1) }, events: spreads.length,
+          loop_delay_ms: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
           ...(opts.hist ? { hist: sparse(st.hist), max_ms: st.max } : {}),
         });
         steps.delete(cmd.step);

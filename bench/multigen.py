@@ -38,15 +38,30 @@ class MultiLoadGen:
         for k in range(generators):
             count = share + (1 if k < rest else 0)
             opts = {
-                "url": url.replace("http://", "ws://"), "clients": count, "topics": topics,
-                "offset": offset, "hist": True, **extra,
+                "url": url.replace("http://", "ws://"),
+                "clients": count,
+                "topics": topics,
+                "offset": offset,
+                "hist": True,
+                **extra,
             }
             self.ranges.append(range(offset, offset + count))
             offset += count
-            self.processes.append(subprocess.Popen(
-                ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1,
-            ))
+            self.processes.append(
+                subprocess.Popen(
+                    ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                    bufsize=1,
+                )
+            )
+
+    @property
+    def pids(self) -> list[int]:
+        """The generator processes (for CPU accounting)."""
+        return [p.pid for p in self.processes]
 
     def send(self, cmd: dict[str, Any]) -> None:
         """Send one command to every generator (a report waits for each one's own share of `per_topic`)."""
@@ -55,7 +70,8 @@ class MultiLoadGen:
             if cmd.get("cmd") == "report":
                 self.expected = int(cmd["expected"])
                 per_topic = cmd["per_topic"]
-                mine["expected"] = sum(per_topic[i % self.topics] for i in clients)
+                # Client i follows bench.<i % topics>; a step on fewer topics (one shared topic) has a shorter list.
+                mine["expected"] = sum(per_topic[i % len(per_topic)] for i in clients)
             assert process.stdin is not None
             process.stdin.write(json.dumps(mine) + "\n")
             process.stdin.flush()
@@ -120,6 +136,9 @@ def merge(answers: list[dict[str, Any]], expected: int) -> dict[str, Any]:
         "gen_cpu_ms": sum(a["gen_cpu_ms"] for a in answers),
         "gen_core_share": max(a["gen_core_share"] for a in answers),  # the busiest process
         "gen_core_shares": [a["gen_core_share"] for a in answers],
+        # Per generator process; the worst of them (each sees its share of the clients).
+        "spread_ms": {q: max(a["spread_ms"][q] for a in answers) for q in ("p50", "p99", "max")},
+        "loop_delay_ms": {q: max(a["loop_delay_ms"][q] for a in answers) for q in ("p50", "p99", "max")},
         "closed": sum(a["closed"] for a in answers),
         "errors": sum(a["errors"] for a in answers),
         "stray": sum(a["stray"] for a in answers),

@@ -28,7 +28,8 @@ def subscribe(data: Any) -> dict[str, Any]:
 @app.post("/bench/publish")
 def bench_publish() -> Any:
     body = request.get_json(force=True)
-    rate, seconds, topics, step = float(body["rate"]), float(body["seconds"]), int(body.get("topics", 1)), int(body.get("step", 0))
+    rate, seconds = float(body["rate"]), float(body["seconds"])
+    topics, step, first = int(body.get("topics", 1)), int(body.get("step", 0)), int(body.get("first", 0))
     counts = [0] * topics
     start = time.monotonic()
     n = 0
@@ -37,7 +38,7 @@ def bench_publish() -> Any:
         while n < due:
             topic_no = n % topics
             payload = {"t": time.time() * 1000.0, "s": step, "pad": PAD}
-            socketio.emit("event", payload, to=f"topic:bench.{topic_no}", namespace="/live")
+            socketio.emit("event", payload, to=f"topic:bench.{first + topic_no}", namespace="/live")
             counts[topic_no] += 1
             n += 1
         socketio.sleep(max(0.0, min(0.005, start + (n / rate) - time.monotonic())))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH, Server, cpu_seconds, log
+from bench.common import BENCH, Server, cpu_seconds, log, run_json
 from bench.registry import Row, Scenario, k, register
 
 EDITOR = "redaktion@smart-city-dialog.example"
@@ -58,12 +57,10 @@ def _load(url: str, token: str, writers: int, seconds: float) -> dict[str, Any]:
         "read_path": READ_PATH,
         "read_headers": headers,
     }
-    proc = subprocess.run(
-        ["node", str(BENCH / "httpload.js"), json.dumps(opts)], capture_output=True, text=True, timeout=seconds + 120
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"httpload failed: {proc.stderr[-500:]}")
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    got = run_json(["node", str(BENCH / "httpload.js"), json.dumps(opts)], timeout=seconds + 120)
+    if "error" in got:
+        raise RuntimeError(got["error"])
+    return got
 
 
 def measure(database: str, database_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
@@ -139,8 +136,7 @@ def rows(result: dict[str, Any]) -> list[Row]:
                 Row(
                     f"REST writes (POST /api/v1/news), {db}, {step['writers']} writer(s)",
                     f"{k(w['per_s'])} req/s, p99 {w['ms']['p99']:.0f} ms, "
-                    f"server CPU {cpu_ms_per_request(step):.1f} ms/req"
-                    + (f", {failed} failed" if failed else ""),
+                    f"server CPU {cpu_ms_per_request(step):.1f} ms/req" + (f", {failed} failed" if failed else ""),
                     f"reader GET p99 {rd['ms']['p99']:.0f} ms (alone {idle:.0f} ms), max {rd['ms']['max']:.0f} ms",
                     note="no peer: reference is the reader's latency alone",
                 )
@@ -195,6 +191,7 @@ register(
         rows=rows,
         section=section,
         arguments=arguments,
+        in_quick=False,  # not a row of the table: --quick (≤ 3 min) leaves it out
         quick={"rest_seconds": 2.0},
     )
 )

@@ -98,7 +98,10 @@ def selected(args: argparse.Namespace) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}")
     skip = {s for s in args.skip.split(",") if s}
-    return [n for n in SCENARIOS if n in wanted and n not in skip and (SCENARIOS[n].in_quick or not args.quick)]
+    named = bool(args.scenarios)  # named with --scenarios: run even under --quick
+    return [
+        n for n in SCENARIOS if n in wanted and n not in skip and (SCENARIOS[n].in_quick or not args.quick or named)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,46 +3,77 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 from typing import Any
 
-from bench.common import BENCH, PY, ROOT
+from bench.common import BENCH, PY, run_json
 from bench.registry import Row, Scenario, k, ratio, register
+
+# The components whose CPU scaleout.py accounts, in the order the report lists them.
+COMPONENTS = ("web1", "web2", "nginx", "postgresql", "redis", "generators", "others")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run scaleout.py in its own process (its servers, nginx, PostgreSQL and Redis) and keep its JSON."""
-    command = [
-        PY,
-        str(BENCH / "scaleout.py"),
-        "--clients",
-        str(args.scaleout_clients),
-        "--topics",
-        str(args.scaleout_topics),
-        "--seconds",
-        str(args.scaleout_seconds),
-        "--writers",
-        str(args.scaleout_writers),
-    ]
-    proc = subprocess.run(
-        command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=3600
+    return run_json(
+        [
+            PY,
+            str(BENCH / "scaleout.py"),
+            "--clients",
+            str(args.scaleout_clients),
+            "--topics",
+            str(args.scaleout_topics),
+            "--seconds",
+            str(args.scaleout_seconds),
+            "--writers",
+            str(args.scaleout_writers),
+            "--max-steps",
+            str(args.scaleout_max_steps),
+            "--generators",
+            str(args.scaleout_generators or args.generators),
+            *(["--stop-at-knee"] if args.quick else []),
+        ],
+        timeout=3600,
     )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        return {"error": (proc.stderr or proc.stdout)[-2000:]}
-    return dict(json.loads(lines[-1]))
+
+
+def _fanout_best(result: dict[str, Any], n: int) -> float | None:
+    return result.get(f"web{n}", {}).get("fanout", {}).get("best_clean_deliveries_per_s")
+
+
+def _cpu(cpu: dict[str, float] | None) -> str:
+    """`web1 0.45 + web2 0.40, nginx 0.20, ...` (shares of one core) and the machine's busy cores."""
+    if not cpu:
+        return "n/a"
+    parts = [f"{name} {cpu[name]:.2f}" for name in COMPONENTS if name in cpu]
+    return ", ".join(parts) + f" (machine {cpu.get('machine', 0):.2f} of 2 cores)"
+
+
+def _us(step: dict[str, Any] | None) -> str:
+    value = (step or {}).get("web_cpu_us_per_delivery")
+    return "n/a" if value is None else f"{value:.1f} µs"
 
 
 def rows(result: dict[str, Any]) -> list[Row]:
     """Fan-out and publish, two processes against one (target 1.8×)."""
     one, two = result.get("web1", {}), result.get("web2", {})
-    f1, f2 = (
-        one.get("fanout", {}).get("best_clean_deliveries_per_s"),
-        two.get("fanout", {}).get("best_clean_deliveries_per_s"),
-    )
+    f1, f2 = _fanout_best(result, 1), _fanout_best(result, 2)
     p1, p2 = one.get("publish", {}).get("events_per_s"), two.get("publish", {}).get("events_per_s")
+    fan1, fan2 = one.get("fanout", {}), two.get("fanout", {})
+    s1, s2 = fan1.get("best_lossless_deliveries_per_s"), fan2.get("best_lossless_deliveries_per_s")
+    saturation = ratio(s2, s1)
+    pub1, pub2 = one.get("publish", {}), two.get("publish", {})
+    top2 = fan2.get("best_lossless") or {}
+    fan_note = (
+        f"most deliveries/s with no loss: two {k(s2)} vs one {k(s1)}"
+        + (f" ({saturation:.2f}×)" if saturation is not None else "")
+        + f"; web CPU per delivery at that step: two {_us(top2)}, one {_us(fan1.get('best_lossless'))}; "
+        + "CPU there with two: "
+        + _cpu(top2.get("cpu"))
+    )
+    ms1, ms2 = pub1.get("web_cpu_ms_per_event"), pub2.get("web_cpu_ms_per_event")
+    pub_note = f"web CPU per event: two {ms2 or 0:.1f} ms, one {ms1 or 0:.1f} ms; CPU with two: " + _cpu(
+        pub2.get("cpu")
+    )
     return [
         Row(
             "two web processes + Redis vs one: fan-out, clean deliveries/s",
@@ -50,42 +81,71 @@ def rows(result: dict[str, Any]) -> list[Row]:
             f"one: {k(f1)}",
             ratio(f2, f1),
             1.8,
+            note=fan_note,
         ),
         Row(
-            f"two web processes + Redis vs one: publish ({one.get('publish', {}).get('writers', '?')} HTTP writers, "
+            f"two web processes + Redis vs one: publish ({pub1.get('writers', '?')} HTTP writers, "
             "one event per transaction), events/s",
             f"two: {k(p2)}",
             f"one: {k(p1)}",
             ratio(p2, p1),
             1.8,
+            note=pub_note,
         ),
     ]
 
 
 def section(result: dict[str, Any]) -> list[str]:
-    """Each topology: best clean fan-out, publish rate and latency, CPU per process."""
+    """Each topology: how the clients split, every fan-out step and the publish run, with CPU per component."""
+    args = result.get("args", {})
     lines = [
-        "| web processes | fan-out best clean deliveries/s | publish events/s (p50 / p99) "
-        "| CPU share per process (publish) |",
+        f"{args.get('clients', '?')} clients on {args.get('topics', '?')} topics through nginx (each client from its "
+        f"own loopback address, so nginx's `ip_hash` spreads them), events published in the web processes, "
+        f"{args.get('seconds', '?')} s per step; publish: {args.get('writers', '?')} HTTP writers through nginx. "
+        "PostgreSQL with fsync off (as the tests run it). CPU in shares of one core per component, from /proc; "
+        "`others` is what the rest of the (shared) machine used meanwhile.",
+        "",
+        "| web processes | clients per process | fan-out best clean deliveries/s | publish events/s (p50 / p99) |",
         "| --- | --- | --- | --- |",
     ]
     for n in (1, 2):
         r = result.get(f"web{n}", {})
         f, p = r.get("fanout", {}), r.get("publish", {})
-        cpu = ", ".join(f"{c:.2f}" for c in p.get("cpu_share_per_process", []))
+        split = " / ".join(str(c) for c in f.get("upstream_connections", []))
         lines.append(
-            f"| {n} | {k(f.get('best_clean_deliveries_per_s'))} | {k(p.get('events_per_s'))} "
-            f"({p.get('p50_ms') or 0:.0f} / {p.get('p99_ms') or 0:.0f} ms) | {cpu} |"
+            f"| {n} | {split} | {k(f.get('best_clean_deliveries_per_s'))} | {k(p.get('events_per_s'))} "
+            f"({p.get('p50_ms') or 0:.0f} / {p.get('p99_ms') or 0:.0f} ms) |"
         )
+    lines += ["", "Every step (deliveries/s, p50 / p99, loss; CPU per component):", ""]
+    for n in (1, 2):
+        r = result.get(f"web{n}", {})
+        for s in r.get("fanout", {}).get("steps", []):
+            behind = ", publisher behind its rate" if s.get("publisher_behind") else ""
+            lines.append(
+                f"- {n} process(es), fan-out {k(s['deliveries_per_s'])}/s ({_us(s)} web CPU per delivery), "
+                f"p50 {s.get('p50_ms') or 0:.0f} / "
+                f"p99 {s['p99_ms']:.0f} ms{', lost ' + str(s['lost']) if s['lost'] else ''}{behind}: "
+                + _cpu(s.get("cpu"))
+            )
+        p = r.get("publish")
+        if p:
+            lines.append(
+                f"- {n} process(es), publish {k(p['events_per_s'])} events/s "
+                f"({p.get('web_cpu_ms_per_event') or 0:.1f} ms web CPU per event): {_cpu(p.get('cpu'))}"
+            )
     return lines
 
 
 def arguments(parser: argparse._ActionsContainer) -> None:
-    """Clients, topics, seconds per step, writers."""
+    """Clients, topics, seconds per step, writers, generator processes."""
     parser.add_argument("--scaleout-clients", type=int, default=2000)
-    parser.add_argument("--scaleout-topics", type=int, default=20)
+    parser.add_argument(
+        "--scaleout-topics", type=int, default=2, help="few topics: each event reaches many clients (delivery-bound)"
+    )
     parser.add_argument("--scaleout-seconds", type=float, default=3.0)
-    parser.add_argument("--scaleout-writers", type=int, default=8)
+    parser.add_argument("--scaleout-max-steps", type=int, default=6)
+    parser.add_argument("--scaleout-writers", type=int, default=16)
+    parser.add_argument("--scaleout-generators", type=int, default=0, help="default: --generators")
 
 
 register(
@@ -96,6 +156,6 @@ register(
         rows=rows,
         section=section,
         arguments=arguments,
-        quick={"scaleout_clients": 1000, "scaleout_topics": 10, "scaleout_seconds": 2.0},
+        quick={"scaleout_clients": 1000, "scaleout_seconds": 2.0, "scaleout_max_steps": 4},
     )
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -302,6 +303,11 @@ class Nginx:
 
         _wait(ready, 20, "nginx")
         return self
+
+    def reload(self) -> None:
+        """Re-read the configuration file (new workers take new connections; the old ones finish theirs)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
         """Quit."""

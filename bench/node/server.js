@@ -1,5 +1,6 @@
 // The Node peer: socket.io 4 with the same protocol as bench/plain_app.py.
-// `subscribe {"topics": [...]}` on /live joins rooms; POST /bench/publish broadcasts ~100-byte payloads.
+// `subscribe {"topics": [...]}` on /live joins rooms; POST /bench/publish broadcasts ~100-byte payloads
+// round-robin to bench.<first> ... bench.<first + topics - 1>.
 const http = require("http");
 const { Server } = require("socket.io");
 
@@ -10,7 +11,7 @@ const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      const { rate, seconds, topics = 1, step = 0 } = JSON.parse(body);
+      const { rate, seconds, topics = 1, step = 0, first = 0 } = JSON.parse(body);
       const counts = new Array(topics).fill(0);
       const start = performance.now();
       let n = 0;
@@ -24,7 +25,7 @@ const server = http.createServer((req, res) => {
         const due = Math.floor(elapsed * rate) + 1;
         while (n < due) {
           const topicNo = n % topics;
-          io.of("/live").to(`topic:bench.${topicNo}`).emit("event", { t: performance.timeOrigin + performance.now(), s: step, pad: PAD });
+          io.of("/live").to(`topic:bench.${first + topicNo}`).emit("event", { t: performance.timeOrigin + performance.now(), s: step, pad: PAD });
           counts[topicNo] += 1;
           n += 1;
         }
