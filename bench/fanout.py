@@ -72,10 +72,17 @@ def fanout(
         time.sleep(0.5)
         rss0 = rss_bytes(pid)
         extra = {"extra_topic": f"bench.{topics}"} if shared else {}
+        cpu0 = cpu_seconds(pid)
         gen = make_loadgen(server.url, clients, topics, args, **extra)
         ready = gen.read(timeout=180)
-        log(f"  {variant}: {ready['subscribed']} clients subscribed in {ready['connect_ms'] / 1000:.1f} s")
+        # The server's CPU per client for connecting and subscribing (the wall time depends on the load).
+        connect_ms = 1000 * (cpu_seconds(pid) - cpu0) / max(1, ready["subscribed"])
+        log(
+            f"  {variant}: {ready['subscribed']} clients subscribed in {ready['connect_ms'] / 1000:.1f} s "
+            f"(server CPU {connect_ms:.2f} ms per client)"
+        )
         base["connect"] = ready
+        base["connect_cpu_ms_per_client"] = connect_ms
         base["generators"] = generators_for(clients, getattr(args, "generators", 0))
         time.sleep(1.0)
         rss1 = rss_bytes(pid)
@@ -245,6 +252,12 @@ def rows(result: dict[str, Any]) -> list[Row]:
             what, target = f"{clients:,} clients on one topic, clean deliveries/s (p99 ≤ 100 ms)", None
         silent = [name for name, value in (("ours", ours), ("Node", node)) if value == 0]
         note = f"no clean step (p99 ≤ 100 ms, no loss) for {' or '.join(silent)}" if silent else ""
+        if topics == 1 and clients >= 5000:
+            # Where the time goes at the first (slowest) step; the section has every step.
+            firsts = [
+                f"{name}: {_first_step(runs)}" for name, runs in (("ours", ours_runs), ("Node", node_runs)) if runs
+            ]
+            note = "; ".join([note, *firsts]) if note else "; ".join(firsts)
         out.append(
             Row(
                 what,
@@ -274,6 +287,22 @@ def rows(result: dict[str, Any]) -> list[Row]:
             )
         )
     return out
+
+
+def _first_step(runs: list[dict[str, Any]]) -> str:
+    """The first step of a run in words: p99, the server's CPU per event, the spread, generators, machine."""
+    if not runs or not runs[0]["steps"]:
+        return "no step"
+    st = runs[0]["steps"][0]
+    spread, delay = st.get("spread_ms") or {}, st.get("loop_delay_ms") or {}
+    gens = "/".join(f"{g:.2f}" for g in st.get("gen_core_shares", [st["gen_core_share"]]))
+    return (
+        f"at {st['rate_events_per_s']:g} event/s p99 {st['latency_ms'].get('p99', float('nan')):.0f} ms, "
+        f"server CPU {st.get('server_cpu_ms_per_event', float('nan')):.0f} ms per event, "
+        f"first-to-last arrival {spread.get('p99', float('nan')):.0f} ms, generators {gens} of a core "
+        f"(loop delay p99 {delay.get('p99', float('nan')):.0f} ms), "
+        f"machine {st.get('machine_busy_cores', float('nan')):.2f} of 2 cores busy"
+    )
 
 
 def section(result: dict[str, Any]) -> list[str]:
@@ -326,6 +355,11 @@ def section(result: dict[str, Any]) -> list[str]:
         )
         load = r.get("load_at_start")
         at = f" (load {load[0]:.2f} at start)" if load else ""
+        if "connect_cpu_ms_per_client" in r:
+            at += (
+                f" (connect: {r['connect']['subscribed']:,} clients in {r['connect']['connect_ms'] / 1000:.1f} s, "
+                f"server CPU {r['connect_cpu_ms_per_client']:.2f} ms per client)"
+            )
         lines.append(f"- {r['clients']}×{r['topics']} {LABELS[r['variant']]}{at}: {steps}")
     return lines
 

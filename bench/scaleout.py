@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import statistics
 import sys
 import tempfile
 import threading
@@ -46,6 +48,7 @@ from bench.common import (  # noqa: E402
     established,
     generators_for,
     log,
+    process_tree,
     run_json,
 )
 from bench.multigen import MultiLoadGen  # noqa: E402
@@ -207,6 +210,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--stop-at-knee", action="store_true", help="stop at the first step that is not clean")
     parser.add_argument("--generators", type=int, default=0, help="0: bench.common.generators_for")
+    parser.add_argument("--rounds", type=int, default=2, help="1 2 1 2 ...: each topology this often, interleaved")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     postgres = start_postgres(base / "pg")
@@ -214,24 +218,44 @@ def main() -> None:
     results: dict[str, Any] = {"args": vars(args), "load_at_start": os.getloadavg()}
     web: list[Server] = []
     nginx: Nginx | None = None
+    rounds: list[dict[str, Any]] = []
     try:
         env = {
             "DIALOG_DATABASE_URL": postgres.create_database("scaleout"),
             "DIALOG_REDIS_URL": redis.url,
             "DIALOG_RELAY_POLL_SECONDS": "0.5",
+            # Web process 2 is stopped (SIGSTOP) while process 1 runs alone: its master must not
+            # take the pause for a hung worker when both resume.
+            "GUNICORN_CMD_ARGS": "--timeout 900",
         }
         web.append(web_server(1, env, migrate=True).start())
+        web.append(web_server(2, env, migrate=False).start())  # the same database, migrated already
         port = free_port()
-        upstream = [f"127.0.0.1:{web[0].port}"]
-        nginx = Nginx(base / "nginx", render_nginx(base / "nginx", upstream * 2, port), port).start()
+        upstreams = [f"127.0.0.1:{w.port}" for w in web]
+        nginx = Nginx(base / "nginx", render_nginx(base / "nginx", upstreams[:1] * 2, port), port).start()
         proxy = f"http://127.0.0.1:{port}"
-        results["web1"] = measure(web, proxy, components(web, nginx, postgres, redis), args)
-        # The second process on the same database (migrated already); nginx now balances over both.
-        web.append(web_server(2, env, migrate=False).start())
-        render_nginx(base / "nginx", [*upstream, f"127.0.0.1:{web[1].port}"], port)
-        nginx.reload()
-        time.sleep(1.0)
-        results["web2"] = measure(web, proxy, components(web, nginx, postgres, redis), args)
+        paused = False
+        # 1 2 1 2: a neighbour's load on the shared machine hits both topologies alike.
+        for _ in range(args.rounds):
+            measured: dict[str, Any] = {}
+            for count in (1, 2):
+                # One process: nginx sends everything to web 1 and web 2 is frozen (its relay
+                # would otherwise read every event too). Two: web 2 resumes and nginx balances.
+                render_nginx(base / "nginx", upstreams[:1] * 2 if count == 1 else upstreams, port)
+                nginx.reload()
+                if count == 1 and not paused:
+                    signal_tree(web[1], signal.SIGSTOP)
+                    paused = True
+                elif count == 2 and paused:
+                    signal_tree(web[1], signal.SIGCONT)
+                    paused = False
+                time.sleep(1.0)  # nginx's new worker; web 2's relay catches up with what it missed
+                measured[f"web{count}"] = measure(
+                    web[:count], proxy, components(web[:count], nginx, postgres, redis), args
+                )
+            rounds.append(measured)
+        if paused:
+            signal_tree(web[1], signal.SIGCONT)
     finally:
         if nginx is not None:
             nginx.stop()
@@ -239,12 +263,36 @@ def main() -> None:
             server.stop()
         redis.stop()
         postgres.remove()
+    results["rounds"] = rounds
+    for count in (1, 2):
+        results[f"web{count}"] = summarise([r[f"web{count}"] for r in rounds])
     one, two = results["web1"], results["web2"]
     best = "best_clean_deliveries_per_s"
     results["ratio_fanout"] = two["fanout"][best] / max(1.0, one["fanout"][best])
     results["ratio_publish"] = two["publish"]["events_per_s"] / max(1.0, one["publish"]["events_per_s"])
     log(f"two processes vs one: fan-out {results['ratio_fanout']:.2f}x, publish {results['ratio_publish']:.2f}x")
     print(json.dumps(results, separators=(",", ":")), flush=True)
+
+
+def signal_tree(server: Server, signum: int) -> None:
+    """Send `signum` to a server's master and worker (SIGSTOP / SIGCONT)."""
+    assert server.process is not None
+    for pid in process_tree(server.process.pid):
+        os.kill(pid, signum)
+
+
+def summarise(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """One topology over its rounds: the mean figures, each round's, every step, the last round's detail."""
+    fan = [m["fanout"] for m in measured]
+    pub = [m["publish"] for m in measured]
+    keys = ("best_clean_deliveries_per_s", "best_lossless_deliveries_per_s")
+    fanout = {**fan[-1], **{key: statistics.mean(f[key] for f in fan) for key in keys}}
+    fanout["each"] = {key: [f[key] for f in fan] for key in keys}
+    fanout["steps"] = [{**step, "round": n + 1} for n, f in enumerate(fan) for step in f["steps"]]
+    publish = {**pub[-1], "events_per_s": statistics.mean(p["events_per_s"] for p in pub)}
+    publish["each"] = [p["events_per_s"] for p in pub]
+    publish["web_cpu_ms_per_event"] = statistics.mean(p["web_cpu_ms_per_event"] for p in pub)
+    return {"fanout": fanout, "publish": publish}
 
 
 if __name__ == "__main__":

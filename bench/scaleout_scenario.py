@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             str(args.scaleout_max_steps),
             "--generators",
             str(args.scaleout_generators or args.generators),
+            "--rounds",
+            str(args.scaleout_rounds),
             *(["--stop-at-knee"] if args.quick else []),
         ],
         timeout=3600,
@@ -102,19 +104,27 @@ def section(result: dict[str, Any]) -> list[str]:
         f"{args.get('clients', '?')} clients on {args.get('topics', '?')} topics through nginx (each client from its "
         f"own loopback address, so nginx's `ip_hash` spreads them), events published in the web processes, "
         f"{args.get('seconds', '?')} s per step; publish: {args.get('writers', '?')} HTTP writers through nginx. "
+        f"The topologies ran interleaved ({args.get('rounds', 1)} round(s) of one process, then two; web process 2 "
+        "frozen while web process 1 ran alone); figures are the means over the rounds. "
         "PostgreSQL with fsync off (as the tests run it). CPU in shares of one core per component, from /proc; "
         "`others` is what the rest of the (shared) machine used meanwhile.",
         "",
-        "| web processes | clients per process | fan-out best clean deliveries/s | publish events/s (p50 / p99) |",
-        "| --- | --- | --- | --- |",
+        "| web processes | clients per process | fan-out best clean deliveries/s (each round) "
+        "| most deliveries/s with no loss (each round) | publish events/s (each round; p50 / p99 of the last) |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for n in (1, 2):
         r = result.get(f"web{n}", {})
         f, p = r.get("fanout", {}), r.get("publish", {})
         split = " / ".join(str(c) for c in f.get("upstream_connections", []))
+        each = f.get("each", {})
+        clean = ", ".join(k(v) for v in each.get("best_clean_deliveries_per_s", []))
+        lossless = ", ".join(k(v) for v in each.get("best_lossless_deliveries_per_s", []))
+        published = ", ".join(k(v) for v in p.get("each", []))
         lines.append(
-            f"| {n} | {split} | {k(f.get('best_clean_deliveries_per_s'))} | {k(p.get('events_per_s'))} "
-            f"({p.get('p50_ms') or 0:.0f} / {p.get('p99_ms') or 0:.0f} ms) |"
+            f"| {n} | {split} | {k(f.get('best_clean_deliveries_per_s'))} ({clean}) "
+            f"| {k(f.get('best_lossless_deliveries_per_s'))} ({lossless}) | {k(p.get('events_per_s'))} ({published}; "
+            f"{p.get('p50_ms') or 0:.0f} / {p.get('p99_ms') or 0:.0f} ms) |"
         )
     lines += ["", "Every step (deliveries/s, p50 / p99, loss; CPU per component):", ""]
     for n in (1, 2):
@@ -122,7 +132,8 @@ def section(result: dict[str, Any]) -> list[str]:
         for s in r.get("fanout", {}).get("steps", []):
             behind = ", publisher behind its rate" if s.get("publisher_behind") else ""
             lines.append(
-                f"- {n} process(es), fan-out {k(s['deliveries_per_s'])}/s ({_us(s)} web CPU per delivery), "
+                f"- round {s.get('round', 1)}, {n} process(es), fan-out {k(s['deliveries_per_s'])}/s "
+                f"({_us(s)} web CPU per delivery), "
                 f"p50 {s.get('p50_ms') or 0:.0f} / "
                 f"p99 {s['p99_ms']:.0f} ms{', lost ' + str(s['lost']) if s['lost'] else ''}{behind}: "
                 + _cpu(s.get("cpu"))
@@ -146,6 +157,7 @@ def arguments(parser: argparse._ActionsContainer) -> None:
     parser.add_argument("--scaleout-max-steps", type=int, default=6)
     parser.add_argument("--scaleout-writers", type=int, default=16)
     parser.add_argument("--scaleout-generators", type=int, default=0, help="default: --generators")
+    parser.add_argument("--scaleout-rounds", type=int, default=2, help="1 2 1 2: each topology this often")
 
 
 register(
@@ -156,6 +168,6 @@ register(
         rows=rows,
         section=section,
         arguments=arguments,
-        quick={"scaleout_clients": 1000, "scaleout_seconds": 2.0, "scaleout_max_steps": 4},
+        quick={"scaleout_clients": 1000, "scaleout_seconds": 2.0, "scaleout_max_steps": 4, "scaleout_rounds": 1},
     )
 )

@@ -2,7 +2,7 @@
 
 Each web process's relay tails the shared log and polls it, so an event committed by another
 process is pushed within one poll interval even with no Redis at all. With Redis, the committing
-process publishes a one-byte hint after the commit and every relay wakes at once. A Redis outage
+process publishes a hint (its own token) after the commit and every other relay wakes at once. A Redis outage
 only costs latency (back to polling); it loses nothing.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from typing import Any
 
 import redis
 
@@ -29,6 +31,10 @@ class RedisWakeup:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15)
         self._committed = threading.Event()
         self._last_warning = 0.0
+        # Every hint names the process that sent it. A process's own hint needs no wake-up (its
+        # commit woke its relay already); acting on it cost one more read of the log per commit
+        # (~1 ms of CPU with PostgreSQL, a fifth of a one-event publish).
+        self.token = uuid.uuid4().hex.encode()
 
     def start(self) -> None:
         """Run the announcer and the listener as background tasks."""
@@ -39,6 +45,11 @@ class RedisWakeup:
     def _on_commit(self, _events: list[Event]) -> None:
         # Never talk to Redis on the request's path: just flag it for the announcer.
         self._committed.set()
+
+    def on_hint(self, message: dict[str, Any]) -> None:
+        """A hint from Redis: wake the relay, unless this process sent it."""
+        if message.get("data") != self.token:
+            self.relay.notify()
 
     def _warn(self, message: str, exc: Exception) -> None:
         now = time.monotonic()
@@ -51,7 +62,7 @@ class RedisWakeup:
             self._committed.wait()
             self._committed.clear()
             try:
-                self.client.publish(CHANNEL, b"1")
+                self.client.publish(CHANNEL, self.token)
             except redis.RedisError as exc:
                 self._warn("cannot publish relay wake-ups to Redis", exc)
                 socketio.sleep(1)
@@ -61,8 +72,8 @@ class RedisWakeup:
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
-                for _message in pubsub.listen():
-                    self.relay.notify()
+                for message in pubsub.listen():
+                    self.on_hint(message)
             except redis.RedisError as exc:
                 self._warn("lost the Redis wake-up channel", exc)
                 socketio.sleep(1)
