@@ -50,6 +50,7 @@ from bench.common import (  # noqa: E402
     log,
     process_tree,
     run_json,
+    settle,
 )
 from bench.multigen import MultiLoadGen  # noqa: E402
 from tools.servers import Nginx, free_port, render_nginx, start_postgres, start_redis  # noqa: E402
@@ -195,9 +196,14 @@ def publish(web: list[Server], proxy: str, groups: dict[str, list[int]], args: a
 
 
 def measure(web: list[Server], proxy: str, groups: dict[str, list[int]], args: argparse.Namespace) -> dict[str, Any]:
-    """Fan-out then publish on one topology."""
-    log(f"scale-out: {len(web)} web process(es) behind nginx")
-    return {"fanout": fanout(web, proxy, groups, args), "publish": publish(web, proxy, groups, args)}
+    """Fan-out then publish on one topology, each started once the web processes are idle."""
+    roots = [w.process.pid for w in web if w.process is not None]
+    log(f"scale-out: {len(web)} web process(es) behind nginx (idle after {settle(roots):.1f} s)")
+    spread = fanout(web, proxy, groups, args)
+    # The fan-out's clients have just gone: closing their sessions takes a process seconds.
+    waited = settle(roots)
+    log(f"  idle after {waited:.1f} s")
+    return {"fanout": spread, "publish": publish(web, proxy, groups, args)}
 
 
 def main() -> None:
@@ -249,7 +255,7 @@ def main() -> None:
                 elif count == 2 and paused:
                     signal_tree(web[1], signal.SIGCONT)
                     paused = False
-                time.sleep(1.0)  # nginx's new worker; web 2's relay catches up with what it missed
+                time.sleep(0.5)  # nginx's new worker; web 2's relay catches up (measure() waits for idle)
                 measured[f"web{count}"] = measure(
                     web[:count], proxy, components(web[:count], nginx, postgres, redis), args
                 )

@@ -55,6 +55,45 @@ def _us(step: dict[str, Any] | None) -> str:
     return "n/a" if value is None else f"{value:.1f} µs"
 
 
+def ceiling(result: dict[str, Any]) -> dict[str, float] | None:
+    """What 2 cores allow, from the CPU per delivery of each component at each topology's busiest lossless step.
+
+    The pipeline's CPU per delivery (web processes + nginx + PostgreSQL + Redis + generators, all on
+    this machine) bounds any topology at 2 cores / that; one web process is also bounded by its own
+    core. The ratio of the two bounds is the most two processes can show here, whatever the code.
+    """
+    out: dict[str, float] = {}
+    for n in (1, 2):
+        step = result.get(f"web{n}", {}).get("fanout", {}).get("best_lossless") or {}
+        cpu, rate = step.get("cpu"), step.get("deliveries_per_s")
+        if not cpu or not rate:
+            return None
+        us = {name: 1e6 * cpu.get(name, 0.0) / rate for name in COMPONENTS if name != "others"}
+        web = us.get("web1", 0.0) + us.get("web2", 0.0)
+        total = sum(us.values())
+        out[f"web_us_{n}"] = web
+        out[f"total_us_{n}"] = total
+        out[f"nginx_us_{n}"] = us.get("nginx", 0.0)
+        out[f"generators_us_{n}"] = us.get("generators", 0.0)
+        out[f"bound_{n}"] = min(n * 1e6 / web, 2e6 / total)
+    out["ratio"] = out["bound_2"] / out["bound_1"]
+    out["efficiency"] = out["web_us_1"] / out["web_us_2"]  # 1.0: two processes spend what one does per delivery
+    return out
+
+
+def _ceiling_words(c: dict[str, float] | None) -> str:
+    if c is None:
+        return ""
+    return (
+        f"On 2 cores with nothing else running, the whole pipeline costs {c['total_us_2']:.0f} µs of CPU per delivery "
+        f"with two processes ({c['web_us_2']:.0f} web, {c['nginx_us_2']:.0f} nginx, {c['generators_us_2']:.0f} "
+        f"generators, the rest PostgreSQL and Redis) and {c['total_us_1']:.0f} µs with one ({c['web_us_1']:.0f} web): "
+        f"the machine carries at most {k(c['bound_2'])} deliveries/s with two and {k(c['bound_1'])}/s with one, "
+        f"so two can show at most {c['ratio']:.2f}× here. Per delivery two web processes spend "
+        f"{1 / c['efficiency']:.2f}× the CPU of one."
+    )
+
+
 def rows(result: dict[str, Any]) -> list[Row]:
     """Fan-out and publish, two processes against one (target 1.8×)."""
     one, two = result.get("web1", {}), result.get("web2", {})
@@ -66,7 +105,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
     pub1, pub2 = one.get("publish", {}), two.get("publish", {})
     top2 = fan2.get("best_lossless") or {}
     fan_note = (
-        f"most deliveries/s with no loss: two {k(s2)} vs one {k(s1)}"
+        _ceiling_words(ceiling(result))
+        + f" Most deliveries/s with no loss: two {k(s2)} vs one {k(s1)}"
         + (f" ({saturation:.2f}×)" if saturation is not None else "")
         + f"; web CPU per delivery at that step: two {_us(top2)}, one {_us(fan1.get('best_lossless'))}; "
         + "CPU there with two: "
@@ -126,6 +166,9 @@ def section(result: dict[str, Any]) -> list[str]:
             f"| {k(f.get('best_lossless_deliveries_per_s'))} ({lossless}) | {k(p.get('events_per_s'))} ({published}; "
             f"{p.get('p50_ms') or 0:.0f} / {p.get('p99_ms') or 0:.0f} ms) |"
         )
+    words = _ceiling_words(ceiling(result))
+    if words:
+        lines += ["", "**What 2 cores allow.** " + words]
     lines += ["", "Every step (deliveries/s, p50 / p99, loss; CPU per component):", ""]
     for n in (1, 2):
         r = result.get(f"web{n}", {})
