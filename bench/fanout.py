@@ -252,6 +252,19 @@ def rows(result: dict[str, Any]) -> list[Row]:
             what, target = f"{clients:,} clients on one topic, clean deliveries/s (p99 ≤ 100 ms)", None
         silent = [name for name, value in (("ours", ours), ("Node", node)) if value == 0]
         note = f"no clean step (p99 ≤ 100 ms, no loss) for {' or '.join(silent)}" if silent else ""
+        measured = ratio(ours, node)
+        if target is not None and measured is not None and measured < target:
+            # Not met: what ours spent at its knee (the first step that was not clean).
+            knee = next((st for st in (ours_runs[0]["steps"] if ours_runs else []) if not st["clean"]), None)
+            if knee is not None:
+                note = (
+                    f"ours at its knee ({k(knee['deliveries_per_s'])}/s, p99 "
+                    f"{knee['latency_ms'].get('p99', float('nan')):.0f} ms): server {knee['server_cpu_share']:.2f} "
+                    f"of a core ({knee['server_cpu_us_per_delivery']:.1f} µs per delivery), generators "
+                    + "/".join(f"{g:.2f}" for g in knee.get("gen_core_shares", [knee["gen_core_share"]]))
+                    + f", machine {knee.get('machine_busy_cores', float('nan')):.2f} of 2 cores busy"
+                    + (f"; {note}" if note else "")
+                )
         if topics == 1 and clients >= 5000:
             # Where the time goes at the first (slowest) step; the section has every step.
             firsts = [
@@ -284,6 +297,7 @@ def rows(result: dict[str, Any]) -> list[Row]:
                 ratio(o, n),
                 1.0,
                 lower_is_better=True,
+                note="" if o <= n else "what each /live session still holds: see the notes (RSS per idle connection)",
             )
         )
     return out
