@@ -74,8 +74,8 @@ def section(result: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "The floor: raw Core inserting what one event on one topic stores (an `event_log` row with its "
-        "index; `event_topic` holds only an event's further topics) in a write transaction, with no framework around it. Each figure is the total over "
-        "four interleaved rounds.",
+        "index; `event_topic` holds only an event's further topics) in a write transaction, with no framework "
+        "around it. Each figure is the total over four interleaved rounds.",
     ]
     return lines
 
