@@ -6,6 +6,7 @@ anything, so a refused request leaves no trace; the events it publishes commit w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -47,6 +48,7 @@ MAX_BODY_CHARS = 20_000
 MAX_TITLE_CHARS = 200
 MAX_MENTIONS = 20
 EXCERPT_CHARS = 200
+ID_BATCH = 500  # ids per statement (well under SQLite's bound-parameter limit)
 
 
 def _clean_body(body: str) -> str:
@@ -432,10 +434,19 @@ def resolve_flags(session: Session, *, caller: Caller, post_id: int, outcome: st
     return resolved
 
 
-def _redact_post_content(session: Session, post: Post) -> None:
-    """Withdraw a post's text from the event log: every event that carried it is redacted."""
-    redact(session, POST_CONTENT, "post_id", post.id, topic=thread_topic(post.thread_id))
-    redact(session, ("flag.raised",), "post_id", post.id, topic="moderation")
+def _redact_post_content(session: Session, posts: Sequence[Post]) -> None:
+    """Withdraw posts' text from the event log: every event that carried it is redacted.
+
+    One search of the log per batch of ids, not one per post (an erasure withdraws hundreds at
+    once); narrowed through the topic index to the thread's topic when they share one thread.
+    """
+    threads = {post.thread_id for post in posts}
+    topic = thread_topic(threads.pop()) if len(threads) == 1 else None
+    ids = [post.id for post in posts]
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
+        redact(session, POST_CONTENT, "post_id", batch, topic=topic)
+        redact(session, ("flag.raised",), "post_id", batch, topic="moderation")
 
 
 def _post_in_space(session: Session, post_id: int) -> tuple[Post, Thread, Space]:
@@ -461,7 +472,7 @@ def hide_post(session: Session, *, caller: Caller, post_id: int, reason: str | N
     now = utcnow()
     post.hidden_at, post.hidden_by, post.hidden_reason = now, caller.id, reason
     thread.post_count -= 1
-    _redact_post_content(session, post)
+    _redact_post_content(session, [post])
     publish(
         session,
         PostHidden(space=space.slug, thread_id=thread.id, post_id=post.id, reason=reason, hidden_at=now),
@@ -527,18 +538,34 @@ def delete_post(session: Session, *, caller: Caller, post_id: int) -> Post:
             raise PermissionDenied("only the author and the moderators may delete a post")
     if post.deleted_at is not None:
         raise Conflict(f"post {post.id} is already deleted", code="already_deleted")
-    now = utcnow()
-    if post.hidden_at is None:
-        thread.post_count -= 1
-    post.deleted_at, post.deleted_by = now, caller.id
-    _redact_post_content(session, post)
-    _publish_in_thread(
-        session,
-        PostDeleted(space=space.slug, thread_id=thread.id, post_id=post.id, by_author=by_author, deleted_at=now),
-        actor=caller,
-    )
-    _close_flags(session, post, thread, space, caller, "post.deleted")
+    _withdraw_posts(session, [post], deleted_by=caller.id, by_author=by_author, actor=caller)
     return post
+
+
+def _withdraw_posts(
+    session: Session, posts: Sequence[Post], *, deleted_by: int | None, by_author: bool, actor: Caller
+) -> None:
+    """Delete `posts` (none deleted yet): a post deletion, and a member's erasure, do it this one way.
+
+    Their text leaves the event log first, all of them in batches (the log is searched once per
+    batch, not per post: what keeps an erasure of hundreds of posts fast); then, post by post, in
+    the order given: the thread's count (a hidden post is no longer counted), the deleted marks,
+    `post.deleted`, and its open flags closed (`flag.resolved`). All in the caller's transaction.
+    """
+    _redact_post_content(session, posts)
+    now = utcnow()
+    for post in posts:
+        thread = _thread(session, post.thread_id)
+        space = _space_of(session, thread)
+        if post.hidden_at is None:
+            thread.post_count -= 1
+        post.deleted_at, post.deleted_by = now, deleted_by
+        _publish_in_thread(
+            session,
+            PostDeleted(space=space.slug, thread_id=thread.id, post_id=post.id, by_author=by_author, deleted_at=now),
+            actor=actor,
+        )
+        _close_flags(session, post, thread, space, actor, "post.deleted")
 
 
 def _set_thread_flag(

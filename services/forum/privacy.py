@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 from events import Caller, Event, isoformat_z, redact, utcnow
 from events.registry import registry
 from services.forum.commands import (
+    ID_BATCH,
     _check_language,
-    _close_flags,
     _publish_in_thread,
     _redact_post_content,
     _space_of,
+    _withdraw_posts,
 )
-from services.forum.events import POST_CONTENT, PostDeleted, PostEdited
+from services.forum.events import PostEdited
 from services.forum.models import Flag, Post, PostMention, PostRevision, Reaction, Thread
 from services.forum.queries import state_of
 from services.identity import FORMER_HANDLE, erased_profile, require_self_or_admin
@@ -33,7 +34,6 @@ from services.spaces import Space
 
 # What an erased member's threads are called (a mention of them reads as identity's FORMER_HANDLE).
 ERASED_TITLE = "[removed]"
-BATCH = 500  # ids per statement (well under SQLite's bound-parameter limit)
 
 
 def _time(moment: Any) -> str | None:
@@ -127,7 +127,7 @@ def _forget_mentions(session: Session, member_id: int, actor: Caller) -> None:
             continue
         post.body = body
         # The events that carried the old text go; readers get the new text as an edit.
-        _redact_post_content(session, post)
+        _redact_post_content(session, [post])
         if state_of(post) != "visible":
             continue
         post.edited_at = now
@@ -150,37 +150,20 @@ def _forget_mentions(session: Session, member_id: int, actor: Caller) -> None:
 
 def _erase_posts(session: Session, member_id: int, actor: Caller) -> None:
     """Every post of the member becomes a tombstone without text or history; their threads lose their title."""
-    now = utcnow()
     posts = list(session.scalars(select(Post).where(Post.author_id == member_id).order_by(Post.id)))
     ids = [p.id for p in posts]
-    for start in range(0, len(ids), BATCH):
-        # One redaction per batch, not per post: the log is searched once for all of them.
-        batch = ids[start : start + BATCH]
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
         session.execute(delete(PostRevision).where(PostRevision.post_id.in_(batch)))
         session.execute(delete(PostMention).where(PostMention.post_id.in_(batch)))
-        redact(session, POST_CONTENT, "post_id", batch)
-        redact(session, ("flag.raised",), "post_id", batch, topic="moderation")
     for post in posts:
         post.body = ""
-        if post.deleted_at is not None:
-            continue
-        thread = session.get(Thread, post.thread_id)
-        assert thread is not None
-        if post.hidden_at is None:
-            thread.post_count -= 1
-        post.deleted_at, post.deleted_by = now, member_id
-        space = _space_of(session, thread)
-        _publish_in_thread(
-            session,
-            PostDeleted(
-                space=space.slug,
-                thread_id=thread.id,
-                post_id=post.id,
-                by_author=True,
-                deleted_at=now,
-            ),
-            actor=actor,
-        )
-        _close_flags(session, post, thread, space, actor, "post.deleted")
+    # Posts deleted earlier had their events redacted then: once more (a no-op search) so that the
+    # erasure's promise does not rest on that history.
+    _redact_post_content(session, [p for p in posts if p.deleted_at is not None])
+    # The others are deleted as their author deletes a post (delete_post), all at once.
+    _withdraw_posts(
+        session, [p for p in posts if p.deleted_at is None], deleted_by=member_id, by_author=True, actor=actor
+    )
     for thread in session.scalars(select(Thread).where(Thread.author_id == member_id)):
         thread.title = ERASED_TITLE

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 import services
-from events import Base, Database, read_page, utcnow
+from events import Base, Database, Event, read_page, utcnow
 from events.models import EventRecord
 from services import forum, notifications
 from services.announcements import broadcast_announcement, mark_read
@@ -290,3 +290,103 @@ def test_the_audit_log_keeps_that_an_erasure_happened_without_personal_data(
     for text in PERSONAL:
         assert not any(text in row for row in raw), text
     assert tables_holding(_file(database), NAME) == set()
+
+
+def _author_with_posts(database: Database, world: World, name: str, posts: int) -> tuple[Member, list[int]]:
+    """A new member with `posts` replies in other's threads (one thread per post: the erasure spans threads)."""
+    with database.write() as session:
+        author = create_member(session, email=f"{name}@example.org", name=name.title(), password=PASSWORD)
+    ids = []
+    with database.write() as session:
+        for n in range(posts):
+            thread, _first = forum.create_thread(
+                session, caller=world.caller("other"), space=session.merge(world.spaces["public"]),
+                title=f"{name} {n}", body="<p>Frage</p>", language="de", mentions=[],
+            )  # fmt: skip
+            reply = forum.create_post(
+                session, caller=caller_of(author), thread=thread, body=f"<p>{name}-text-{n}</p>", language="de",
+                mentions=[],
+            )  # fmt: skip
+            ids.append(reply.id)
+    return author, ids
+
+
+def test_erasure_withdraws_each_post_as_its_authors_deletion_does(
+    database: Database, world: World, published: list[Event]
+) -> None:
+    # Two authors with the same story: a post flagged twice, a hidden one, one already deleted, a plain one.
+    stories = {}
+    for name in ("anna", "bert"):
+        author, (flagged, hidden, deleted, plain) = _author_with_posts(database, world, name, 4)
+        with database.write() as session:
+            for who in ("member", "partner"):
+                forum.flag_post(session, caller=world.caller(who), post_id=flagged, reason=f"{name} prüfen")
+            forum.hide_post(session, caller=world.caller("moderator"), post_id=hidden, reason=None)
+            forum.delete_post(session, caller=caller_of(author), post_id=deleted)
+        stories[name] = (author, [flagged, hidden, deleted, plain])
+
+    def withdrawal(events: list[Event], posts: list[int]) -> list[tuple[Any, ...]]:
+        """The post and flag events about `posts`, with ids as positions and without times."""
+        return [
+            (e.type, e.topic, posts.index(e.data["post_id"]), e.data.get("by_author"), e.data.get("outcome"),
+             e.data.get("closed_with"), len(e.data.get("flag_ids", ())))
+            for e in events
+            if e.type in ("post.deleted", "flag.resolved") and e.data.get("post_id") in posts
+        ]  # fmt: skip
+
+    def state(author: Member, posts: list[int]) -> list[tuple[Any, ...]]:
+        with database.read() as session:
+            rows = [session.get(Post, post_id) for post_id in posts]
+            flags = session.scalars(select(Flag).where(Flag.post_id.in_(posts)).order_by(Flag.id)).all()
+            return [
+                *[(p.deleted_by == author.id, p.deleted_at is not None, thread_count(session, p)) for p in rows if p],
+                *[(f.resolution, f.resolved_by == author.id, f.resolved_with) for f in flags],
+                *[tuple(_redacted_types(session, post_id)) for post_id in posts],
+            ]
+
+    def thread_count(session: Any, post: Post) -> int:
+        thread = session.get(Thread, post.thread_id)
+        assert thread is not None
+        return thread.post_count
+
+    anna, anna_posts = stories["anna"]
+    published.clear()
+    with database.write() as session:
+        for post_id in (anna_posts[0], anna_posts[1], anna_posts[3]):
+            forum.delete_post(session, caller=caller_of(anna), post_id=post_id)
+    by_deletion = withdrawal(published, anna_posts)
+    bert, bert_posts = stories["bert"]
+    published.clear()
+    with database.write() as session:
+        erase_account(session, world.caller("admin"), bert.id, posts="erase", reason="Antrag 19")
+    by_erasure = withdrawal(published, bert_posts)
+    assert by_deletion == by_erasure
+    assert [t for t, *_ in by_erasure] == ["post.deleted", "flag.resolved", "post.deleted", "post.deleted"]
+    assert state(anna, anna_posts) == state(bert, bert_posts)
+
+
+def _redacted_types(session: Any, post_id: int) -> list[str]:
+    events = read_page(session, 0, None, limit=10_000)
+    return sorted(e.type for e in events if e.data.get("post_id") == post_id and e.data.get("redacted"))
+
+
+def test_erasure_searches_the_log_once_per_batch_not_per_post(database: Database, world: World) -> None:
+    searches: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("SELECT event_log.id, event_log.type, event_log.data"):
+            searches.append(statement)
+
+    few, _ = _author_with_posts(database, world, "few", 2)
+    many, _ = _author_with_posts(database, world, "many", 12)
+    per_erasure = []
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        for author in (few, many):
+            searches.clear()
+            with database.write() as session:
+                erase_account(session, world.caller("admin"), author.id, posts="erase", reason="Antrag 20")
+            per_erasure.append(len(searches))
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
+    assert per_erasure[0] > 0 and per_erasure[0] == per_erasure[1]
