@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from services.folding import written_out, written_out_sql
+
 DELIMITER = "|"
 
 
@@ -25,6 +27,9 @@ def index_of(values: Iterable[str]) -> str:
 
 
 def has_tag(column: Any, value: str) -> Any:
-    """SQL condition: the index `column` contains the tag `value`."""
-    tag = value.strip().lower().replace(DELIMITER, "-")
-    return column.contains(DELIMITER + tag + DELIMITER, autoescape=True)
+    """SQL condition: the index `column` contains the tag `value`, both folded (Mobilitaet finds Mobilität).
+
+    Folded when compared, not when stored: the tags keep the spelling they were given.
+    """
+    tag = written_out(value.strip()).replace(DELIMITER, "-")
+    return written_out_sql(column).contains(DELIMITER + tag + DELIMITER, autoescape=True)

@@ -82,7 +82,10 @@ class NewsListArgs(PageArgs):
     """Filters of the news list."""
 
     q = query_field()
-    tag = fields.String(validate=validate.Length(min=1, max=50))
+    tag = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "a tag; case and umlauts folded (foerderung finds Förderung)"},
+    )
     project_id = Id()
     language = fields.String(validate=validate.OneOf(LANGUAGES))
     space = fields.String(validate=validate.Length(min=1, max=80))

@@ -76,7 +76,10 @@ class ProjectSearch(PageArgs):
     q = query_field()
     round = fields.Integer(validate=validate.Range(min=1, max=100))
     state = STATE
-    topic = fields.String(validate=validate.Length(min=1, max=50))
+    topic = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "a topic; case and umlauts folded (mobilitaet finds Mobilität)"},
+    )
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from services.errors import InvalidInput
+from services.folding import written_out
 
 LANGUAGES = ("de", "en")
 _SNOWBALL = {"de": "german", "en": "english"}
@@ -34,7 +35,6 @@ SNIPPET_WORDS = 30
 _LEAD_WORDS = 4  # words of context shown before the first match of a snippet
 
 _WORD = re.compile(r"[^\W_]+")
-_WRITTEN_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _PLAIN = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 # ae/oe/ue as German writes ä/ö/ü without them; not in "qu" + e (Quelle, Queue).
 _UMLAUT_SPELLED = re.compile(r"(?<!q)([aou])e")
@@ -50,11 +50,10 @@ def _clean(word: str) -> str:
 @lru_cache(maxsize=20_000)
 def forms(word: str, lang: str) -> frozenset[str]:
     """The folded forms `word` is indexed and searched under in language `lang`."""
-    lower = word.lower()
-    written_out = _clean(lower.translate(_WRITTEN_OUT))
-    found = {written_out, _clean(lower.translate(_PLAIN))}
+    spelled = _clean(written_out(word))
+    found = {spelled, _clean(word.lower().translate(_PLAIN))}
     if lang == "de":
-        found.add(_UMLAUT_SPELLED.sub(r"\1", written_out))
+        found.add(_UMLAUT_SPELLED.sub(r"\1", spelled))
     found.discard("")
     return frozenset(found)
 

@@ -6,11 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from events import Database, Event
 from services.errors import InvalidInput, PermissionDenied
-from services.projects import FEDERAL_STATES, KINDS, create_project, get_project, search_projects, update_project
-from tests.support.world import World
+from services.projects import (
+    FEDERAL_STATES,
+    KINDS,
+    Project,
+    create_project,
+    get_project,
+    search_projects,
+    update_project,
+)
+from tests.support.world import World, build_world
 
 BERLIN, BAYERN = sorted(FEDERAL_STATES)[:2]
 
@@ -105,7 +114,26 @@ def test_search_filters_by_round_state_topic_and_kind(database: Database, world:
         assert ids() == [first, second]
         assert ids(round=3) == [second]
         assert ids(state=BERLIN) == [first]
-        assert ids(topic="Mobilität") == [first]
-        assert ids(topic="MOBILITÄT") == [first]  # tags fold case only; "mobilitaet" is another tag
+        assert ids(topic="Mobilität") == ids(topic="MOBILITÄT") == [first]
+        assert ids(topic="Energie ") == [second]
         assert ids(kind=KINDS[0]) == [first, second]
         assert ids(kind="nope") == []
+
+
+def test_the_topic_filter_folds_case_and_umlauts_as_search_does(any_database: Database) -> None:
+    with any_database.write() as session:
+        world = build_world(session)
+    folded = _new(any_database, world, name="Umlaute", topics=["Straßenbahn", "Grün", "mobilitaet"])
+    plain = _new(any_database, world, name="Ohne", topics=["Strassenbau", "Gruen-Weiss"])
+    with any_database.read() as session:
+
+        def ids(topic: str) -> list[int]:
+            return [p.id for p in search_projects(session, limit=10, offset=0, topic=topic)[0]]
+
+        for spelling in ("Mobilität", "mobilität", "MOBILITÄT", "Mobilitaet", "mobilitaet"):
+            assert ids(spelling) == [folded], spelling
+        assert ids("strassenbahn") == ids("STRAßENBAHN") == ids("Grün") == ids("gruen") == [folded]
+        assert ids("Straßenbau") == ids("grün-weiß") == [plain]
+        assert ids("Mobil") == ids("Strassen") == ids("gruen-") == [], "a whole topic, not a part"
+        [project] = session.scalars(select(Project).where(Project.id == folded))
+        assert project.topics == ["grün", "mobilitaet", "straßenbahn"], "stored as given (lower case)"
