@@ -13,7 +13,7 @@ from dialog.auth import current_caller
 from dialog.extensions import db
 from dialog.openapi import Blueprint, anyone
 from dialog.pagination import Cursor, offset_of, offset_page, page_args, page_schema
-from services.search import KINDS, LANGUAGES, MAX_QUERY_CHARS, Hit, matching_ids, search
+from services.search import CANDIDATES, KINDS, LANGUAGES, MAX_QUERY_CHARS, Hit, matching_ids, search
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Full-text search")
 
@@ -80,7 +80,16 @@ class HitOut(Schema):
     url = fields.Function(lambda hit: _url_of(hit))
 
 
-SearchPage = page_schema(HitOut, "SearchPage")
+class SearchPage(page_schema(HitOut, "SearchPage")):  # type: ignore[misc]
+    """A page of hits, with `total_is_lower_bound` beside the list's fields."""
+
+    total_is_lower_bound = fields.Boolean(
+        required=True,
+        metadata={
+            "description": f"true: more matched than the {CANDIDATES} newest a search ranks; `total` is then"
+            f" {CANDIDATES} (show it as {CANDIDATES}+) and the pages end there"
+        },
+    )
 
 
 def _url_of(hit: Hit) -> str:
@@ -100,7 +109,7 @@ class Search(MethodView):
         """Ranked hits for `q` in news, calls, projects, and the threads and posts of spaces you may read."""
         offset = offset_of(args)
         with db.read() as session:
-            hits, total = search(
+            found = search(
                 session,
                 current_caller(),
                 q=args["q"],
@@ -109,4 +118,4 @@ class Search(MethodView):
                 limit=args["limit"],
                 offset=offset,
             )
-        return offset_page(hits, total, args)
+        return {**offset_page(found.hits, found.total, args), "total_is_lower_bound": found.total_is_lower_bound}

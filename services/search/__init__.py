@@ -9,10 +9,11 @@ from services.search import handlers  # noqa: F401  (registers the bus handlers)
 from services.search.documents import KINDS, PUBLIC_KINDS
 from services.search.indexer import is_empty, rebuild, refresh
 from services.search.models import FTS_TABLE, VECTOR_COLUMN, SearchEntry
-from services.search.queries import Hit, matching_ids, search
+from services.search.queries import CANDIDATES, Hit, Results, matching_ids, search
 from services.search.text import LANGUAGES, MAX_QUERY_CHARS, MAX_QUERY_WORDS
 
 __all__ = [
+    "CANDIDATES",
     "FTS_TABLE",
     "KINDS",
     "LANGUAGES",
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_QUERY_WORDS",
     "PUBLIC_KINDS",
     "Hit",
+    "Results",
     "SearchEntry",
     "VECTOR_COLUMN",
     "is_empty",

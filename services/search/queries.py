@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from events import Caller
 from services.errors import InvalidInput
-from services.search.backends import match
+from services.search.backends import candidates, match
 from services.search.documents import KINDS, PUBLIC_KINDS
 from services.search.models import SearchEntry
 from services.search.text import LANGUAGES, Query, beginning, highlight, parse_query
 from services.spaces import visible_spaces
+
+# The most entries per language a search ranks: enough pages for a person (50 of 20 hits).
+CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,14 @@ def _snippet(entry: SearchEntry, query: Query) -> str:
     return found or (beginning(entry.body) if entry.body else beginning(entry.title))
 
 
+class Results(NamedTuple):
+    """A page of hits, the total, and whether the total is only a lower bound (more matched than were ranked)."""
+
+    hits: list[Hit]
+    total: int
+    total_is_lower_bound: bool
+
+
 def search(
     session: Session,
     caller: Caller,
@@ -55,17 +66,23 @@ def search(
     lang: str | None = None,
     limit: int,
     offset: int = 0,
-) -> tuple[list[Hit], int]:
+) -> Results:
     """A page of hits for `q`, best first, each item once (in its best-matching language), and the total.
 
     Threads and posts are searched only in the spaces `caller` may read; `lang` keeps to one language.
+    Of a query that matches more than CANDIDATES readable entries in a language, the CANDIDATES
+    newest are ranked (scoring every match of a frequent word is what was slow); then the total
+    is CANDIDATES and a lower bound, and the pages end there.
     """
     query = parse_query(q)
     chosen, languages = _check(kinds, lang)
     readable = [space.id for space in visible_spaces(session, caller)]
-    visible = or_(SearchEntry.space_id.is_(None), SearchEntry.space_id.in_(readable))
-    parts = [match(session, query, language).where(SearchEntry.kind.in_(chosen), visible) for language in languages]
-    matched = union_all(*parts).subquery()
+    # Who may read what is part of the match, before the limit: a page never holds a hidden hit
+    # nor loses a place to one.
+    where = (SearchEntry.kind.in_(chosen), or_(SearchEntry.space_id.is_(None), SearchEntry.space_id.in_(readable)))
+    # One more than CANDIDATES each: a language that has more says that the total is a lower bound.
+    parts = [candidates(session, query, language, where, CANDIDATES + 1).subquery() for language in languages]
+    matched = union_all(*(select(part) for part in parts)).subquery()
     # An item written in both languages may match in both: keep its better entry.
     ranked = select(
         matched.c.entry_id,
@@ -78,10 +95,10 @@ def search(
     best = select(ranked.c.entry_id, ranked.c.score, ranked.c.occurred_at).where(ranked.c.n == 1).subquery()
     # Best first; among equal scores the newer item, then a fixed order so that pages never overlap.
     order = (best.c.score.desc(), best.c.occurred_at.desc(), best.c.entry_id)
-    page = select(best.c.entry_id, best.c.score, func.count().over().label("total")).order_by(*order)
-    rows = session.execute(page.limit(limit).offset(offset)).all()
-    # Counted with the page (one pass over the matches); a page past the end counts on its own.
-    total = rows[0].total if rows else session.scalar(select(func.count()).select_from(best)) or 0
+    page = select(best.c.entry_id, best.c.score, func.count().over().label("found")).order_by(*order)
+    rows = session.execute(page.limit(max(0, min(limit, CANDIDATES - offset))).offset(offset)).all()
+    # Counted with the page (a pass over at most 2 x (CANDIDATES + 1) rows); a page past the end counts on its own.
+    found = rows[0].found if rows else session.scalar(select(func.count()).select_from(best)) or 0
     entries = {e.id: e for e in session.scalars(select(SearchEntry).where(SearchEntry.id.in_([r[0] for r in rows])))}
     hits = [
         Hit(
@@ -93,10 +110,10 @@ def search(
             score=float(score),
             ref=dict(entry.ref),
         )
-        for entry_id, score, _total in rows
+        for entry_id, score, _found in rows
         if (entry := entries.get(entry_id)) is not None
     ]
-    return hits, total
+    return Results(hits, min(found, CANDIDATES), found > CANDIDATES)
 
 
 def matching_ids(session: Session, kind: str, q: str, *, lang: str | None = None) -> Select[Any]:

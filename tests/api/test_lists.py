@@ -184,3 +184,22 @@ def test_events_list_envelopes_under_items(client: FlaskClient) -> None:
     page = client.get("/api/v1/events", query_string={"topics": "news", "since": 0, "limit": 2}).get_json()
     assert {"items", "next", "head", "epoch", "recovered", "topics", "denied"} <= set(page) and "events" not in page
     assert [e["type"] for e in page["items"]] == ["news.published"] * 2 and page["next"] == page["items"][-1]["id"]
+
+
+def test_a_capped_search_says_its_total_is_a_lower_bound(
+    client: FlaskClient, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search pages have `total_is_lower_bound` beside the three keys (documented too); the pages end at the cap."""
+    [op] = [op for op in LISTS if op.path == "/api/v1/search"]
+    schema = _page_schema(op)
+    assert schema is not None and "total_is_lower_bound" in schema["required"]
+    assert "1000+" in schema["properties"]["total_is_lower_bound"]["description"]
+    exact = client.get("/api/v1/search", query_string={"q": "Smart", "limit": 50}).get_json()
+    assert exact["total"] >= 3 and exact["total_is_lower_bound"] is False, exact
+    assert_matches(op, 200, exact)
+    monkeypatch.setattr("services.search.queries.CANDIDATES", 2)
+    capped = every_page(client, "/api/v1/search", None, q="Smart", limit=1)
+    first = client.get("/api/v1/search", query_string={"q": "Smart", "limit": 1}).get_json()
+    assert (first["total"], first["total_is_lower_bound"], len(capped)) == (2, True, 2)
+    assert_matches(op, 200, first)
+    assert [h["id"] for h in capped] == [h["id"] for h in exact["items"] if h["id"] in {c["id"] for c in capped}]

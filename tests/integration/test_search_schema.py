@@ -132,7 +132,7 @@ def test_migrate_indexes_what_was_written_before_search(new_url: Any, tmp_path: 
     db.configure(url)
     try:
         with db.read() as session:
-            hits, total = search(session, ANONYMOUS, q="Strassenbahn", limit=5)
+            hits, total, _bounded = search(session, ANONYMOUS, q="Strassenbahn", limit=5)
         assert total == 1 and hits[0].title == "Alte Nachricht über Straßenbahnen"
     finally:
         db.dispose()

@@ -17,6 +17,7 @@ from services.forum import Thread
 from services.news import create_news, get_news, published_news, retract_news, update_news
 from services.projects import create_project, get_project, search_projects, update_project
 from services.search import SearchEntry, matching_ids, rebuild, search
+from services.search import queries as search_queries
 from services.search.text import forms, highlight, parse_query
 from tests.support.callers import staff
 from tests.support.world import World, build_world
@@ -83,7 +84,7 @@ def _reply(db: Database, world: World, thread_id: int, body: str, language: str 
 
 def _find(db: Database, q: str, caller: Caller = ANONYMOUS, **options: Any) -> list[tuple[str, int]]:
     with db.read() as session:
-        hits, _total = search(session, caller, q=q, limit=options.pop("limit", 50), **options)
+        hits, _total, _bounded = search(session, caller, q=q, limit=options.pop("limit", 50), **options)
         return [(hit.kind, hit.id) for hit in hits]
 
 
@@ -149,7 +150,7 @@ def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(db: Database,
     in_title = _news(db, editor, {"de": "Mobilität im ländlichen Raum"}, {"de": "<p>Ein Modellprojekt berichtet.</p>"})
     _news(db, editor, {"de": "Unbeteiligt"}, {"de": "<p>Nichts davon</p>"})
     with db.read() as session:
-        hits, total = search(session, ANONYMOUS, q="Mobilität", limit=10)
+        hits, total, _bounded = search(session, ANONYMOUS, q="Mobilität", limit=10)
     assert [(h.kind, h.id) for h in hits] == [("news", in_title), ("news", in_text)]
     assert total == 2
     assert hits[0].score > hits[1].score
@@ -160,7 +161,7 @@ def test_snippets_mark_the_matching_words_and_escape_the_rest(db: Database, edit
     body = f"<p>{before} Die Förderaufrufe &lt;script&gt;alert(1)&lt;/script&gt; und {after}</p>"
     item = _news(db, editor, {"de": "Bericht"}, {"de": body})
     with db.read() as session:
-        hits, _total = search(session, ANONYMOUS, q="förderaufruf", limit=5)
+        hits, _total, _bounded = search(session, ANONYMOUS, q="förderaufruf", limit=5)
     assert [h.id for h in hits] == [item]
     snippet = hits[0].snippet
     assert "<mark>Förderaufrufe</mark>" in snippet
@@ -173,7 +174,7 @@ def test_snippets_mark_the_matching_words_and_escape_the_rest(db: Database, edit
 def test_a_title_match_is_marked_in_the_title_when_the_text_has_none(db: Database, world: World) -> None:
     thread_id, _post = _thread(db, world, "public", "Parken in der Innenstadt", "<p>Was meint ihr?</p>")
     with db.read() as session:
-        hits, _total = search(session, ANONYMOUS, q="innenstadt", limit=5)
+        hits, _total, _bounded = search(session, ANONYMOUS, q="innenstadt", limit=5)
     assert [(h.kind, h.id) for h in hits] == [("threads", thread_id)]
     assert hits[0].snippet == "Parken in der <mark>Innenstadt</mark>"
     query = parse_query("Strasse")
@@ -187,7 +188,7 @@ def test_pages_follow_each_other_and_each_item_appears_once(db: Database, editor
     offset = 0
     while True:
         with db.read() as session:
-            hits, total = search(session, ANONYMOUS, q="radweg", limit=3, offset=offset)
+            hits, total, _bounded = search(session, ANONYMOUS, q="radweg", limit=3, offset=offset)
         assert total == 7
         if not hits:
             break
@@ -346,6 +347,46 @@ def test_threads_and_posts_show_only_to_those_who_may_read_their_space(db: Datab
     # News, calls and projects are everyone's.
     news_id = _news(db, world.caller("editor"), {"de": "Fahrradstraßen kommen"}, {"de": "<p>x</p>"})
     assert ("news", news_id) in seen(None)
+
+
+def test_a_frequent_word_ranks_the_newest_readable_matches_and_says_its_total_is_a_lower_bound(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_queries, "CANDIDATES", 5)  # the cap, small enough to pass in a test
+    thread_id, first = _thread(db, world, "public", "Allerlei", "<p>Ein Radweg</p>")
+    readable = [first, *(_reply(db, world, thread_id, f"<p>Radweg {n}</p>") for n in range(7))]
+    readable.append(_reply(db, world, thread_id, "<p>Radweg Radweg Radweg Radweg</p>"))  # the best score
+    closed_id, closed_first = _thread(db, world, "closed", "Intern", "<p>Radweg intern</p>")
+    # The newest matches are in a space the anonymous reader may not read: they take no place of theirs.
+    closed = [closed_first, *(_reply(db, world, closed_id, f"<p>Radweg {n}</p>") for n in range(5))]
+
+    def pages(caller: Caller, q: str = "radweg") -> tuple[list[int], set[int], set[bool]]:
+        ids, totals, bounds = [], set(), set()
+        for offset in range(0, 20, 2):
+            with db.read() as session:
+                found = search(session, caller, q=q, kinds=["posts"], limit=2, offset=offset)
+            assert [h.id for h in found.hits] == [h.id for h in found.hits if h.id not in ids]
+            ids += [h.id for h in found.hits]
+            totals.add(found.total)
+            bounds.add(found.total_is_lower_bound)
+            if not found.hits:
+                break
+            assert len(found.hits) == 2 or len(ids) == found.total, "full pages up to the total"
+        return ids, totals, bounds
+
+    ids, totals, bounds = pages(ANONYMOUS)
+    assert totals == {5} and bounds == {True}
+    # The five newest readable matches, best first (the post saying it four times leads).
+    assert ids[0] == readable[-1] and sorted(ids) == sorted(readable[-5:])
+    assert not set(ids) & set(closed)
+    ids, totals, bounds = pages(world.caller("admin"))  # reads the closed space: its posts are the newest
+    assert sorted(ids) == sorted(closed[-5:]) and totals == {5} and bounds == {True}
+    # At most the cap: exact, as before.
+    ids, totals, bounds = pages(ANONYMOUS, "radweg intern")
+    assert (ids, totals, bounds) == ([], {0}, {False})
+    monkeypatch.setattr(search_queries, "CANDIDATES", 9)
+    ids, totals, bounds = pages(ANONYMOUS)
+    assert sorted(ids) == sorted(readable) and totals == {9} and bounds == {False}
 
 
 # -- the index can be rebuilt from the services' tables ------------------------------------------
