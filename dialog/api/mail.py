@@ -83,7 +83,11 @@ class Unsubscribe(MethodView):
     @anyone()
     @errors(403, 404)
     def post(self, args: dict[str, Any], member_id: int, kinds: str) -> dict[str, Any]:
-        """One-click unsubscribe (RFC 8058): turn these kinds of mail off; a wrong token changes nothing (403)."""
+        """One-click unsubscribe (RFC 8058): turn these kinds of mail off; a wrong token changes nothing (403).
+
+        A GET of this URL (a person clicking the link in a mail) answers an HTML page that names the
+        mails and asks to confirm; its button posts the same token (dialog/webapp/unsubscribe.py).
+        """
         with db.write() as session:
             member = unsubscribe(
                 session, secret=current_app.config["SECRET_KEY"], member_id=member_id, kinds=kinds, token=args["token"]

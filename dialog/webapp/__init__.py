@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from dialog.webapp import i18n
+from dialog.webapp import i18n, unsubscribe  # noqa: F401  (unsubscribe registers its pages)
 from dialog.webapp.pages import blp
 
 

@@ -66,21 +66,31 @@ def check_digest(value: Any) -> str:
     return str(value)
 
 
+def check_unsubscribe_link(session: Session, *, secret: str, member_id: int, kinds: str, token: str) -> Member:
+    """The member an unsubscribe link was made for, changing nothing (its confirmation page asks first).
+
+    PermissionDenied for a token made for another member or other kinds, or tampered with;
+    NotFound for a member or kind that does not exist.
+    """
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"no member {member_id}")
+    unknown = [k for k in kinds.split(",") if k not in UNSUBSCRIBE_KINDS]
+    if unknown:
+        raise NotFound(f"no kind of mail {unknown[0]!r}: one of {', '.join(UNSUBSCRIBE_KINDS)}")
+    if not token_matches(secret, member_id, kinds, token):
+        raise PermissionDenied("this unsubscribe link is not valid", code="invalid_unsubscribe_token")
+    return member
+
+
 def unsubscribe(session: Session, *, secret: str, member_id: int, kinds: str, token: str) -> Member:
     """Turn `kinds` (comma-separated) mails off for the member the signed `token` was made for.
 
     No login (RFC 8058 one-click). A token for another member or other kinds, or one tampered
     with, changes nothing: PermissionDenied (NotFound for a member or kind that does not exist).
     """
-    member = session.get(Member, member_id)
-    if member is None:
-        raise NotFound(f"no member {member_id}")
+    member = check_unsubscribe_link(session, secret=secret, member_id=member_id, kinds=kinds, token=token)
     wanted = kinds.split(",")
-    unknown = [k for k in wanted if k not in UNSUBSCRIBE_KINDS]
-    if unknown:
-        raise NotFound(f"no kind of mail {unknown[0]!r}: one of {', '.join(UNSUBSCRIBE_KINDS)}")
-    if not token_matches(secret, member_id, kinds, token):
-        raise PermissionDenied("this unsubscribe link is not valid", code="invalid_unsubscribe_token")
     changed: list[str] = []
     if "digest" in wanted and member.digest != "off":
         member.digest = "off"

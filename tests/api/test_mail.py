@@ -12,6 +12,7 @@ from dialog.extensions import db as app_db
 from dialog.scheduler import mail_settings
 from events import utcnow
 from services.mail import send_due, transport_from_url
+from services.mail.unsubscribe import unsubscribe_token
 from tests.support.api import bearer, every_page
 from tests.support.api import login as fresh_login
 from tests.support.server import ADMIN
@@ -111,3 +112,54 @@ def test_members_choose_their_digest_and_see_every_kind_of_mail(client: FlaskCli
     assert me["notification_preferences"]["reply"] == {"mail": False}
     assert me["notification_preferences"]["mention"] == {"mail": True}  # the default
     assert me["notification_preferences"]["space_post"] == {"mail": False}
+
+
+def test_a_click_on_the_unsubscribe_link_asks_first_and_its_button_unsubscribes(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A GET (a person clicking the link in a mail) is a page that changes nothing; its button posts the token."""
+    moderation = DEMO[2]
+    _broadcast(client, "Dritte")
+    with smtp_server() as inbox:
+        _send(app, inbox)
+        link = _unsubscribe_path(app, inbox, moderation)
+    token = link.partition("token=")[2]
+    page = client.get(link, headers={"Accept-Language": "de"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.mimetype == "text/html", html
+    assert "Abbestellen" in html and "Ankündigungen" in html and f'value="{token}"' in html
+    action = html.partition('<form method="post" action="')[2].partition('"')[0]
+    assert action.startswith("/mail/unsubscribe/") and action.endswith("/announcement")
+    assert _mailed_announcements(client, moderation) is True, "a GET changes nothing"
+    english = client.get(link + "&lang=en").get_data(as_text=True)
+    assert "Stop these mails" in english and "announcements" in english
+
+    done = client.post(action, data={"token": token})  # in English now: `?lang=en` is remembered
+    assert done.status_code == 200 and "You will not get these mails any more" in done.get_data(as_text=True)
+    assert _mailed_announcements(client, moderation) is False
+    again = client.post(action, data={"token": token})  # a second press: still fine, still off
+    assert again.status_code == 200 and _mailed_announcements(client, moderation) is False
+
+
+def test_a_tampered_unsubscribe_link_shows_an_error_page_never_a_500(app: Flask, client: FlaskClient) -> None:
+    """A wrong, cut, missing or overlong token is a 403 page; an unknown member or kind a 404 page; nothing changes."""
+    path = "/api/v1/mail/unsubscribe/{member}/{kinds}"
+    member = client.get("/api/v1/me", headers=bearer(login(client, REDAKTION))).get_json()["id"]
+    good = unsubscribe_token(app.config["SECRET_KEY"], member, "announcement")
+    link = path.format(member=member, kinds="announcement")
+    for token in (good[:-2] + ("AA" if not good.endswith("AA") else "BB"), good[:5], "", "x" * 5000, "%00<>"):
+        page = client.get(link, query_string={"token": token, "lang": "en"})
+        assert page.status_code == 403 and page.mimetype == "text/html", page.get_data(as_text=True)[:300]
+        assert "This unsubscribe link is not valid" in page.get_data(as_text=True)
+        posted = client.post(f"/mail/unsubscribe/{member}/announcement", data={"token": token})
+        assert posted.status_code == 403 and posted.mimetype == "text/html"
+    assert client.get(link, query_string={"lang": "en"}).status_code == 403  # no token at all
+    for other in (path.format(member=member, kinds="nonsense"), path.format(member=99_999, kinds="announcement")):
+        page = client.get(other, query_string={"token": good, "lang": "en"})
+        assert page.status_code == 404 and "does not exist" in page.get_data(as_text=True)
+    assert client.post(f"/mail/unsubscribe/{member}/nonsense", data={"token": good}).status_code == 404
+    assert client.post(f"/mail/unsubscribe/{member}/announcement").status_code == 403  # no form at all
+    assert _mailed_announcements(client, REDAKTION) is True
+    # The API's one-click POST on the same URL still answers JSON.
+    refused = client.post(link, query_string={"token": good[:-1]})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "invalid_unsubscribe_token"
