@@ -14,7 +14,9 @@ async function load() {
   if (!q) return;
   try {
     const page = await api("/search", {query: {q, limit: 50}});
-    $("#count").textContent = t("results", {count: page.total ?? page.items.length});
+    // A frequent word: the search ranked the newest 1000 matches and says there are more ("1000+").
+    const count = page.total_is_lower_bound ? `${page.total}+` : page.total;
+    $("#count").textContent = t("results", {count});
     fill($("#results"), page.items, (hit) => h("li", {},
       h("span", {class: "kind"}, hit.kind), h("a", {href: (PAGES[hit.kind] || (() => "#"))(hit), lang: hit.language}, hit.title),
       h("p", {class: "meta", lang: hit.language}, hit.snippet)));
