@@ -118,7 +118,7 @@ def switch_language(language: str) -> str:
 @blp.get("/")
 def home() -> Response:
     """Live news, open calls with their deadlines, announcements."""
-    return page("home.html", "home", _("Smart City Dialog"))
+    return page("home.html", "home", _("Home"))
 
 
 @blp.get("/news/<int:news_id>")
