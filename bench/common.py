@@ -368,15 +368,9 @@ class LoadGen:
 
     def __init__(self, url: str, clients: int, topics: int, **extra: Any) -> None:
         opts = {"url": url.replace("http://", "ws://"), "clients": clients, "topics": topics, **extra}
-        env = dict(os.environ, NODE_PATH=str(BENCH / "node_modules"))
-        self.process = subprocess.Popen(
-            ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            bufsize=1,
-        )
+        from bench.multigen import start_loadgen
+
+        self.process = start_loadgen(opts)
 
     def read(self, timeout: float) -> dict[str, Any]:
         import select

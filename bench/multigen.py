@@ -24,11 +24,22 @@ BUCKET_US = 50  # as in loadgen.js
 QUANTILES = (0.5, 0.9, 0.99, 0.999)
 
 
+def start_loadgen(opts: dict[str, Any]) -> subprocess.Popen[str]:
+    """One loadgen.js process with `opts`, driven line by line over stdin/stdout."""
+    return subprocess.Popen(
+        ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, NODE_PATH=str(BENCH / "node_modules")),
+        bufsize=1,
+    )
+
+
 class MultiLoadGen:
     """N loadgen.js processes over disjoint client ranges, answering as one."""
 
     def __init__(self, url: str, clients: int, topics: int, generators: int, **extra: Any) -> None:
-        env = dict(os.environ, NODE_PATH=str(BENCH / "node_modules"))
         share, rest = divmod(clients, generators)
         self.processes: list[subprocess.Popen[str]] = []
         self.topics = topics
@@ -47,16 +58,7 @@ class MultiLoadGen:
             }
             self.ranges.append(range(offset, offset + count))
             offset += count
-            self.processes.append(
-                subprocess.Popen(
-                    ["node", str(BENCH / "loadgen.js"), json.dumps(opts)],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                    env=env,
-                    bufsize=1,
-                )
-            )
+            self.processes.append(start_loadgen(opts))
 
     @property
     def pids(self) -> list[int]:
