@@ -4,7 +4,7 @@ from events.caller import ANONYMOUS, Caller, system
 from events.db import Base, Database
 from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
-from events.outbox import on_commit, on_redaction, publish
+from events.outbox import on_commit, on_redaction, once_after_handlers, publish
 from events.payload import Constraints, EventData, described, field_values
 from events.redaction import acted_by, forget_actor, redact
 from events.registry import EventType, UnknownEventType, event_type, registry
@@ -41,6 +41,7 @@ __all__ = [
     "log_state",
     "on_commit",
     "on_redaction",
+    "once_after_handlers",
     "policy",
     "prune",
     "publish",

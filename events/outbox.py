@@ -41,6 +41,8 @@ COMMIT_ORDER_LOCK = 0x5C1D1A10
 
 # Stored events redacted in this transaction: id -> their data as it is now (events.redaction).
 REDACTED_IN_TRANSACTION = "events.redacted"
+# Work a handler asked to run once after every handler of the transaction: key -> action.
+AFTER_HANDLERS = "events.after_handlers"
 
 CommitListener = Callable[[list[Event]], None]
 _commit_listeners: list[CommitListener] = []
@@ -71,6 +73,16 @@ def publish(
     pending = Event(type=spec.name, topic=topic, data=data.to_data(), actor=actor, extra_topics=tuple(extra_topics))
     session.info.setdefault(OUTBOX, []).append(pending)
     return pending
+
+
+def once_after_handlers(session: Session, key: str, action: Callable[[Session], None]) -> None:
+    """Run `action(session)` once, after every handler of this transaction's events ran (before COMMIT).
+
+    For a handler whose work does not grow with the number of events: a member's erasure
+    deletes hundreds of posts in one transaction, and search's index merge after a withdrawal
+    costs the whole index each time it runs. `action` must not publish events.
+    """
+    session.info.setdefault(AFTER_HANDLERS, {})[key] = action
 
 
 def on_commit(listener: CommitListener) -> CommitListener:
@@ -176,6 +188,7 @@ def take_commit_order_lock(session: Session) -> None:
 def _append(session: Session) -> None:
     pending: list[Event] = session.info.pop(OUTBOX, [])
     if not pending:
+        _run_after_handlers(session)
         return
     # The caller's changes go first, before the commit-order lock (keeps the lock short), and so
     # handlers reading with Core on the connection (not autoflushing ORM queries) see them.
@@ -226,6 +239,12 @@ def _append(session: Session) -> None:
             for handler in registry.handlers_for(ev.type):
                 handler(session, ev)
         pending = session.info.pop(OUTBOX, [])
+    _run_after_handlers(session)
+
+
+def _run_after_handlers(session: Session) -> None:
+    for action in session.info.pop(AFTER_HANDLERS, {}).values():
+        action(session)
 
 
 def _sqlite_ids(session: Session, count: int) -> list[int]:
@@ -267,6 +286,7 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(OUTBOX, None)
     session.info.pop(COMMITTED, None)
     session.info.pop(REDACTED_IN_TRANSACTION, None)
+    session.info.pop(AFTER_HANDLERS, None)
     _release_order(session)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -477,3 +478,27 @@ def test_unhidden_and_deleted_posts_follow_when_the_forum_publishes_them(db: Dat
     assert _find(db, "Pumpe") == [("posts", reply)]
     dispatch("post.deleted")
     assert _find(db, "Pumpe") == []
+
+
+def test_withdrawing_many_posts_in_one_transaction_merges_the_index_once(db: Database, world: World) -> None:
+    # FTS5's 'optimize' rewrites the whole index: once per transaction (after all its handlers),
+    # not once per withdrawn post, or a member's erasure costs hundreds of whole-index merges.
+    thread_id, _first = _thread(db, world, "public", "Brunnen", "<p>Wo stehen Trinkbrunnen?</p>")
+    replies = [_reply(db, world, thread_id, f"<p>Trinkbrunnen am Marktplatz Nummer {n}</p>") for n in range(3)]
+    assert {("posts", reply) for reply in replies} <= set(_find(db, "Marktplatz"))
+    merges: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "'optimize'" in statement:
+            merges.append(statement)
+
+    assert db.engine is not None
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.write() as session:
+            for reply in replies:
+                forum.delete_post(session, **world.as_("moderator"), post_id=reply)  # type: ignore[arg-type]
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert len(merges) == (1 if db.engine.dialect.name == "sqlite" else 0)  # PostgreSQL: autovacuum's job
+    assert _find(db, "Marktplatz") == []
