@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
+import events.db
 from events import Database
 
 
@@ -52,3 +54,19 @@ def test_reads_and_derived_engines_run_in_a_deferred_transaction(database: Datab
         connection.execute(text("SELECT count(*) FROM event_log"))
         assert connection.connection.driver_connection.in_transaction
         assert not _other_writer_is_locked_out(database)
+
+
+def test_a_writer_that_waited_out_the_lock_fails_as_database_unavailable(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLAlchemy's OperationalError is what the app answers 503 / `unavailable` to (dialog/errors.py).
+    monkeypatch.setattr(events.db, "WRITE_LOCK_WAIT_SECONDS", 0.05)
+    assert database.engine is not None and database.engine.url.database
+    other = sqlite3.connect(database.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sa_exc.OperationalError), database.write() as session:
+            session.execute(text("SELECT 1"))
+    finally:
+        other.close()
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
