@@ -199,3 +199,108 @@ def test_each_further_topic_adds_one_routing_row(database: Database) -> None:
         assert record is not None
         routes = session.scalars(select(EventTopic.topic).where(EventTopic.event_id == record.id)).all()
     assert record.topic == "thread.1" and sorted(routes) == ["moderation", "space.national"]
+
+
+def _stored_columns(db: Database, event_id: int) -> tuple[object, ...]:
+    """The row's columns as SQLite holds them (text, numbers), below any SQLAlchemy type."""
+    assert db.engine is not None
+    with db.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        row = raw.execute(
+            "SELECT topic, type, occurred_at, typeof(occurred_at), actor_id, actor_name, data, typeof(data)"
+            " FROM event_log WHERE id = ?",
+            (event_id,),
+        ).fetchone()
+    return tuple(row)
+
+
+@pytest.mark.parametrize("microsecond", [0, 123456])
+def test_events_appended_on_sqlite_are_stored_as_core_stores_them(database: Database, microsecond: int) -> None:
+    """The SQLite append runs on the DBAPI connection; its rows must be byte for byte Core's."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from events import Caller
+    from events.outbox import EVENT_LOG
+    from services.forum.events import ReactionAdded
+
+    when = datetime(2026, 11, 22, 13, 5, 7, microsecond, tzinfo=UTC)
+    data = ReactionAdded(space="national", thread_id=1, post_id=2, member_id=3, kind="like", count=1)
+    actor = Caller(id=7, name="Jürgen „J“ Österreicher", role="member")
+    with database.write() as session:
+        published = publish(session, data, topic="thread.1", actor=actor)
+        published.occurred_at = when
+        batch = [publish(session, data, topic="thread.1") for _ in range(2)]
+        batch[0].occurred_at = when
+    assert published.id is not None and batch[0].id is not None
+    with database.write() as session:
+        by_core = session.connection().execute(
+            insert(EVENT_LOG).returning(EVENT_LOG.c.id),
+            {
+                "topic": "thread.1",
+                "type": published.type,
+                "occurred_at": when,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "data": published.data,
+            },
+        ).scalar_one()
+    assert _stored_columns(database, published.id) == _stored_columns(database, by_core)
+    one, many = _stored_columns(database, published.id), _stored_columns(database, batch[0].id)
+    assert many[:4] == one[:4] and many[6:] == one[6:]  # the batch's executemany: the same values, no actor
+    # And they read back through the ORM as published.
+    with database.read() as session:
+        record = session.get(EventRecord, published.id)
+        assert record is not None and record.data == published.data and record.actor_name == actor.name
+        assert record.occurred_at.replace(tzinfo=UTC) == when
+
+
+def test_a_failing_sqlite_append_raises_sqlalchemys_error_and_keeps_nothing(database: Database) -> None:
+    """Errors of the DBAPI append are wrapped as Core wraps them (the API answers them), and roll back."""
+    from sqlalchemy.exc import IntegrityError
+
+    from services.forum.events import ReactionAdded
+
+    assert database.engine is not None
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON event_log WHEN NEW.topic = 'thread.9' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    data = ReactionAdded(space="national", thread_id=9, post_id=1, member_id=1, kind="like", count=1)
+    with pytest.raises(IntegrityError), database.write() as session:
+        publish(session, data, topic="thread.9")  # the one-row statement
+    with pytest.raises(IntegrityError), database.write() as session:
+        _news(session)
+        publish(session, data, topic="thread.9")  # two events: the batch's executemany
+    assert count_events(database) == 0
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(NewsItem)) == 0
+
+
+def test_the_sqlite_append_does_not_run_through_core(database: Database) -> None:
+    """Core's per-statement work cost more than SQLite's insert: the log's rows go to the DBAPI."""
+    from sqlalchemy import event as sa_event
+
+    from services.forum.events import ReactionAdded
+
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()[:3]))
+
+    data = ReactionAdded(space="national", thread_id=1, post_id=1, member_id=1, kind="like", count=1)
+    assert database.engine is not None
+    sa_event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.write() as session:
+            publish(session, data, topic="thread.1", extra_topics=("space.national",))
+        with database.write() as session:
+            for _ in range(3):
+                publish(session, data, topic="thread.1", extra_topics=("space.national",))
+    finally:
+        sa_event.remove(database.engine, "before_cursor_execute", record)
+    assert not [s for s in seen if s.startswith(("INSERT INTO event_log", "INSERT INTO event_topic"))]
+    assert count_events(database) == 4
