@@ -157,7 +157,7 @@ class _SQLiteStatement:
     def __init__(self, statement: ClauseElement, table: Table, keys: tuple[str, ...], dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         self.sql = compiled.string
-        # Per placeholder: the row's key and the column's processor, or (None, the constant).
+        # Per placeholder: (the row's key, the column's bind processor or None), or (None, a constant).
         slots: list[tuple[str | None, Any]] = []
         for name in getattr(compiled, "positiontup", None) or ():
             if name in keys:
@@ -169,7 +169,7 @@ class _SQLiteStatement:
     def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
         """`row`'s values in the statement's order, processed as Core would."""
         return tuple(
-            value if key is None else value(row[key]) if value is not None else row[key] for key, value in self._slots
+            given if key is None else given(row[key]) if given is not None else row[key] for key, given in self._slots
         )
 
 
@@ -187,7 +187,7 @@ class _SQLiteAppender:
         raw = _dbapi(connection)
         if len(rows) == 1:
             # One statement draws the id and writes the row.
-            return [_run(raw, self._one, self._one.parameters(rows[0])).lastrowid or 0]
+            return [int(_run(raw, self._one, self._one.parameters(rows[0])).lastrowid)]
         first = int(_run(raw, self._first_id, self._first_id.parameters({})).fetchone()[0])
         ids = list(range(first, first + len(rows)))
         for row, new_id in zip(rows, ids, strict=True):
