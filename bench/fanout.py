@@ -3,7 +3,9 @@
 Per size the servers run in the order `ours, node, plain, ours-nofast, ours-nolog`, then `ours, node`
 again per extra round (A B A B). Each run starts a fresh server, connects every client (RSS per idle
 connection is read here), then publishes in steps whose rate doubles until a step is not clean
-(p99 > 100 ms or any loss). The figure is the best clean step's deliveries/s. See bench/README.md.
+(p99 > 100 ms or any loss), and then bisects between the last clean rate and the first that was
+not (`--refine-steps`, geometric midpoints, until they are within `--refine-within`). The figure
+is the best clean step's deliveries/s, refinement steps included. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -103,15 +105,94 @@ def fanout(
 def steps(
     server: Any, gen: Any, pid: int, result: dict[str, Any], *, first: int, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Publish in steps of doubling rate to `result["topics"]` topics from bench.<first>: the knee."""
-    clients, topics, variant = result["clients"], result["topics"], result["variant"]
+    """Publish in steps of doubling rate to `result["topics"]` topics from bench.<first>, then refine the knee."""
+    clients, topics = result["clients"], result["topics"]
     result["steps"] = []
     quick = getattr(args, "quick", False)
     per_topic_clients = [len(range(t, clients, topics)) for t in range(topics)]
+    measure = _Step(server, gen, pid, result, first, args, per_topic_clients)
     # Start near --start-deliveries/s and double: the first step that is not clean is the knee.
     rate = max(1.0, args.start_deliveries / (clients / topics))
-    for step_no in range(1, args.max_steps + 1):
-        step = step_no + (1000 if first else 0)  # the generator keys its counts by step: never reuse one
+    for _ in range(args.max_steps):
+        entry = measure(rate)
+        # Go on past the knee while nothing is lost and p99 stays under 1 s, to see where
+        # throughput itself saturates (the issue's 10k-client figures are such points); --quick
+        # stops at the knee.
+        if entry["lost"] or entry["latency_ms"].get("p99", float("inf")) > 1000 or (quick and not entry["clean"]):
+            break
+        rate *= 2
+    # Doubling only brackets the knee (both servers of the last run had the same best clean step
+    # while their knees differed): bisect between the last clean rate and the first that was not.
+    for _ in range(getattr(args, "refine_steps", 0)):
+        rate = next_refinement(result["steps"], getattr(args, "refine_within", 1.15))
+        if rate is None:
+            break
+        _settle(pid)  # the steps past the knee leave backlogs: measure from an idle server
+        measure(rate, refining=True)
+    clean_steps = [s for s in result["steps"] if s["clean"]]
+    best = max(clean_steps, key=lambda s: s["deliveries_per_s"]) if clean_steps else None
+    result["best_clean"] = best and {k: v for k, v in best.items() if k != "cdf"}
+    result["best_clean_deliveries_per_s"] = best["deliveries_per_s"] if best else 0.0
+    result["gen_busy_any"] = any(s["gen_busy"] for s in result["steps"])
+    result["knee_reached"] = any(not s["clean"] for s in result["steps"])
+    lossless = [s for s in result["steps"] if s["lost"] == 0]
+    top = max(lossless, key=lambda s: s["deliveries_per_s"]) if lossless else None
+    result["best_lossless_deliveries_per_s"] = top["deliveries_per_s"] if top else 0.0
+    result["best_lossless_p99_ms"] = top["latency_ms"].get("p99") if top else None
+    return result
+
+
+def next_refinement(steps_so_far: list[dict[str, Any]], within: float) -> float | None:
+    """The next rate to try between the best clean rate and the lowest higher one that was not clean.
+
+    The geometric midpoint (rates doubled, so the knee is bracketed within a factor); None when
+    nothing brackets the knee (no clean step, or none failed above it) or the bracket is already
+    narrower than `within` (a ratio, e.g. 1.15).
+    """
+    clean = [s["rate_events_per_s"] for s in steps_so_far if s["clean"]]
+    if not clean:
+        return None
+    low = max(clean)
+    failed = [s["rate_events_per_s"] for s in steps_so_far if not s["clean"] and s["rate_events_per_s"] > low]
+    if not failed:
+        return None
+    high = min(failed)
+    if high / low <= within:
+        return None
+    return float((low * high) ** 0.5)
+
+
+def _settle(pid: int, *, idle_share: float = 0.1, timeout: float = 15.0) -> None:
+    """Wait until the server's CPU share over half a second is below `idle_share` (or `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        time.sleep(0.5)
+        if (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0) < idle_share:
+            return
+
+
+class _Step:
+    """Measures one step: publish at a rate for --step-seconds, then the generators' report."""
+
+    def __init__(
+        self,
+        server: Any,
+        gen: Any,
+        pid: int,
+        result: dict[str, Any],
+        first: int,
+        args: argparse.Namespace,
+        per_topic_clients: list[int],
+    ) -> None:
+        self.server, self.gen, self.pid, self.result = server, gen, pid, result
+        self.first, self.args, self.per_topic_clients = first, args, per_topic_clients
+
+    def __call__(self, rate: float, *, refining: bool = False) -> dict[str, Any]:
+        """Run the step at `rate` events/s per topic, append it to the result's steps and return it."""
+        server, gen, pid, args, result = self.server, self.gen, self.pid, self.args, self.result
+        step_no = len(result["steps"]) + 1
+        step = step_no + (1000 if self.first else 0)  # the generator keys its counts by step: never reuse one
         gen.send({"cmd": "mark"})
         gen.read(timeout=10)
         cpu0 = cpu_seconds(pid)
@@ -120,22 +201,23 @@ def steps(
         body = {
             "rate": rate,
             "seconds": args.step_seconds,
-            "topics": topics,
+            "topics": result["topics"],
             "step": step,
             "log": server.log_on,
-            "first": first,
+            "first": self.first,
         }
         pub = requests.post(server.url + "/bench/publish", json=body, timeout=args.step_seconds + 60).json()
         cpu1 = cpu_seconds(pid)
         wall = time.monotonic() - t0
         busy1, total1 = machine_cpu()
-        expected = sum(n * c for n, c in zip(pub["per_topic"], per_topic_clients, strict=True))
+        expected = sum(n * c for n, c in zip(pub["per_topic"], self.per_topic_clients, strict=True))
         gen.send({"cmd": "report", "step": step, "expected": expected, "per_topic": pub["per_topic"], "wait_ms": 3000})
         rep = gen.read(timeout=30)
         p99 = rep["latency_ms"].get("p99", float("inf"))
         clean = rep["lost"] == 0 and p99 <= P99_LIMIT_MS
         entry = {
             "step": step_no,
+            "refining": refining,
             "rate_events_per_s": rate,
             "published": pub["published"],
             "expected": expected,
@@ -158,33 +240,18 @@ def steps(
             "machine_busy_cores": (os.cpu_count() or 1) * (busy1 - machine0[0]) / max(1.0, total1 - machine0[1]),
             "load1": os.getloadavg()[0],
             "clean": clean,
+            "lossless": rep["lost"] == 0,
         }
         result["steps"].append(entry)
         log(
-            f"  {variant:12s} {clients:>6} clients {topics:>3} topics rate {rate:8.1f}/s: "
+            f"  {result['variant']:12s} {result['clients']:>6} clients {result['topics']:>3} topics "
+            f"rate {rate:8.1f}/s{' (refining)' if refining else ''}: "
             f"{entry['deliveries_per_s']:>9.0f} deliveries/s p99 {p99:7.1f} ms lost {rep['lost']:>7} "
             f"server cpu {entry['server_cpu_share']:.2f} ({entry['server_cpu_ms_per_event']:.1f} ms/event) "
             f"gen {' '.join(f'{g:.2f}' for g in entry['gen_core_shares'])}"
             f"{' BUSY' if entry['gen_busy'] else ''} machine {entry['machine_busy_cores']:.2f} cores"
         )
-        entry["lossless"] = rep["lost"] == 0
-        # Go on past the knee while nothing is lost and p99 stays under 1 s, to see where
-        # throughput itself saturates (the issue's 10k-client figures are such points); --quick
-        # stops at the knee.
-        if rep["lost"] or p99 > 1000 or (quick and not clean):
-            break
-        rate *= 2
-    clean_steps = [s for s in result["steps"] if s["clean"]]
-    best = max(clean_steps, key=lambda s: s["deliveries_per_s"]) if clean_steps else None
-    result["best_clean"] = best and {k: v for k, v in best.items() if k != "cdf"}
-    result["best_clean_deliveries_per_s"] = best["deliveries_per_s"] if best else 0.0
-    result["gen_busy_any"] = any(s["gen_busy"] for s in result["steps"])
-    result["knee_reached"] = any(not s["clean"] for s in result["steps"])
-    lossless = [s for s in result["steps"] if s["lost"] == 0]
-    top = max(lossless, key=lambda s: s["deliveries_per_s"]) if lossless else None
-    result["best_lossless_deliveries_per_s"] = top["deliveries_per_s"] if top else 0.0
-    result["best_lossless_p99_ms"] = top["latency_ms"].get("p99") if top else None
-    return result
+        return entry
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -254,8 +321,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
         note = f"no clean step (p99 ≤ 100 ms, no loss) for {' or '.join(silent)}" if silent else ""
         measured = ratio(ours, node)
         if target is not None and measured is not None and measured < target:
-            # Not met: what ours spent at its knee (the first step that was not clean).
-            knee = next((st for st in (ours_runs[0]["steps"] if ours_runs else []) if not st["clean"]), None)
+            # Not met: what ours spent at its knee (the lowest rate above the best clean one that was not clean).
+            knee = _knee(ours_runs[0]["steps"] if ours_runs else [])
             if knee is not None:
                 note = (
                     f"ours at its knee ({k(knee['deliveries_per_s'])}/s, p99 "
@@ -301,6 +368,12 @@ def rows(result: dict[str, Any]) -> list[Row]:
             )
         )
     return out
+
+
+def _knee(steps_of_run: list[dict[str, Any]]) -> dict[str, Any] | None:
+    clean = [s["rate_events_per_s"] for s in steps_of_run if s["clean"]]
+    above = [s for s in steps_of_run if not s["clean"] and s["rate_events_per_s"] > max(clean, default=0.0)]
+    return min(above, key=lambda s: s["rate_events_per_s"]) if above else None
 
 
 def _first_step(runs: list[dict[str, Any]]) -> str:
@@ -364,7 +437,7 @@ def section(result: dict[str, Any]) -> list[str]:
         steps = "; ".join(
             f"{k(s['deliveries_per_s'])}/s p99 {s['latency_ms'].get('p99', float('nan')):.0f} ms"
             f"{'' if not s['lost'] else ' lost ' + str(s['lost'])} cpu {s['server_cpu_share']:.2f}"
-            f" gen {s['gen_core_share']:.2f}"
+            f" gen {s['gen_core_share']:.2f}{' (refining)' if s.get('refining') else ''}"
             for s in r["steps"]
         )
         load = r.get("load_at_start")
@@ -488,6 +561,15 @@ def arguments(parser: argparse._ActionsContainer) -> None:
     )
     parser.add_argument("--max-steps", type=int, default=7)
     parser.add_argument("--start-deliveries", type=float, default=10000.0)
+    parser.add_argument(
+        "--refine-steps",
+        type=int,
+        default=3,
+        help="steps bisecting between the last clean rate and the first that was not (0: doubling only)",
+    )
+    parser.add_argument(
+        "--refine-within", type=float, default=1.15, help="stop refining once the knee is bracketed within this ratio"
+    )
     parser.add_argument("--variants", default="", help="comma list of server variants to run (default: all)")
 
 
@@ -511,6 +593,7 @@ register(
             "rounds": 1,
             "step_seconds": 1.0,
             "max_steps": 4,
+            "refine_steps": 1,
             "variants": "ours,node",
         },
     )
