@@ -236,17 +236,21 @@ def test_events_appended_on_sqlite_are_stored_as_core_stores_them(database: Data
         batch[0].occurred_at = when
     assert published.id is not None and batch[0].id is not None
     with database.write() as session:
-        by_core = session.connection().execute(
-            insert(EVENT_LOG).returning(EVENT_LOG.c.id),
-            {
-                "topic": "thread.1",
-                "type": published.type,
-                "occurred_at": when,
-                "actor_id": actor.id,
-                "actor_name": actor.name,
-                "data": published.data,
-            },
-        ).scalar_one()
+        by_core = (
+            session.connection()
+            .execute(
+                insert(EVENT_LOG).returning(EVENT_LOG.c.id),
+                {
+                    "topic": "thread.1",
+                    "type": published.type,
+                    "occurred_at": when,
+                    "actor_id": actor.id,
+                    "actor_name": actor.name,
+                    "data": published.data,
+                },
+            )
+            .scalar_one()
+        )
     assert _stored_columns(database, published.id) == _stored_columns(database, by_core)
     one, many = _stored_columns(database, published.id), _stored_columns(database, batch[0].id)
     assert many[:4] == one[:4] and many[6:] == one[6:]  # the batch's executemany: the same values, no actor
