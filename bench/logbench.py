@@ -8,7 +8,10 @@
 - (raw Core, the log's row: the row ours stores, into the log's own table with its index, in a
   write transaction: the floor of the log's schema, for the analysis.)
 
-The kinds run interleaved, `rounds` times each (A B A B), so a busy neighbour hits them alike.
+The kinds run interleaved, `rounds` times each (A B A B), so a busy neighbour hits them alike; each
+kind's part of a round repeats its unit (`--events`/10/rounds single transactions, or
+`--events`/rounds batched rows) until it has lasted `MIN_ROUND_SECONDS`, so a round on a fast
+database is not over in a few milliseconds.
 
 SQLite (a file, WAL as the app configures it) always; PostgreSQL (with its default durability,
 and again with fsync off as the tests run it) if a throwaway server can be
@@ -37,6 +40,7 @@ services.load_all()
 
 PAD = "x" * 60
 BATCH = 1000
+MIN_ROUND_SECONDS = 0.4  # each kind's share of a round: short rounds make the ratios noise
 
 
 def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
@@ -123,9 +127,14 @@ def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
     per_round: dict[str, list[float]] = {name: [] for name in kinds}
     for _ in range(rounds):
         for name, f in kinds.items():
-            t0 = time.perf_counter()
-            count = f()
-            dt = time.perf_counter() - t0
+            # A round lasts at least MIN_ROUND_SECONDS: on SQLite a round of 250 single or 2,500
+            # batched events took ~30 ms, so one scheduler pause moved the ratio by a third.
+            count, t0 = 0, time.perf_counter()
+            while True:
+                count += f()
+                dt = time.perf_counter() - t0
+                if dt >= MIN_ROUND_SECONDS:
+                    break
             totals[name][0] += count
             totals[name][1] += dt
             per_round[name].append(count / dt)
@@ -135,6 +144,7 @@ def run(url: str, n: int, settings: str, rounds: int = 4) -> dict[str, Any]:
     out["ratio_single_vs_core_single"] = out["ours_single"] / out["core_single"]
     out["events"] = totals["ours_batched"][0]
     out["single_events"] = totals["ours_single"][0]
+    out["seconds"] = {name: round(seconds, 2) for name, (_count, seconds) in totals.items()}
     out["rounds"] = rounds
     out["settings"] = settings
     db.dispose()
