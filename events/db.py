@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +27,8 @@ NAMING = {
 # the same dict to each session): facts about that database that never change once read, such as
 # the event log's epoch (written once by `init_log`, never updated).
 SHARED = "events.shared"
+# In that dict: the listeners of commits on this database only (see `Database.on_commit`).
+COMMIT_LISTENERS = "events.commit_listeners"
 
 
 class Base(DeclarativeBase):
@@ -126,6 +128,7 @@ class Database:
         self.engine: Engine | None = None
         self._writer: sessionmaker[Session] | None = None
         self._reader: sessionmaker[Session] | None = None
+        self._commit_listeners: list[Callable[[list[Any]], None]] = []
 
     def configure(self, url: str, *, echo: bool = False) -> None:
         """Create the engine for `url` (SQLite gets the pragmas a threaded server needs)."""
@@ -142,12 +145,26 @@ class Database:
             _configure_sqlite(engine)
         self.engine = engine
         writer_bind = engine.execution_options(sqlite_immediate=True)
-        shared: dict[str, Any] = {}
+        shared: dict[str, Any] = {COMMIT_LISTENERS: self._commit_listeners}
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False, info={SHARED: shared})
         self._reader = sessionmaker(bind=engine, expire_on_commit=False, info={SHARED: shared})
         from events import outbox  # local: outbox imports models which import this module
 
         outbox.install(self._writer)
+
+    def on_commit(self, listener: Callable[[list[Any]], None]) -> None:
+        """Call `listener(events)` after each commit on this database (in this process) that appended events.
+
+        Unlike `events.on_commit`, which hears every database of the process, the events are
+        known to be in this database's log (the relay pushes them without reading them back).
+        """
+        if listener not in self._commit_listeners:
+            self._commit_listeners.append(listener)
+
+    def remove_commit_listener(self, listener: Callable[[list[Any]], None]) -> None:
+        """Stop calling `listener` after this database's commits."""
+        if listener in self._commit_listeners:
+            self._commit_listeners.remove(listener)
 
     @property
     def dialect(self) -> str:

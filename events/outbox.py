@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
 from events.caller import Caller
-from events.db import SHARED
+from events.db import COMMIT_LISTENERS, SHARED
 from events.envelope import Event
 from events.models import EventRecord, EventTopic, LogMeta
 from events.payload import EventData
@@ -355,6 +355,9 @@ def _after_commit(session: Session) -> None:
                 redaction_listener(redacted)
         if committed:
             for listener in list(_commit_listeners):
+                listener(committed)
+            shared: dict[str, Any] = session.info.get(SHARED, {})
+            for listener in list(shared.get(COMMIT_LISTENERS, ())):
                 listener(committed)
     finally:
         _release_order(session)

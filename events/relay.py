@@ -2,7 +2,10 @@
 
 It tails the event log itself (woken at once by commits in this process, and polling for
 commits made by other processes such as the scheduler or the CLI), so anything committed is
-pushed even if the process that committed it died before pushing. `position` is the id of the
+pushed even if the process that committed it died before pushing. Events committed by this
+process on its database are pushed from memory when they follow `position` without a gap (on
+one SQLite process: always), which saves reading back what was just written; anything else
+(another process's commit, a gap, a wake-up from elsewhere) is read from the log. `position` is the id of the
 last event pushed; `CatchUp` uses it to hand a replaying client over to live delivery with no
 gap and no duplicate.
 
@@ -20,7 +23,7 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 # Redactions remembered for pages read before they committed (a page is read and pushed in well
 # under a second; this bounds memory, not correctness of the log).
 REMEMBERED_REDACTIONS = 10_000
+# Commits waiting for the relay to look at them; beyond this it reads the log instead.
+MAX_LOCAL_BATCHES = 10_000
 
 
 class Sink(Protocol):
@@ -68,6 +73,10 @@ class Relay:
         self._redactions: OrderedDict[int, dict[str, Any]] = OrderedDict()
         # Called when events this process may hold copies of were redacted (see `on_forget`).
         self._forget: list[Callable[[], None]] = []
+        # Batches committed on `db` by this process, in commit order, not yet looked at (`committed`).
+        self._local: deque[list[Event]] = deque()
+        # A wake-up that did not come with this process's events: the log must be read.
+        self._read_needed = False
 
     def add_sink(self, sink: Sink) -> None:
         """Deliver every future event to `sink` as well."""
@@ -83,7 +92,18 @@ class Relay:
             self._advanced.notify_all()
 
     def notify(self, _events: object = None) -> None:
-        """Wake the relay now: something was committed."""
+        """Wake the relay now: something was committed (it reads the log)."""
+        self._read_needed = True
+        self._wake.set()
+
+    def committed(self, events: list[Event]) -> None:
+        """Wake the relay now: this process committed `events` on the relay's database (`Database.on_commit`)."""
+        if len(self._local) >= MAX_LOCAL_BATCHES:
+            # Nobody is pumping (not started, or the database is away): the log has them all.
+            self._local.clear()
+            self._read_needed = True
+        else:
+            self._local.append(events)
         self._wake.set()
 
     def on_forget(self, callback: Callable[[], None]) -> None:
@@ -142,7 +162,12 @@ class Relay:
 
     def pump(self) -> int:
         """Push everything committed after `position`; return how many events were pushed."""
-        total = 0
+        read_needed, self._read_needed = self._read_needed, False
+        total, covered = self._push_local()
+        if covered and not read_needed:
+            # Everything this wake-up was for came from memory. A commit of another process
+            # after these wakes us again (or the poll finds it).
+            return total
         while True:
             with self.db.read() as session:
                 batch = read_page(session, self.position, None, limit=self.page_size, with_topics=True)
@@ -158,6 +183,28 @@ class Relay:
                 # A short page is the end of the log as of this read; a later commit wakes us
                 # again (or the poll finds it), so a second, empty read would only cost time.
                 return total
+
+    def _push_local(self) -> tuple[int, bool]:
+        """Push this process's committed events if they follow `position`; (pushed, whether they covered it)."""
+        events: list[Event] = []
+        while self._local:
+            events.extend(self._local.popleft())
+        if not events:
+            return 0, False
+        with self.lock:
+            fresh = [event for event in events if event.id is not None and event.id > self.position]
+            if not fresh:
+                return 0, self.position >= 0  # read already (a wake-up of their own)
+            ids = [event.id for event in fresh if event.id is not None]
+            if self.position < 0 or ids != list(range(self.position + 1, self.position + 1 + len(ids))):
+                # Another process committed in between (or an id was drawn by a rolled-back
+                # transaction on PostgreSQL): only the log knows what lies between.
+                return 0, False
+            batch = self.scrub(fresh)
+            self._deliver(batch)
+            self.position = ids[-1]
+            self._advanced.notify_all()
+        return len(fresh), True
 
     def _forget_copies(self) -> None:
         for callback in self._forget:
@@ -200,7 +247,8 @@ class Relay:
         """Push until `stop()`; meant to be a background task of the web process."""
         failing = False
         while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
+            if not self._wake.wait(self.poll_interval):
+                self._read_needed = True  # the poll: commits of processes that wake nobody
             self._wake.clear()
             try:
                 if self.position < 0:

@@ -39,7 +39,7 @@ from dialog.realtime.replay import Replayer
 from dialog.realtime.revocation import SocketRevoker
 from dialog.realtime.sink import SocketIOSink
 from dialog.realtime.wakeup import RedisWakeup
-from events import Relay, StreamHub, on_commit, on_redaction, prune, utcnow
+from events import Relay, StreamHub, on_redaction, prune, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,9 @@ class Realtime:
             return
         self.started = True
         # The relay finds the log's head itself (and waits for the database if it is away).
-        # Commits in this process wake the relay at once; other processes' commits are polled.
-        on_commit(self.relay.notify)
+        # Commits in this process wake the relay at once (their events are pushed from memory);
+        # other processes' commits are polled, or announced through Redis (wakeup.py).
+        self.relay.db.on_commit(self.relay.committed)
         # Redactions committed here also reach pages read before them and queued HTTP events.
         on_redaction(self.relay.redacted)
         if self.wakeup is not None:

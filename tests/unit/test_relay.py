@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 from events import ANONYMOUS, Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
 from events.access import Revocation, Verdict
@@ -191,3 +194,98 @@ def test_a_stream_revoked_during_its_replay_stops_before_anything_after_the_chan
     got.extend(stream)
     assert [e.id for e in got[:-1]] == before[:2]  # it stops at once; nothing after the change
     assert isinstance(got[-1], Revocation) and hub.count() == 0
+
+
+def _log_reads(db: Database) -> tuple[list[str], Callable[[], None]]:
+    """Record the statements that read the event log; returns (statements, stop)."""
+    from sqlalchemy import event as sa_event
+
+    reads: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and re.search(r"\bevent_log\b(?!_meta)", statement):
+            reads.append(statement)
+
+    assert db.engine is not None
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    return reads, lambda: sa_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_events_committed_here_are_pushed_from_memory_exactly_as_the_log_holds_them(database: Database) -> None:
+    from events.log import read_page
+
+    relay = Relay(database)
+    sink = RoomSink()
+    pushed: list[Event] = []
+    relay.add_sink(sink)
+    relay.add_sink(type("Keep", (), {"push": lambda _s, evs: pushed.extend(evs), "revoke": lambda _s, _e: None})())
+    relay.start_at_head()
+    database.on_commit(relay.committed)
+    reads, stop = _log_reads(database)
+    try:
+        ids = [publish_one(database) for _ in range(3)]
+        with database.write() as session:  # two events in one transaction
+            both = [
+                publish(session, news_published(), topic="news", extra_topics=("space.national",)),
+                publish(session, news_published(), topic="news"),
+            ]
+        ids += [event.id or 0 for event in both]
+        assert relay.pump() == 5
+    finally:
+        stop()
+        database.remove_commit_listener(relay.committed)
+    assert reads == []  # nothing read back
+    assert [i for batch in sink.batches for i in batch] == ids and relay.position == ids[-1]
+    with database.read() as session:
+        stored = read_page(session, 0, None, limit=10, with_topics=True)
+    assert [e.envelope_json() for e in pushed] == [e.envelope_json() for e in stored]
+    assert [set(e.topics) for e in pushed] == [set(e.topics) for e in stored]
+
+
+def test_a_commit_of_another_process_in_between_is_read_from_the_log(database: Database) -> None:
+    assert database.engine is not None
+    elsewhere = Database()  # another process on the same database
+    elsewhere.configure(str(database.engine.url))
+    relay = Relay(database)
+    sink = RoomSink()
+    relay.add_sink(sink)
+    relay.start_at_head()
+    database.on_commit(relay.committed)
+    try:
+        ids = [publish_one(database), publish_one(elsewhere), publish_one(database)]
+        assert relay.pump() == 3  # this process's 1 and 3 have a gap: the log fills it
+        ids += [publish_one(database)]
+        relay.notify()  # a wake-up from elsewhere (Redis): the log is read even though 4 came from memory
+        ids += [publish_one(elsewhere)]
+        assert relay.pump() == 2
+    finally:
+        database.remove_commit_listener(relay.committed)
+        elsewhere.dispose()
+    assert [i for batch in sink.batches for i in batch] == ids
+
+
+def test_commits_on_another_database_of_the_process_are_not_pushed_as_this_ones(
+    database: Database, tmp_path: Path
+) -> None:
+    from events import init_log
+
+    other = Database()
+    other.configure(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    other.create_all()
+    with other.write() as session:
+        init_log(session)
+    relay = Relay(database)
+    sink = RoomSink()
+    relay.add_sink(sink)
+    relay.start_at_head()
+    database.on_commit(relay.committed)
+    try:
+        publish_one(other)
+        publish_one(other)
+        assert relay.pump() == 0 and relay.position == 0
+        own = publish_one(database)
+        assert relay.pump() == 1
+    finally:
+        database.remove_commit_listener(relay.committed)
+        other.dispose()
+    assert sink.batches == [[own]]
