@@ -4,6 +4,7 @@ from events.caller import ANONYMOUS, Caller, system
 from events.db import Base, Database
 from events.envelope import Event, isoformat_z, utcnow
 from events.log import CursorCheck, LogState, check_cursor, init_log, log_state, prune, read_page
+from events.models import event_ids_on
 from events.outbox import on_commit, on_redaction, once_after_handlers, publish
 from events.payload import Constraints, EventData, described, field_values
 from events.redaction import acted_by, forget_actor, redact
@@ -32,6 +33,7 @@ __all__ = [
     "acted_by",
     "check_cursor",
     "described",
+    "event_ids_on",
     "event_type",
     "field_values",
     "follow_stream",

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, delete, func, select, union, update
+from sqlalchemy import Select, Text, bindparam, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from events.caller import Caller
 from events.envelope import Event, isoformat_z, utcnow
-from events.models import EventRecord, EventTopic, LogMeta
+from events.models import EventRecord, EventTopic, LogMeta, event_ids_on
 from events.outbox import read_epoch
 
 
@@ -97,23 +97,10 @@ def _page_select(after: int, topics: Iterable[str] | None, limit: int, upto: int
         if upto is not None:
             query = query.where(EventRecord.id <= upto)
         return query.order_by(EventRecord.id).limit(limit)
-    topic_list = sorted(set(topics))
-    if not topic_list:
+    topic_set = set(topics)
+    if not topic_set:
         return None
-    # Index range scans per topic (the events it is the primary topic of, in `event_log`, and
-    # those it is another topic of, in `event_topic`), each already limited, merged by the
-    # database: the cost of a page stays proportional to the page, however far behind the client is.
-    per_topic = []
-    for topic in topic_list:
-        primary = select(EventRecord.id.label("event_id")).where(EventRecord.topic == topic, EventRecord.id > after)
-        other = select(EventTopic.event_id).where(EventTopic.topic == topic, EventTopic.event_id > after)
-        if upto is not None:
-            primary = primary.where(EventRecord.id <= upto)
-            other = other.where(EventTopic.event_id <= upto)
-        per_topic.append(select(primary.order_by(EventRecord.id).limit(limit).subquery().c.event_id))
-        per_topic.append(select(other.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
-    merged = union(*per_topic).subquery()
-    return select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)
+    return event_ids_on(topic_set, after=after, upto=upto, limit=limit)
 
 
 _RECORD_COLUMNS = select(

@@ -1,11 +1,24 @@
-"""Tables of the event log: the events, their routing topics, and the log's metadata."""
+"""Tables of the event log: the events, their routing topics, and the log's metadata; which ids a topic has."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    select,
+    union,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from events.db import Base
@@ -61,3 +74,43 @@ class LogMeta(Base):
     epoch: Mapped[str] = mapped_column(String(32))
     pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+
+
+def event_ids_on(
+    topics: Iterable[str], *, after: int | None = None, upto: int | None = None, limit: int | None = None
+) -> Select[int]:
+    """The ids (`event_id`) of the events routed to any of `topics` with `after < id <= upto`.
+
+    An event's primary topic is `event_log.topic` and its further topics are rows of `event_topic`,
+    so an event is on a topic if either says so: this is the one place that knows it. With
+    `limit`, the oldest `limit` ids in id order; without it, unordered (for `id IN (...)`).
+    """
+    topic_list = sorted(set(topics))
+    if limit is None or not topic_list:  # (no topics: `IN ()`, no ids)
+        arms = _arms(EventRecord.topic.in_(topic_list), EventTopic.topic.in_(topic_list), after, upto)
+        merged = union(*arms).subquery()
+        return select(merged.c.event_id)
+    # Per topic and table, each already limited, merged by the database: the cost of a page stays
+    # proportional to the page, however far behind the client is (one IN over the topics would
+    # read and sort every matching id).
+    limited = []
+    for topic in topic_list:
+        primary, further = _arms(EventRecord.topic == topic, EventTopic.topic == topic, after, upto)
+        limited.append(select(primary.order_by(EventRecord.id).limit(limit).subquery().c.event_id))
+        limited.append(select(further.order_by(EventTopic.event_id).limit(limit).subquery().c.event_id))
+    merged = union(*limited).subquery()
+    return select(merged.c.event_id).order_by(merged.c.event_id).limit(limit)
+
+
+def _arms(
+    on_primary: ColumnElement[bool], on_further: ColumnElement[bool], after: int | None, upto: int | None
+) -> tuple[Select[int], Select[int]]:
+    # Two index range scans, (topic, id) on `event_log` and the primary key of `event_topic`, to
+    # be merged by a UNION (an OR of the two tables made PostgreSQL read the whole log).
+    primary = select(EventRecord.id.label("event_id")).where(on_primary)
+    further = select(EventTopic.event_id).where(on_further)
+    if after is not None:
+        primary, further = primary.where(EventRecord.id > after), further.where(EventTopic.event_id > after)
+    if upto is not None:
+        primary, further = primary.where(EventRecord.id <= upto), further.where(EventTopic.event_id <= upto)
+    return primary, further

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, Integer, String, Table, bindparam, func, insert, select, text
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -234,10 +235,9 @@ _PG_INSERT_EVENT = (
     .returning(EVENT_LOG.c.id)
 )
 _ID_SEQUENCE = text("SELECT pg_get_serial_sequence('event_log', 'id')")
-_PG_DRAW_IDS = text(
-    "WITH commit_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(:key)) "
-    "SELECT nextval(CAST(:sequence AS regclass)) FROM commit_order, generate_series(1, :count)"
-).bindparams(key=COMMIT_ORDER_LOCK)
+_PG_DRAW_IDS = select(func.nextval(bindparam("sequence").cast(REGCLASS))).select_from(
+    _ORDER_LOCK_CTE, func.generate_series(1, bindparam("count", type_=Integer))
+)
 
 
 def read_epoch(session: Session) -> str:

@@ -24,11 +24,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, select, union, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from events.envelope import Event
-from events.models import EventRecord, EventTopic
+from events.models import EventRecord, event_ids_on
 from events.outbox import COMMITTED, OUTBOX, REDACTED_IN_TRANSACTION
 from events.registry import REDACTED, UnknownEventType, registry
 
@@ -74,13 +74,7 @@ def redact(
         EventRecord.type.in_(types), matches.in_(values)
     )
     if topic is not None:
-        # The events it is the primary topic of, and those it is another topic of: two index
-        # lookups (an OR of the two made PostgreSQL read the whole log).
-        on_topic = union(
-            select(EventRecord.id).where(EventRecord.topic == topic),
-            select(EventTopic.event_id).where(EventTopic.topic == topic),
-        )
-        query = query.where(EventRecord.id.in_(on_topic))
+        query = query.where(EventRecord.id.in_(event_ids_on([topic])))
     changes: dict[int, dict[str, Any]] = {}
     for event_id, event_type, data in session.execute(query.order_by(EventRecord.id)):
         if not data.get(REDACTED):

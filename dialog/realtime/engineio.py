@@ -468,11 +468,10 @@ def _start_watching(sock: Any, conn: Any) -> bool:
 def _on_readable(sock: Any) -> None:
     """Read what arrived, in the event loop (never blocks): pongs are taken here, the rest in a task.
 
-    What simple-websocket's reader does per read (feed wsproto; `_handle_events` answers pings and
-    close frames through the outbox). Engine.IO runs a Socket.IO connect or disconnect handler
-    synchronously inside `receive`, and those use the database: messages go to a short-lived task,
-    and the watcher rests until it is done, so they are handled one after the other and in order,
-    as by a reader loop, and a client cannot queue more than one read ahead.
+    What simple-websocket's reader does per read (`_feed`). Engine.IO runs a Socket.IO connect or
+    disconnect handler synchronously inside `receive`, and those use the database: messages go to
+    a short-lived task, and the watcher rests until it is done, so they are handled one after the
+    other and in order, as by a reader loop, and a client cannot queue more than one read ahead.
     """
     conn = sock.dialog_conn
     try:
@@ -482,11 +481,7 @@ def _on_readable(sock: Any) -> None:
     except OSError:
         data = b""
     try:
-        if not data:
-            conn.connected = False
-        else:
-            conn.ws.receive_data(data)
-            conn.connected = conn._handle_events()
+        _feed(conn, data)
         if conn.connected and conn.input_buffer and all(m == _PONG for m in conn.input_buffer):
             conn.input_buffer.clear()
             sock.receive(eio_packet.Packet(eio_packet.PONG))  # schedules the next ping on a timer
@@ -495,6 +490,19 @@ def _on_readable(sock: Any) -> None:
     if conn.input_buffer or not conn.connected:
         sock.dialog_watcher.stop()
         sock.server.start_background_task(_dispatch, sock)
+
+
+def _feed(conn: Any, data: bytes) -> None:
+    """Feed one read to the connection's wsproto, as simple-websocket's reader does; empty: the peer closed.
+
+    `_handle_events` answers pings and close frames (through the outbox), collects messages in
+    `input_buffer` and says whether the connection stays open.
+    """
+    if not data:
+        conn.connected = False
+        return
+    conn.ws.receive_data(data)
+    conn.connected = conn._handle_events()
 
 
 def _dispatch(sock: Any) -> None:
@@ -620,15 +628,11 @@ def _read_inline(conn: Any) -> Iterator[Any]:
     """simple-websocket's reader loop, run by the connection's handler: one task per connection fewer.
 
     What `simple_websocket.Base._thread` does without a ping interval (Engine.IO pings on its own):
-    read, feed wsproto, let `_handle_events` answer pings and close frames and collect messages.
+    read, `_feed`, hand over the messages collected.
     """
     while conn.connected:
         try:
-            data = conn.sock.recv(conn.receive_bytes)
-            if not data:
-                raise OSError("closed by the peer")
-            conn.ws.receive_data(data)
-            conn.connected = conn._handle_events()
+            _feed(conn, conn.sock.recv(conn.receive_bytes))
         except (OSError, LocalProtocolError):
             conn.connected = False
         while conn.input_buffer:

@@ -33,8 +33,9 @@ def _render(state: str, status: int, member_id: int, kinds: str, token: str = ""
 
 
 def _refused(error: Exception, member_id: int, kinds: str) -> Response:
-    return _render("invalid" if isinstance(error, PermissionDenied) else "unknown",
-                   403 if isinstance(error, PermissionDenied) else 404, member_id, kinds)  # fmt: skip
+    if isinstance(error, PermissionDenied):
+        return _render("invalid", 403, member_id, kinds)
+    return _render("unknown", 404, member_id, kinds)
 
 
 @blp.get("/api/v1/mail/unsubscribe/<int:member_id>/<kinds>")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, union, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from events import Database, Event, log_state, utcnow
-from events.models import EventRecord, EventTopic
+from events import Database, Event, event_ids_on, log_state, utcnow
+from events.models import EventRecord
 from events.registry import REDACTED, registry
 from services.identity import Member
 from services.mail import queue_mail
@@ -73,14 +73,7 @@ def _settled_head(session: Session, now: datetime) -> int:
 
 
 def _calls_and_news(session: Session, after: int, upto: int, language: str) -> tuple[list[Any], list[Any]]:
-    topics = ("calls", "news")
-    # Their own events (event_log.topic) and those routed to them besides (event_topic).
-    ids = union(
-        select(EventRecord.id).where(EventRecord.topic.in_(topics), EventRecord.id > after, EventRecord.id <= upto),
-        select(EventTopic.event_id).where(
-            EventTopic.topic.in_(topics), EventTopic.event_id > after, EventTopic.event_id <= upto
-        ),
-    )
+    ids = event_ids_on(("calls", "news"), after=after, upto=upto)
     records = session.scalars(
         select(EventRecord)
         .where(EventRecord.id.in_(ids), EventRecord.type.in_((*CALL_TYPES, "news.published")))

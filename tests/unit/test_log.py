@@ -157,3 +157,28 @@ def test_replay_by_topic_reads_only_index_ranges(database: Database) -> None:
         "SEARCH event_topic USING COVERING INDEX sqlite_autoindex_event_topic_1 (topic=? AND event_id>? AND event_id<?)"
     )
     assert reads == [primary, further] * 2
+
+
+def test_event_ids_on_finds_an_event_by_its_primary_and_its_further_topics(database: Database) -> None:
+    from sqlalchemy import select
+
+    from events import event_ids_on
+
+    ids = publish_many(database, [("news", ("project.1",)), ("calls", ()), ("project.1", ()), ("news", ())])
+    both, other, own, news = ids
+
+    def on(topics: list[str], **bounds: int) -> list[int]:
+        with database.read() as session:
+            return sorted(session.scalars(event_ids_on(topics, **bounds)))
+
+    assert on(["news"]) == [both, news]  # `both` by its primary topic
+    assert on(["project.1"]) == [both, own]  # `both` by its further topic
+    assert on(["project.1", "news"]) == [both, own, news]  # once each
+    assert on(["project.1"], after=both) == [own]
+    assert on(["news"], upto=own) == [both]
+    assert on(["news", "calls", "project.1"], after=both, upto=own) == [other, own]
+    assert on([]) == [] and on(["nobody"]) == []
+    with database.read() as session:
+        limited = event_ids_on(["news", "project.1"], after=0, limit=2)
+        assert list(session.scalars(limited)) == [both, own]  # the oldest two, in id order
+        assert list(session.scalars(select(event_ids_on(["news"], limit=1).subquery()))) == [both]
