@@ -47,7 +47,8 @@ class EventRecord(Base):
 
     # The only secondary index, since every index is written by every append: replay by topic
     # reads an event's primary topic here (`event_topic` holds only its other topics), and
-    # redaction narrowed to a topic uses it too. Retention and digests walk the primary key.
+    # redaction narrowed to a topic and the digests' calls and news (`event_ids_on`) use it too.
+    # Retention walks the primary key.
     __table_args__ = (Index("ix_event_log_topic", "topic", "id"),)
 
 
