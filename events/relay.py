@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # under a second; this bounds memory, not correctness of the log).
 REMEMBERED_REDACTIONS = 10_000
 # Commits waiting for the relay to look at them; beyond this it reads the log instead.
-MAX_LOCAL_BATCHES = 10_000
+MAX_LOCAL_BATCHES = 1_000
 
 
 class Sink(Protocol):

@@ -127,6 +127,7 @@ class Realtime:
 
     def stop(self) -> None:
         """Stop the relay loop."""
+        self.relay.db.remove_commit_listener(self.relay.committed)
         self.relay.stop()
 
     def prune_now(self) -> int:

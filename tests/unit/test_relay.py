@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from events import ANONYMOUS, Caller, Database, Event, Relay, StreamHub, follow_stream, on_commit, publish
 from events.access import Revocation, Verdict
 from events.outbox import remove_commit_listener
@@ -289,3 +291,23 @@ def test_commits_on_another_database_of_the_process_are_not_pushed_as_this_ones(
         database.remove_commit_listener(relay.committed)
         other.dispose()
     assert sink.batches == [[own]]
+
+
+def test_commits_piling_up_while_nobody_pumps_are_read_from_the_log(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import events.relay
+
+    monkeypatch.setattr(events.relay, "MAX_LOCAL_BATCHES", 3)
+    relay = Relay(database)
+    sink = RoomSink()
+    relay.add_sink(sink)
+    relay.start_at_head()
+    database.on_commit(relay.committed)
+    try:
+        ids = [publish_one(database) for _ in range(5)]  # more than it keeps in memory
+        assert len(relay._local) < 3
+        assert relay.pump() == 5
+    finally:
+        database.remove_commit_listener(relay.committed)
+    assert [i for batch in sink.batches for i in batch] == ids
