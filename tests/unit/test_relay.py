@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,20 @@ def test_a_stream_revoked_during_its_replay_stops_before_anything_after_the_chan
     assert isinstance(got[-1], Revocation) and hub.count() == 0
 
 
+@contextmanager
+def relay_hearing_this_process(db: Database) -> Iterator[tuple[Relay, RoomSink]]:
+    """A relay at the log's head that hears this process's commits on `db`, as a web process's does."""
+    relay = Relay(db)
+    sink = RoomSink()
+    relay.add_sink(sink)
+    relay.start_at_head()
+    db.on_commit(relay.committed)
+    try:
+        yield relay, sink
+    finally:
+        db.remove_commit_listener(relay.committed)
+
+
 def _log_reads(db: Database) -> tuple[list[str], Callable[[], None]]:
     """Record the statements that read the event log; returns (statements, stop)."""
     from sqlalchemy import event as sa_event
@@ -216,15 +231,10 @@ def _log_reads(db: Database) -> tuple[list[str], Callable[[], None]]:
 def test_events_committed_here_are_pushed_from_memory_exactly_as_the_log_holds_them(database: Database) -> None:
     from events.log import read_page
 
-    relay = Relay(database)
-    sink = RoomSink()
     pushed: list[Event] = []
-    relay.add_sink(sink)
-    relay.add_sink(type("Keep", (), {"push": lambda _s, evs: pushed.extend(evs), "revoke": lambda _s, _e: None})())
-    relay.start_at_head()
-    database.on_commit(relay.committed)
-    reads, stop = _log_reads(database)
-    try:
+    with relay_hearing_this_process(database) as (relay, sink):
+        reads, stop = _log_reads(database)  # from the head on
+        relay.add_sink(type("Keep", (), {"push": lambda _s, evs: pushed.extend(evs), "revoke": lambda _s, _e: None})())
         ids = [publish_one(database) for _ in range(3)]
         with database.write() as session:  # two events in one transaction
             both = [
@@ -233,9 +243,7 @@ def test_events_committed_here_are_pushed_from_memory_exactly_as_the_log_holds_t
             ]
         ids += [event.id or 0 for event in both]
         assert relay.pump() == 5
-    finally:
-        stop()
-        database.remove_commit_listener(relay.committed)
+    stop()
     assert reads == []  # nothing read back
     assert [i for batch in sink.batches for i in batch] == ids and relay.position == ids[-1]
     with database.read() as session:
@@ -248,21 +256,14 @@ def test_a_commit_of_another_process_in_between_is_read_from_the_log(database: D
     assert database.engine is not None
     elsewhere = Database()  # another process on the same database
     elsewhere.configure(str(database.engine.url))
-    relay = Relay(database)
-    sink = RoomSink()
-    relay.add_sink(sink)
-    relay.start_at_head()
-    database.on_commit(relay.committed)
-    try:
+    with relay_hearing_this_process(database) as (relay, sink):
         ids = [publish_one(database), publish_one(elsewhere), publish_one(database)]
         assert relay.pump() == 3  # this process's 1 and 3 have a gap: the log fills it
         ids += [publish_one(database)]
         relay.notify()  # a wake-up from elsewhere (Redis): the log is read even though 4 came from memory
         ids += [publish_one(elsewhere)]
         assert relay.pump() == 2
-    finally:
-        database.remove_commit_listener(relay.committed)
-        elsewhere.dispose()
+    elsewhere.dispose()
     assert [i for batch in sink.batches for i in batch] == ids
 
 
@@ -276,20 +277,13 @@ def test_commits_on_another_database_of_the_process_are_not_pushed_as_this_ones(
     other.create_all()
     with other.write() as session:
         init_log(session)
-    relay = Relay(database)
-    sink = RoomSink()
-    relay.add_sink(sink)
-    relay.start_at_head()
-    database.on_commit(relay.committed)
-    try:
+    with relay_hearing_this_process(database) as (relay, sink):
         publish_one(other)
         publish_one(other)
         assert relay.pump() == 0 and relay.position == 0
         own = publish_one(database)
         assert relay.pump() == 1
-    finally:
-        database.remove_commit_listener(relay.committed)
-        other.dispose()
+    other.dispose()
     assert sink.batches == [[own]]
 
 
@@ -299,15 +293,8 @@ def test_commits_piling_up_while_nobody_pumps_are_read_from_the_log(
     import events.relay
 
     monkeypatch.setattr(events.relay, "MAX_LOCAL_BATCHES", 3)
-    relay = Relay(database)
-    sink = RoomSink()
-    relay.add_sink(sink)
-    relay.start_at_head()
-    database.on_commit(relay.committed)
-    try:
+    with relay_hearing_this_process(database) as (relay, sink):
         ids = [publish_one(database) for _ in range(5)]  # more than it keeps in memory
         assert len(relay._local) < 3
         assert relay.pump() == 5
-    finally:
-        database.remove_commit_listener(relay.committed)
     assert [i for batch in sink.batches for i in batch] == ids
