@@ -24,7 +24,8 @@ def N_(text: str) -> str:  # noqa: N802  (gettext's conventional name: pybabel e
 
 # Marshmallow's own messages (fields, validators, schemas; tests/unit checks this list covers
 # every one of them our schemas can raise), then ours (dialog/schemas.py, the blueprints,
-# services/fields.py, dialog/openapi.py), then the services' most common field rules.
+# services/fields.py, dialog/openapi.py), then every field rule of the services (`InvalidInput`;
+# tests/api/test_error_language.py finds them in the code and fails for one missing here).
 TEMPLATES: tuple[str, ...] = (
     N_("Missing data for required field."),
     N_("Field may not be null."),
@@ -85,7 +86,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("a JSON object is required (send {} for no fields)"),
     N_("send the body as application/json"),
     N_("name at least one field to change"),
-    # the services' rules the forms meet most
+    # the services' field rules
     N_("must not be blank"),
     N_("must be one of {choices}"),
     N_("at most {count} characters"),
@@ -111,6 +112,42 @@ TEMPLATES: tuple[str, ...] = (
     N_("an ISO 3166 alpha-2 code like PL"),
     N_("{code} is not a partner country"),
     N_("a partner is invited with their partner country (or organisation)"),
+    N_("a post has at most {count} characters"),
+    N_("a space slug: lower-case letters, digits and dashes"),
+    N_("an object: notification kind -> settings object"),
+    N_("at most {count} different words"),
+    N_("at most {count} members per post"),
+    N_("between {min} and {max} characters"),
+    N_("cannot be followed: {topics}"),
+    N_("give either publish: true or a publish_at, not both"),
+    N_("lower-case letters, digits and single dashes, at most 60 characters"),
+    N_("member {id} cannot read this space"),
+    N_("must be an http:// or https:// URL with a host"),
+    N_("must be erase or keep"),
+    N_("must be in the future; publish now instead"),
+    N_("must be the id of the last event received (a whole number)"),
+    N_("must not be before `since`"),
+    N_("name at least one federal state"),
+    N_("name the `target_kind` too"),
+    N_("no member with the id {id}"),
+    N_("no organisation {id}"),
+    N_("not a German federal state: {states}"),
+    N_("one of {choices}"),
+    N_("organisation {id} is not in {code}"),
+    N_("points to a private or loopback address (DIALOG_WEBHOOK_ALLOW_PRIVATE=1 allows it)"),
+    N_("post {post} is not in thread {thread}"),
+    N_("post {id} was deleted"),
+    N_("post {id} was hidden by the moderators"),
+    N_("round {round} already has a project named {name}"),
+    N_("search for at least one word of letters or digits"),
+    N_("the call is {status}: move its deadline with POST .../deadline and a reason"),
+    N_("the deadline has not passed; announce the call instead"),
+    N_("the item is already published"),
+    N_("the post has no text (after removing unsafe markup)"),
+    N_("there is no project {id}"),
+    N_("unknown kind {kind}"),
+    N_("unknown kind {kind}: one or more of {kinds}"),
+    N_("{kind}: an object of true/false settings"),
 )
 # Where a problem of the request as a whole was found (the 422's `message` names it).
 LOCATIONS = {

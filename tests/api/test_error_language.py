@@ -4,7 +4,9 @@ schemas can write has a German text (so a new validator or a marshmallow upgrade
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from dialog import problem_texts
 from tests.support.api import bearer, login
 from tests.support.server import EDITOR
 
+ROOT = Path(__file__).resolve().parents[2]
 # A new call with a missing title, a round too large, a broken link, a budget that is no number,
 # reminder days out of range (marshmallow's required, Range, Url, Decimal; our own Range message).
 BAD_CALL = {"round": 500, "application_url": "kein link", "budget": "viel", "reminder_days": [400]}
@@ -134,3 +137,28 @@ def test_templates_with_more_fixed_text_win_and_values_carry_over(app: Flask) ->
         assert problem_texts.translate("Must be greater than 1.") == "Muss größer als 1 sein."
         assert problem_texts.translate("unknown language 'fr'") == "unbekannte Sprache 'fr'"
         assert problem_texts.translate("something no template knows") == "something no template knows"
+
+
+def field_rules_in_the_code() -> set[str]:
+    """The texts of every `InvalidInput(field, text)` in services/ and dialog/, an f-string's values as `7`."""
+    texts = set()
+    for path in [*(ROOT / "services").rglob("*.py"), *(ROOT / "dialog").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InvalidInput"):
+                continue
+            text = node.args[1] if len(node.args) > 1 else None
+            if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                texts.add(text.value)
+            elif isinstance(text, ast.JoinedStr):
+                texts.add("".join(str(part.value) if isinstance(part, ast.Constant) else "7" for part in text.values))
+            else:
+                raise AssertionError(f"{path}:{node.lineno}: InvalidInput's text is neither a literal nor an f-string")
+    return texts
+
+
+def test_every_field_rule_of_the_services_has_a_german_text(app: Flask) -> None:
+    texts = field_rules_in_the_code()
+    assert {"must not be blank", "at most 7 characters", "whole days between 1 and 7"} <= texts
+    with app.test_request_context("/api/v1/calls", headers={"Accept-Language": "de"}):
+        untranslated = sorted(t for t in texts if problem_texts.translate(t) == t)
+    assert untranslated == [], "add them to dialog/problem_texts.py's TEMPLATES and translate them"
