@@ -18,6 +18,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from dialog import problem_texts
 from dialog.schemas import flatten_errors
 from services.errors import (
     AuthenticationFailed,
@@ -69,7 +70,14 @@ class ErrorDetail(Schema):
     """What went wrong."""
 
     code = fields.String(required=True, metadata={"description": "stable, machine-readable"})
-    message = fields.String(required=True, metadata={"description": "for people; the first problem of several"})
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "for people; the first problem of several. An `invalid_input`'s message and "
+            "`details` are in the language the request's `Accept-Language` prefers (de or en; English "
+            "without one), named by the answer's `Content-Language`"
+        },
+    )
     details = fields.Dict(
         required=True,
         metadata={
@@ -93,12 +101,19 @@ def error_body(status: int, message: str, *, code: str | None = None, details: A
 
 
 def invalid_input(details: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-    """The body of a 422: the first problem as the message, every problem in `details`."""
+    """The body of a 422: the first problem as the message, every problem in `details`, in the
+    request's language (Accept-Language; dialog/problem_texts.py)."""
+    details = problem_texts.translate_details(details)
     location, problems = next(iter(details.items()))
     field, texts = next(iter(problems.items()))
-    where = {"json": "the body", "query": "the query", "headers": "the headers", "path": "the path"}.get(location)
-    message = f"{where or location}: {texts[0]}" if field == "_schema" else f"{field}: {texts[0]}"
+    message = f"{problem_texts.where(location)}: {texts[0]}" if field == "_schema" else f"{field}: {texts[0]}"
     return error_body(422, message, code=INVALID_INPUT, details=details)
+
+
+def invalid_input_response(details: dict[str, dict[str, list[str]]], headers: Any = None) -> ResponseReturnValue:
+    """A 422 answer: `invalid_input(details)` saying which language its texts are in."""
+    language = {"Content-Language": problem_texts.language(), "Vary": "Accept-Language"}
+    return jsonify(invalid_input(details)), 422, {**(headers or {}), **language}
 
 
 def _location_of(field: str) -> str:
@@ -122,7 +137,7 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     messages = data.get("messages") or data.get("errors")
     if status == 422 and messages:
         details = {location: flatten_errors(problems) for location, problems in messages.items()}
-        return jsonify(invalid_input(details)), 422, headers
+        return invalid_input_response(details, headers)
     message = data.get("message") or error.description or error.name
     code = data.get("code")
     if status == 413:
@@ -137,7 +152,7 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     """Map a service's error to its HTTP status."""
     if isinstance(error, InvalidInput):
-        return jsonify(invalid_input({_location_of(error.field): {error.field: [error.message]}})), 422
+        return invalid_input_response({_location_of(error.field): {error.field: [error.message]}})
     status = next((s for cls, s in STATUS_OF.items() if isinstance(error, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return jsonify(error_body(status, error.message, code=error.code, details=error.details)), status, headers

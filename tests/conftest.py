@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
 import services
 from dialog import create_app, demo
@@ -19,6 +20,7 @@ from dialog.cli import migrate_database
 from dialog.extensions import db as app_db
 from events import Database, Event, init_log, on_commit
 from events.outbox import remove_commit_listener
+from services.audit import AuditEntry
 from services.identity import use_hashing
 from tests.support.server import TEST_HASHING, LiveServer
 from tests.support.servers import IN_CI, Postgres, ServerUnavailable, start_postgres
@@ -73,9 +75,13 @@ def database(tmp_path: Path, _empty_sqlite: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def world(database: Database) -> World:
-    """Members of every role and spaces of every visibility (tests/support/world.py)."""
+    """Members of every role and spaces of every visibility (tests/support/world.py); the audit log
+    starts empty (the setup's admin actions, such as adding members to the network, are not under test)."""
     with database.write() as session:
-        return build_world(session)
+        built = build_world(session)
+    with database.write() as session:  # after the commit that recorded them
+        session.execute(delete(AuditEntry))
+    return built
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """German and English for the web app: which language a page is in, and the gettext catalogs.
 
-The language is, in order: `?lang=` (remembered in a cookie), the cookie, the signed-in member's
-preference, the browser's Accept-Language, German. Catalogs live in translations/ (`make messages`).
+A page's language is, in order: `?lang=` (remembered in a cookie), the cookie, the signed-in member's
+preference, the browser's Accept-Language, German. The API (/api/v1) answers in the language its
+request's Accept-Language prefers, else English, its source language: its clients are programs, and
+the pages' scripts send their page's language (core/api.js). Catalogs live in translations/
+(`make messages`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from services.fields import LANGUAGES
 
 LANG_COOKIE = "dialog_lang"
 DEFAULT_LANGUAGE = "de"
+API_PREFIX = "/api/v1/"
+API_LANGUAGE = "en"
 TIME_ZONE = "Europe/Berlin"  # deadlines and dates are shown in the programme's zone, whatever the browser's
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -28,7 +33,9 @@ def asked_language() -> str | None:
 
 
 def select_language() -> str:
-    """The language of this request's page (see the module's docstring for the order)."""
+    """The language of this request's page or API answer (see the module's docstring for the order)."""
+    if request.path.startswith(API_PREFIX):
+        return request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
     cookie = request.cookies.get(LANG_COOKIE)
     member: str | None = g.get("member_language")
     for choice in (asked_language(), cookie if cookie in LANGUAGES else None, member):

@@ -56,6 +56,7 @@ AUDITED: tuple[Audited, ...] = (
     Audited("member.reactivated", "member", "member_id"),
     Audited("member.erased", "member", "member_id"),
     # Spaces (admins)
+    Audited("space.member_added", "space", "space_id", ("member_id",)),
     Audited("space.member_removed", "space", "space_id", ("member_id",)),
     Audited("space.visibility_changed", "space", "space_id", ("visibility", "previous_visibility")),
     # Broadcasts and webhooks (admins)

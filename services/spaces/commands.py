@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from events import Caller, publish, utcnow
 from services.errors import Conflict, InvalidInput, NotFound
 from services.identity import get_member, require_admin, user_topic
-from services.spaces.events import SpaceMemberRemoved, SpaceVisibilityChanged, space_topic
+from services.spaces.events import SpaceMemberAdded, SpaceMemberRemoved, SpaceVisibilityChanged, space_topic
 from services.spaces.models import KINDS, NETWORK, VISIBILITIES, Space, SpaceMembership
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -87,10 +87,22 @@ def _add(session: Session, space: Space, member_id: int) -> bool:
 
 
 def add_membership(session: Session, caller: Caller, space: Space, member_id: int) -> bool:
-    """Make `member_id` a member of `space` (admins); False if they already were."""
+    """Make `member_id` a member of `space` (admins); False if they already were.
+
+    The event tells the member's open pages (their own topic) and the space's that they may write now.
+    """
     require_admin(caller)
     get_member(session, member_id)
-    return _add(session, space, member_id)
+    if not _add(session, space, member_id):
+        return False
+    publish(
+        session,
+        SpaceMemberAdded(space_id=space.id, space=space.slug, member_id=member_id),
+        topic=space_topic(space.slug),
+        extra_topics=(user_topic(member_id),),
+        actor=caller,
+    )
+    return True
 
 
 def remove_membership(session: Session, caller: Caller, space: Space, member_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Event types of spaces: access changes that open connections must follow at once."""
+"""Event types of spaces: who was added to or removed from a space, and its visibility (the access
+changes open connections must follow at once; an addition takes nothing away, so it is not one)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ Visibility = Annotated[str, Constraints(enum=list(VISIBILITIES))]
 def space_topic(slug: str) -> str:
     """The topic of a space."""
     return f"space.{slug}"
+
+
+@event_type("space.member_added", topics=("space.<slug>", "user.<id>"))
+class SpaceMemberAdded(EventData):
+    """A member was made a member of a space: open pages of the space and the member read what they may do now."""
+
+    space_id: int
+    space: str = described("slug of the space")
+    member_id: int
 
 
 @event_type("space.member_removed", topics=("space.<slug>", "user.<id>"), access_change=True)

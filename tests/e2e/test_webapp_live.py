@@ -165,6 +165,40 @@ def test_pages_offer_writing_only_where_the_api_allows_it(
     wait(member, lambda b: shown(b, "composer"))
 
 
+def test_a_partners_pages_follow_a_new_membership_without_reload(
+    server: LiveServer, member_and_partner: tuple[WebDriver, WebDriver, int]
+) -> None:
+    """A partner reads the public platform without a form; made a member of it by an admin meanwhile,
+    the open space page offers the new-thread form, and once removed again the open thread page takes
+    its reply form away: live (over the space's and the partner's own topic), no reload."""
+    _member, partner, thread_id = member_and_partner
+    slug = "nationale-dialogplattform"
+    partner_id = requests.get(f"{server.url}/api/v1/me", headers=server.headers(server.token(PARTNER)), timeout=10)
+    membership = f"{server.url}/api/v1/spaces/{slug}/members/{partner_id.json()['id']}"
+    as_admin = server.headers(server.token(ADMIN))
+    stayed = "return window.stayed === true"
+
+    partner.get(f"{server.url}/spaces/{slug}")
+    wait_live(partner)
+    wait(partner, lambda b: shown(b, "cannot-post") and not shown(b, "new-thread"))
+    partner.execute_script("window.stayed = true")
+    assert requests.put(membership, headers=as_admin, timeout=10).status_code == 204
+    wait(partner, lambda b: shown(b, "new-thread") and not shown(b, "cannot-post"))
+    assert partner.execute_script(stayed)
+
+    public_thread = requests.get(f"{server.url}/api/v1/spaces/{slug}/threads", timeout=10).json()["items"][0]["id"]
+    partner.get(f"{server.url}/threads/{public_thread}")
+    wait_live(partner)
+    wait(partner, lambda b: shown(b, "composer") and bool(b.find_elements(By.CSS_SELECTOR, "#posts button.reply")))
+    partner.execute_script("window.stayed = true")
+    assert requests.delete(membership, headers=as_admin, timeout=10).status_code == 204
+    wait(partner, lambda b: not shown(b, "composer") and "invited" in text_of(b, "#cannot-post"))
+    assert not partner.find_elements(By.CSS_SELECTOR, "#posts button.reply")
+    assert partner.execute_script(stayed)
+    partner.get(f"{server.url}/threads/{thread_id}")  # back where the module's other tests expect it
+    wait_live(partner)
+
+
 def test_each_post_published_while_the_server_was_down_shows_once(tmp_path_factory: pytest.TempPathFactory) -> None:
     server = start_server(tmp_path_factory)
     helper: LiveServer | None = None

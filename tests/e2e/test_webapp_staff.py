@@ -161,7 +161,8 @@ def test_editor_prepares_announces_and_moves_a_calls_deadline(server: LiveServer
         element.send_keys(value)
     editor.find_element(By.ID, "call-save").click()
     wait(editor, lambda b: b.find_element(By.ID, "call-budget-error").is_displayed())
-    assert "decimal" in text_of(editor, "#call-budget-error")
+    # in the page's language: German, the editor's preference
+    assert text_of(editor, "#call-budget-error") == "höchstens zwei Nachkommastellen (ganze Cent)"
     assert editor.find_element(By.ID, "call-budget").get_attribute("aria-invalid") == "true"
     assert editor.switch_to.active_element.get_attribute("id") == "call-budget"
     assert requests.get(f"{server.url}/api/v1/calls/{call_id}", timeout=10).json()["motto"] is None  # nothing saved

@@ -98,9 +98,12 @@ def test_space_changes_by_admins_are_recorded(database: Database, world: World) 
         network = session.merge(world.spaces["network"])
         spaces.remove_membership(session, admin, network, world.members["other"].id)
         spaces.update_space(session, admin, network, visibility="members")
+        spaces.add_membership(session, admin, network, world.members["other"].id)
+        assert not spaces.add_membership(session, admin, network, world.members["other"].id)  # already: no entry
     assert [(e.action, e.target_kind, e.target_id, e.details) for e in _entries(database)] == [
         ("space.member_removed", "space", network.id, {"member_id": world.members["other"].id}),
         ("space.visibility_changed", "space", network.id, {"visibility": "members", "previous_visibility": "invited"}),
+        ("space.member_added", "space", network.id, {"member_id": world.members["other"].id}),
     ]
 
 

@@ -294,6 +294,11 @@ def produce_partner_joined(session: Session) -> None:
     produce_invitation_accepted(session)
 
 
+def produce_space_member_added(session: Session) -> None:
+    world = build_world(session)
+    spaces.add_membership(session, world.caller("admin"), world.spaces["network"], world.members["editor"].id)
+
+
 def produce_space_member_removed(session: Session) -> None:
     world = build_world(session)
     spaces.remove_membership(session, world.caller("admin"), world.spaces["network"], world.members["member"].id)
@@ -386,6 +391,7 @@ PRODUCERS: dict[str, Callable[[Session], None]] = {
     "invitation.created": produce_invitation_created,
     "invitation.accepted": produce_invitation_accepted,
     "partner.joined": produce_partner_joined,
+    "space.member_added": produce_space_member_added,
     "space.member_removed": produce_space_member_removed,
     "space.visibility_changed": produce_space_visibility_changed,
     "member.role_changed": produce_member_role_changed,

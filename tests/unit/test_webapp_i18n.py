@@ -12,13 +12,14 @@ from babel.messages.pofile import read_po
 from dialog.webapp.i18n import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None}
 
 
 def used_strings() -> set[str]:
-    """Every msgid the templates and the web app's Python code use (as `make messages` extracts them)."""
-    methods = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    found = extract_from_dir(str(ROOT / "dialog" / "webapp"), method_map=methods, keywords=KEYWORDS)
+    """Every msgid the templates, the web app's Python code and the API's problem texts use (as
+    `make messages` extracts them)."""
+    methods = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2"), ("problem_texts.py", "python")]
+    found = extract_from_dir(str(ROOT / "dialog"), method_map=methods, keywords=KEYWORDS)
     return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
 
 

@@ -22,7 +22,8 @@ export async function api(path, {method = "GET", body, query} = {}) {
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
   }
-  const headers = {Accept: "application/json"};
+  // The API writes its problems (a 422's field errors) in the language asked for: the page's.
+  const headers = {Accept: "application/json", "Accept-Language": document.documentElement.lang || "de"};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = cookie("dialog_csrf");
   const response = await fetch(url, {

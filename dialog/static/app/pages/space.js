@@ -1,5 +1,6 @@
 // A space's threads, live (new threads and posts reorder the list); members open threads here.
 import {all, api} from "../core/api.js";
+import {changesAccess} from "../core/access.js";
 import {$, allowForm, fill, h, showError} from "../core/dom.js";
 import {followButton} from "../core/follow.js";
 import {pick, t, when} from "../core/i18n.js";
@@ -8,6 +9,7 @@ import {bodyHTML} from "../core/text.js";
 
 const slug = $("#space").dataset.slug;
 const threads = new Map();
+let space = null;
 
 function render() {
   const rows = [...threads.values()].sort((a, b) => (b.pinned - a.pinned) || (b.last_post_at || "").localeCompare(a.last_post_at || ""));
@@ -28,12 +30,16 @@ async function refresh(threadId) {
   render();
 }
 
-async function load() {
-  const space = await api(`/spaces/${encodeURIComponent(slug)}`);
+function showSpace() {
   $("#title").textContent = pick(space.name);
   document.title = `${pick(space.name)} – Smart City Dialog`;
   $("#description").textContent = pick(space.description);
   allowForm($("#new-thread"), $("#cannot-post"), space.permissions);
+}
+
+async function load() {
+  space = await api(`/spaces/${encodeURIComponent(slug)}`);
+  showSpace();
   (await all(`/spaces/${encodeURIComponent(slug)}/threads`, {limit: 100}, 200)).forEach((thread) => threads.set(thread.id, thread));
   render();
   await followButton($("#follow"), "space", slug);
@@ -52,5 +58,13 @@ $("#new-thread")?.addEventListener("submit", async (submit) => {
 });
 
 boot({topics: [`space.${slug}`], load, onEvent: (envelope) => {
+  if (changesAccess(envelope, space)) {
+    // Read again: whether this reader may open threads now is the API's answer (added, removed, new role).
+    api(`/spaces/${encodeURIComponent(slug)}`).then((fresh) => {
+      space = fresh;
+      showSpace();
+    }).catch(showError);
+    return;
+  }
   if (envelope.data.thread_id) refresh(envelope.data.thread_id);
 }});

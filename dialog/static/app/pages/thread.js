@@ -1,6 +1,7 @@
 // A thread, live: new posts appear, edits update, hidden and deleted ones vanish, reactions count,
 // who is here and who is typing. Members write (with @ autocomplete and a language), reply, react,
 // edit (with history) and flag. Everything goes through /api/v1 and /live.
+import {changesAccess} from "../core/access.js";
 import {all, api} from "../core/api.js";
 import {$, allowForm, flash, h, setHTML, showError} from "../core/dom.js";
 import {followButton} from "../core/follow.js";
@@ -97,17 +98,25 @@ async function load() {
   await followButton($("#follow"), "thread", threadId);
 }
 
+function rereadThread() {
+  // Whether this reader may still reply (after a lock, a membership, a new role) is the API's answer, not ours.
+  api(`/threads/${threadId}`).then((fresh) => {
+    thread = fresh;
+    showThread();
+    [...posts.keys()].forEach(render);
+  }).catch(showError);
+}
+
 function onEvent(envelope) {
   const data = envelope.data;
+  if (thread && changesAccess(envelope, {id: thread.space_id})) {
+    rereadThread();
+    return;
+  }
   if (data.thread_id !== threadId) return;
   const [noun, verb] = envelope.type.split(".");
   if (noun === "thread") {
-    // Read again: whether this reader may still reply after a lock is the API's answer, not ours.
-    api(`/threads/${threadId}`).then((fresh) => {
-      thread = fresh;
-      showThread();
-      [...posts.keys()].forEach(render);
-    }).catch(showError);
+    rereadThread();
     return;
   }
   if (!data.post_id) return;
