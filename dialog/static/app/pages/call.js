@@ -17,8 +17,8 @@ function show(call) {
   document.title = `${pick(call.title)} – Smart City Dialog`;
   $("#status-label").textContent = t(call.status);
   $("#programme").textContent = `${call.programme} · ${t("round", {round: call.round})}`;
-  $("#opens").textContent = when(call.opens_at);
-  $("#deadline").textContent = when(call.deadline);
+  $("#opens").textContent = when(call.opens_at) || "–";  // the early rounds' dates are not in the data
+  $("#deadline").textContent = when(call.deadline) || "–";
   deadline = call.status === "open" || call.status === "announced" ? call.deadline : null;
   tick();
   $("#budget").textContent = call.budget ? new Intl.NumberFormat(document.documentElement.lang, {style: "currency", currency: call.currency || "EUR", maximumFractionDigits: 0}).format(Number(call.budget)) : "–";
