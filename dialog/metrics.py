@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hmac
 import ipaddress
 import time
@@ -25,7 +26,12 @@ SUBSCRIPTIONS = Gauge("dialog_subscriptions", "Topics followed by connected Sock
 # connections; one that does not is a leak growing with every connect/disconnect.
 LIVE_SESSIONS = Gauge("dialog_live_sessions", "Per-session entries of /live state, by map", ["map"])
 # Started, unfinished greenlets of the process (only with METRICS_GREENLETS: it scans the heap).
+# Frozen objects (dialog.heap) are not in the heap it scans: the greenlets started before the freeze
+# (the relay's ...) are not counted.
 GREENLETS = Gauge("dialog_greenlets", "Started, unfinished greenlets (diagnosis; off by default)")
+# The start-up heap the garbage collector skips (dialog.heap; 0 where nothing froze it).
+GC_FROZEN = Gauge("dialog_gc_frozen_objects", "Objects of the process's start-up the garbage collector skips")
+GC_FROZEN.set_function(gc.get_freeze_count)
 STREAM_CLIENTS = Gauge("dialog_stream_clients", "Live SSE and long-poll listeners")
 COMMITTED = Counter("dialog_events_committed", "Events committed by this process")
 PUSHED = Counter("dialog_events_pushed", "Events pushed by this process's relay")
