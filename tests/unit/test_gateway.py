@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 
 from dialog import create_app
 from dialog.extensions import db, socketio
@@ -46,3 +46,17 @@ def test_an_unexpected_failure_in_a_handler_is_an_error_ack_and_the_connection_s
     assert client.emit("subscribe", {"topics": ["news"]}, namespace="/live", callback=True)["ok"] is True
     assert client.is_connected("/live")
     client.disconnect(namespace="/live")
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Upgrade": "websocket", "Connection": "Upgrade"}], ids=["polling", "websocket"]
+)
+def test_the_request_context_of_a_socketio_event_matches_a_route(app: Flask, headers: dict[str, str]) -> None:
+    # Flask-SocketIO builds each event's request context from the session's handshake request: a
+    # URL no route matched kept a NotFound and its traceback in a reference cycle for every event.
+    query = "EIO=4&transport=" + ("websocket" if headers else "polling")
+    with app.test_request_context("/socket.io/", query_string=query, headers=headers):
+        assert request.routing_exception is None
+    # Engine.IO still answers the path itself (an Engine.IO OPEN packet), never the Flask view.
+    opened = app.test_client().get("/socket.io/", query_string={"EIO": "4", "transport": "polling"})
+    assert opened.status_code == 200 and opened.get_data(as_text=True).startswith("0{")
