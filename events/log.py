@@ -42,13 +42,21 @@ class LogState:
         return self.pruned_through + 1
 
 
+# The log's state in one statement, run as Core on the session's connection: every /live subscribe
+# and stream open asks, and the ORM's `get` plus a second query cost ~3x the SQL.
+_META = LogMeta.__table__.c
+_LOG_STATE = select(
+    _META.epoch, _META.pruned_through, select(func.max(EventRecord.__table__.c.id)).scalar_subquery()
+).where(_META.id == 1)
+
+
 def log_state(session: Session) -> LogState:
     """Read the log's epoch, head and retention watermark."""
-    meta = session.get(LogMeta, 1)
-    if meta is None:
+    row = session.connection().execute(_LOG_STATE).one_or_none()
+    if row is None:
         raise RuntimeError("the event log is not initialised: run `flask dialog migrate`")
-    newest = session.scalar(select(func.max(EventRecord.id))) or 0
-    return LogState(meta.epoch, max(newest, meta.pruned_through), meta.pruned_through)
+    epoch, pruned_through, newest = row
+    return LogState(epoch, max(newest or 0, pruned_through), pruned_through)
 
 
 @dataclass(frozen=True)

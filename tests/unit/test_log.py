@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from events import Caller, Database, check_cursor, log_state, prune, publish, read_page, utcnow
 from events.models import EventRecord
 from tests.support.news import news_published
@@ -35,6 +37,26 @@ def test_cursor_checks(database: Database) -> None:
         assert not other.recovered and other.reason == "epoch_mismatch" and other.start == state.head
         ahead = check_cursor(session, state.head + 10, None)
         assert not ahead.recovered and ahead.reason == "cursor_ahead"
+
+
+def test_a_cursor_check_is_one_statement(database: Database) -> None:
+    # Every /live subscribe checks a cursor: an ORM `get` of the log's row plus a second query cost
+    # ~3x the SQL.
+    ids = publish_many(database, [("news", ())] * 2)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    assert database.engine is not None
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.read() as session:
+            check = check_cursor(session, None, None)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    assert check.recovered and check.start == check.state.head == ids[-1]
+    assert len(statements) == 1, statements
 
 
 def test_retention_prunes_old_events_and_expires_old_cursors(database: Database) -> None:
