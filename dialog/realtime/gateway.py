@@ -32,6 +32,7 @@ from dialog.realtime.protocol import (
 )
 from dialog.realtime.replay import Backfill, Replayer
 from events import ANONYMOUS, Caller, Relay, check_cursor, policy
+from services.database import one_reading
 from services.errors import AuthenticationFailed
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,10 @@ class LiveNamespace(Namespace):
         backfill: Backfill | None = None
 
         def authorize() -> tuple[list[str], list[dict[str, str]]]:
-            return policy.authorize(client.caller, message["topics"])  # may read memberships
+            # The rules read memberships: one session for all topics, a new one for each attempt
+            # (a retry must see the access change that made it retry).
+            with one_reading():
+                return policy.authorize(client.caller, message["topics"])
 
         def register(result: tuple[list[str], list[dict[str, str]]]) -> None:
             # Under the relay lock, after the authorisation, with no access change in between.

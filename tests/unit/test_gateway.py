@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, request
+from sqlalchemy import event
 
 from dialog import create_app, ratelimit
 from dialog.extensions import db, socketio
@@ -91,3 +92,25 @@ def test_counting_live_connects_in_memory_starts_no_timer_and_still_limits(
     assert len(started) == at_start
     assert waits[:5] == [None] * 5 and isinstance(waits[5], int) and 1 <= waits[5] <= 60, waits
     db.dispose()
+
+
+def test_a_subscribe_reads_all_its_topics_in_one_session(app: Flask) -> None:
+    # project.<id> reads the database (does it exist?), as space.<slug> and thread.<id> do: a
+    # session (a pool checkout, a transaction) per topic before; now the cursor check's and one.
+    client = socketio.test_client(app, namespace="/live")
+    checkouts: list[object] = []
+
+    def count(*_args: object) -> None:
+        checkouts.append(_args)
+
+    assert db.engine is not None
+    event.listen(db.engine, "checkout", count)
+    try:
+        ack = client.emit(
+            "subscribe", {"topics": ["project.1", "project.2", "project.3", "news"]}, namespace="/live", callback=True
+        )
+    finally:
+        event.remove(db.engine, "checkout", count)
+    assert ack["ok"] is True and ack["topics"] == ["news"] and len(ack["denied"]) == 3, ack
+    assert len(checkouts) == 2, len(checkouts)
+    client.disconnect(namespace="/live")
