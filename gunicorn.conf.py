@@ -20,9 +20,10 @@ limit_request_field_size = 8190
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201
     """JSON for gunicorn's own errors; start the relay, retention sweep and (unless
-    DIALOG_EMBEDDED_SCHEDULER=0) the scheduler; then keep the start-up heap out of garbage collection."""
+    DIALOG_EMBEDDED_SCHEDULER=0) the scheduler; then keep the start-up heap out of garbage
+    collection, and collect fully less often (dialog.heap)."""
     from dialog import gunicorn_errors
-    from dialog.heap import freeze_startup_objects
+    from dialog.heap import collect_fully_less_often, freeze_startup_objects
     from dialog.realtime import realtime_of
     from dialog.scheduler import start_embedded
 
@@ -30,3 +31,4 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201
     realtime_of(worker.wsgi).start()
     start_embedded(worker.wsgi)
     freeze_startup_objects()
+    collect_fully_less_often()

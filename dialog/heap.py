@@ -1,4 +1,4 @@
-"""The web process's heap after start-up: what the cyclic garbage collector no longer scans."""
+"""The web process's heap after start-up: what the cyclic garbage collector scans, and how often."""
 
 from __future__ import annotations
 
@@ -15,3 +15,20 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()  # what start-up left behind goes now, not into the frozen heap for good
     gc.freeze()
+
+
+# Young collections as CPython's default (700 allocations, every 10th of them a middle one); a full
+# collection after 100 middle ones instead of 10 (CPython still also waits for the long-lived heap
+# to grow by a quarter).
+THRESHOLDS = (700, 10, 100)
+
+
+def collect_fully_less_often() -> None:
+    """Run full collections a tenth as often: each walks every connection's objects.
+
+    Connecting thousands of /live clients, CPython's default ran a full collection every ~1,000
+    connects (ten middle collections), each walking all the connections so far: 0.66 s of 9 s of
+    CPU for 6,000 clients, growing with the square of their number. What a young collection
+    frees (nearly all garbage) is freed as promptly as before.
+    """
+    gc.set_threshold(*THRESHOLDS)

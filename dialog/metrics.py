@@ -32,6 +32,7 @@ GREENLETS = Gauge("dialog_greenlets", "Started, unfinished greenlets (diagnosis;
 # The start-up heap the garbage collector skips (dialog.heap; 0 where nothing froze it).
 GC_FROZEN = Gauge("dialog_gc_frozen_objects", "Objects of the process's start-up the garbage collector skips")
 GC_FROZEN.set_function(gc.get_freeze_count)
+GC_THRESHOLD = Gauge("dialog_gc_threshold", "The garbage collector's threshold of each generation", ["generation"])
 STREAM_CLIENTS = Gauge("dialog_stream_clients", "Live SSE and long-poll listeners")
 COMMITTED = Counter("dialog_events_committed", "Events committed by this process")
 PUSHED = Counter("dialog_events_pushed", "Events pushed by this process's relay")
@@ -50,6 +51,14 @@ MAIL_BACKLOG = Gauge("dialog_mail_backlog", "Mails waiting to be sent, due or re
 REQUEST_LATENCY = Histogram(
     "dialog_http_request_duration_seconds", "HTTP request latency", ["method", "endpoint", "status"]
 )
+
+
+def _gc_threshold(generation: int) -> Callable[[], float]:
+    return lambda: float(gc.get_threshold()[generation])
+
+
+for _generation in range(3):  # dialog.heap sets them in a web worker
+    GC_THRESHOLD.labels(str(_generation)).set_function(_gc_threshold(_generation))
 
 
 class MetricsSink:

@@ -130,7 +130,10 @@ def test_a_peer_that_stops_answering_is_closed_after_the_ping_timeout(gserver: L
 
 
 def test_the_worker_keeps_its_start_up_heap_out_of_garbage_collection(gserver: LiveServer) -> None:
-    # Full collections walked the app's ~185k start-up objects: a quarter of the CPU of connecting.
+    # Full collections walked the app's ~185k start-up objects (a quarter of the CPU of connecting),
+    # and ran every ~1,000 connects, each walking every connection so far.
     metrics = requests.get(gserver.url + "/metrics", timeout=10).text.splitlines()
     frozen = [float(line.split()[1]) for line in metrics if line.startswith("dialog_gc_frozen_objects ")]
     assert frozen and frozen[0] > 10_000, frozen
+    full = [float(line.split()[1]) for line in metrics if line.startswith('dialog_gc_threshold{generation="2"}')]
+    assert full == [100.0], full
