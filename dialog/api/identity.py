@@ -276,7 +276,7 @@ class MyPassword(MethodView):
     @members()
     def post(self, body: dict[str, Any]) -> None:
         """Change your password; every other session of yours ends (their live connections close)."""
-        chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
+        chosen = new_password(body["new_password"], field="new_password")  # argon2 before the write lock, not under it
         with db.write() as session:
             change_password(session, current_caller(), current_password=body["current_password"], new_password=chosen)
 
@@ -306,7 +306,7 @@ class PasswordResetConfirm(MethodView):
     @errors(401, 404, 409, 410)
     def post(self, body: dict[str, Any]) -> None:
         """Set a new password with the token from the mail (once, before it expires); every session ends."""
-        chosen = new_password(body["new_password"])  # argon2 before the write lock, not under it
+        chosen = new_password(body["new_password"], field="new_password")  # argon2 before the write lock, not under it
         with db.write() as session:
             reset_password(session, token=body["token"], new_password=chosen)
 

@@ -18,7 +18,7 @@ from dialog.webapp.i18n import remember_language
 from dialog.webapp.strings import js_strings
 from services.calls import DEFAULT_PROGRAMME
 from services.errors import DomainError
-from services.identity import get_member
+from services.identity import MIN_PASSWORD_LENGTH, get_member
 
 blp = Blueprint("webapp", __name__, template_folder="templates")
 blp.after_request(remember_language)
@@ -104,8 +104,14 @@ def members_page(template: str, script: str, title: str, **context: Any) -> Resp
 
 @blp.app_context_processor
 def shell_context() -> dict[str, Any]:
-    """What every page's layout needs: who is signed in and how to switch language."""
-    return {"viewer": viewer(), "switch_language": switch_language, "lang": str(get_locale() or "de")}
+    """What every page's layout needs: who is signed in and how to switch language (and, for the
+    forms choosing a password, the service's minimum length)."""
+    return {
+        "viewer": viewer(),
+        "switch_language": switch_language,
+        "lang": str(get_locale() or "de"),
+        "min_password_length": MIN_PASSWORD_LENGTH,
+    }
 
 
 def switch_language(language: str) -> str:

@@ -40,11 +40,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password(password: str | NewPassword, *, email: str, handle: str) -> NewPassword:
-    """The chosen password, checked and hashed: long enough, and not the member's email or handle (422)."""
-    chosen = new_password(password)
+def check_password(password: str | NewPassword, *, email: str, handle: str, field: str = "password") -> NewPassword:
+    """The chosen password, checked and hashed: long enough, and not the member's email or handle (422
+    naming `field`, the request's name for it)."""
+    chosen = new_password(password, field=field)
     if chosen.is_one_of(email, handle, "@" + handle):
-        raise InvalidInput("password", "must not be your email address or handle")
+        raise InvalidInput(field, "must not be your email address or handle")
     return chosen
 
 

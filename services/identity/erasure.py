@@ -62,7 +62,9 @@ def erase_own_account(session: Session, caller: Caller, *, password: str, posts:
     member = get_member(session, require_login(caller))
     choice = _check_choice(posts)
     if not verify_password(member.password_hash, password):
-        raise AuthenticationFailed("the password is wrong", code="invalid_credentials")
+        raise AuthenticationFailed(
+            "the password is wrong", code="invalid_credentials", details={"password": ["is wrong"]}
+        )
     return _erase(session, member, choice, caller, reason=None)
 
 

@@ -110,10 +110,13 @@ def _fingerprint(text: str) -> str:
     return hashlib.sha256(text.strip().lower().encode()).hexdigest()
 
 
-def new_password(password: str | NewPassword) -> NewPassword:
-    """Check and hash a chosen password (before the write transaction that stores it); hashed ones pass."""
+def new_password(password: str | NewPassword, *, field: str = "password") -> NewPassword:
+    """Check and hash a chosen password (before the write transaction that stores it); hashed ones pass.
+
+    `field` is the request's name for it, so that a 422 points at the field the caller filled in.
+    """
     if isinstance(password, NewPassword):
         return password
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(field, f"must have at least {MIN_PASSWORD_LENGTH} characters")
     return NewPassword(hash_password(password), _fingerprint(password))

@@ -73,7 +73,8 @@ def update_profile(session: Session, caller: Caller, changes: dict[str, Any]) ->
 def _set_password(
     session: Session, member: Member, password: str | NewPassword, keep: int | None, actor: Caller, reset: bool
 ) -> None:
-    member.password_hash = check_password(password, email=member.email, handle=member.handle).hash
+    # Both ways of setting it (change, reset) take the password as `new_password`.
+    member.password_hash = check_password(password, email=member.email, handle=member.handle, field="new_password").hash
     revoked = revoke_other_tokens(session, member.id, keep, actor)
     publish(
         session,
@@ -96,7 +97,9 @@ def change_password(
     """The caller sets a new password (the current one required); every other session ends."""
     member = get_member(session, require_login(caller))
     if not verify_password(member.password_hash, current_password):
-        raise AuthenticationFailed("the current password is wrong", code="invalid_credentials")
+        raise AuthenticationFailed(
+            "the current password is wrong", code="invalid_credentials", details={"current_password": ["is wrong"]}
+        )
     _set_password(session, member, new_password, caller.token_id, caller, reset=False)
     return member
 

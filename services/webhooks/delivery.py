@@ -120,9 +120,7 @@ def due_deliveries(db: Database, now: datetime) -> list[int]:
         return list(session.scalars(query))
 
 
-def deliver_due(
-    db: Database, now: datetime, policy: DeliveryPolicy, send: Sender = post_pinned
-) -> DeliveryReport:
+def deliver_due(db: Database, now: datetime, policy: DeliveryPolicy, send: Sender = post_pinned) -> DeliveryReport:
     """Attempt every due delivery once (a subscription's next one waits for the next run)."""
     report = DeliveryReport()
     for delivery_id in due_deliveries(db, now):

@@ -214,8 +214,15 @@ def test_password_change_ends_other_sessions_and_reset_works_once(live: LiveServ
     first, second = joined["token"], live.token("pia@example.org", password)
     wrong = call(live, "POST", "/me/password", second, json={"current_password": "nope", "new_password": "x" * 12})
     assert wrong.status_code == 401
+    # Each problem names the field of the request it is about (the web app shows it there).
+    assert wrong.json()["error"]["details"] == {"current_password": ["is wrong"]}
     weak = call(live, "POST", "/me/password", second, json={"current_password": password, "new_password": "pia"})
-    assert weak.status_code == 422
+    assert weak.status_code == 422 and list(weak.json()["error"]["details"]["json"]) == ["new_password"]
+    own = {"current_password": password, "new_password": "pia@example.org"}
+    email_as_password = call(live, "POST", "/me/password", second, json=own)
+    assert email_as_password.json()["error"]["details"] == {
+        "json": {"new_password": ["must not be your email address or handle"]}
+    }
     new = "pia's second password"
     pia = me(live, second)
     other_device = Recorder(live.url, first, transports=["websocket"]).connect()
@@ -246,6 +253,8 @@ def test_password_change_ends_other_sessions_and_reset_works_once(live: LiveServ
     mails = inbox.wait_for("pia@example.org", count=3)
     assert mails[-1]["Subject"] == "Reset your password"
     token = _token_in(mails[-1])
+    short = call(live, "POST", "/auth/password-reset/confirm", json={"token": token, "new_password": "short"})
+    assert short.status_code == 422 and list(short.json()["error"]["details"]["json"]) == ["new_password"]
     reset = {"token": token, "new_password": "pia's third password"}
     ok(call(live, "POST", "/auth/password-reset/confirm", json=reset), 204)
     assert call(live, "POST", "/auth/password-reset/confirm", json=reset).status_code == 409
@@ -270,7 +279,8 @@ def test_members_erase_their_own_account_but_not_the_last_admin(live: LiveServer
     )
     body = {"token": invitation["token"], "name": "Cleo", "password": "cleo's long password", "language": "de"}
     cleo = ok(call(live, "POST", "/invitations/accept", json=body), 201)["token"]
-    assert call(live, "DELETE", "/me", cleo, json={"password": "wrong", "posts": "keep"}).status_code == 401
+    refused = call(live, "DELETE", "/me", cleo, json={"password": "wrong", "posts": "keep"})
+    assert refused.status_code == 401 and refused.json()["error"]["details"] == {"password": ["is wrong"]}
     assert call(live, "DELETE", "/me", cleo).status_code == 422
     missing = call(live, "DELETE", "/me", cleo, json={"password": "cleo's long password"})
     assert missing.status_code == 422 and "posts" in missing.json()["error"]["details"]["json"]

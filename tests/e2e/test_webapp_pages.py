@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.support.browser import DESKTOP, PHONE, chrome, sign_in, text_of, wait, wait_live
-from tests.support.server import MEMBER, LiveServer
+from tests.support.server import DEMO_PASSWORD, EDITOR, MEMBER, LiveServer
 from tests.support.webpages import MEMBER_PAGES, PUBLIC_PAGES, check_page, settle
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +57,43 @@ def test_sign_in(server: LiveServer, browser: WebDriver) -> None:
 def test_member_page(server: LiveServer, browser: WebDriver, path: str) -> None:
     check_page(browser, server, path)
     assert text_of(browser, "header nav") and "Kommune Musterstadt" in text_of(browser, "header nav")
+
+
+def test_profile_forms_show_each_problem_at_its_field(server: LiveServer, browser: WebDriver) -> None:
+    """A taken handle (409), a wrong current password (401) and a new password equal to the handle
+    (422) each show at the field they are about, marked invalid; nothing of the account changes."""
+    editor = {"Authorization": f"Bearer {server.token(EDITOR)}"}
+    taken = requests.get(server.url + "/api/v1/me", headers=editor, timeout=10).json()["handle"]
+    settle(browser, server.url + "/profile?lang=en")
+    own_handle = browser.find_element(By.ID, "handle").get_attribute("value")
+    handle = browser.find_element(By.ID, "handle")
+    handle.clear()
+    handle.send_keys(taken)
+    browser.find_element(By.CSS_SELECTOR, "#profile-form button[type=submit]").click()
+    wait(browser, lambda b: b.find_element(By.ID, "handle-error").is_displayed())
+    assert text_of(browser, "#handle-error") == "already taken"
+    assert handle.get_attribute("aria-invalid") == "true"
+    assert browser.switch_to.active_element.get_attribute("id") == "handle"
+
+    browser.find_element(By.ID, "current-password").send_keys("not the password")
+    browser.find_element(By.ID, "new-password").send_keys("a new password, long enough")
+    browser.find_element(By.CSS_SELECTOR, "#password-form button[type=submit]").click()
+    wait(browser, lambda b: b.find_element(By.ID, "current-password-error").is_displayed())
+    assert text_of(browser, "#current-password-error") == "is wrong"
+    assert not browser.find_element(By.ID, "new-password-error").is_displayed()
+
+    current = browser.find_element(By.ID, "current-password")
+    current.clear()
+    current.send_keys(DEMO_PASSWORD)
+    new = browser.find_element(By.ID, "new-password")
+    new.clear()
+    new.send_keys(own_handle)
+    browser.find_element(By.CSS_SELECTOR, "#password-form button[type=submit]").click()
+    wait(browser, lambda b: b.find_element(By.ID, "new-password-error").is_displayed())
+    assert text_of(browser, "#new-password-error") == "must not be your email address or handle"
+    assert not browser.find_element(By.ID, "current-password-error").is_displayed()
+    settle(browser, server.url + "/profile?lang=de")  # German again, as the other tests expect
+    assert browser.find_element(By.ID, "handle").get_attribute("value") == own_handle
 
 
 def test_the_demo_home_page_shows_an_open_call_with_its_countdown(server: LiveServer, browser: WebDriver) -> None:

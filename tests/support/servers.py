@@ -14,8 +14,17 @@ from tools.servers import Nginx, Postgres, Redis, ServerUnavailable, render_ngin
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-__all__ = ["IN_CI", "Nginx", "Postgres", "Redis", "ServerUnavailable", "render_nginx", "start_postgres", "start_redis",
-           "unavailable"]
+__all__ = [
+    "IN_CI",
+    "Nginx",
+    "Postgres",
+    "Redis",
+    "ServerUnavailable",
+    "render_nginx",
+    "start_postgres",
+    "start_redis",
+    "unavailable",
+]
 
 
 def unavailable(reason: str) -> NoReturn:

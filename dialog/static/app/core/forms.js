@@ -1,6 +1,9 @@
 // Field errors next to their fields: a 422 from the API names each field (`details.json` for a body,
-// `details.query` for a filter form's query, e.g. `{"title.de": ["..."]}`); a control says which API field it writes with `data-field`, and its error
-// slot is `#<control id>-error` (templates/_fields.html). Anything else goes to the alert line.
+// `details.query` for a filter form's query, e.g. `{"title.de": ["..."]}`); other errors about one
+// field name it in `details` directly (a 409 `{"handle": ["already taken"]}`, a 401 `{"current_password":
+// ["is wrong"]}`); a control says which
+// API field it writes with `data-field`, and its error slot is `#<control id>-error`
+// (templates/_fields.html). Anything else goes to the alert line.
 import {showError} from "./dom.js";
 
 /** The control of `form` that writes the API field `key` (or the nearest enclosing/first nested one). */
@@ -28,8 +31,9 @@ export function clearFieldErrors(form) {
 /** Show `error`'s field problems next to the fields of `form` (focus the first); the rest as an alert. */
 export function showFieldErrors(form, error) {
   clearFieldErrors(form);
-  const details = error?.status === 422 ? error.details || {} : {};
-  const problems = [...Object.entries(details.json || {}), ...Object.entries(details.query || {})];
+  const details = error?.status === 422 ? error.details || {} : {json: error?.details || {}};
+  const problems = [...Object.entries(details.json || {}), ...Object.entries(details.query || {})]
+    .filter(([, messages]) => Array.isArray(messages));
   const unplaced = [];
   let first = null;
   for (const [key, messages] of problems) {

@@ -1,6 +1,7 @@
 // Profile, language and mail preferences, password, and closing the account.
 import {api} from "../core/api.js";
-import {$, flash, showError} from "../core/dom.js";
+import {$, flash} from "../core/dom.js";
+import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {t} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
 
@@ -25,13 +26,14 @@ profile.addEventListener("submit", async (submit) => {
     .map((box) => [box.dataset.kind, {mail: box.checked}]));
   try {
     await api("/me", {method: "PATCH", body: changes});
+    clearFieldErrors(profile);
     if (changes.language !== language) {
       location.assign(`/profile?lang=${changes.language}`);  // the pages follow the new language at once
       return;
     }
     flash(t("saved"));
   } catch (error) {
-    showError(error);
+    showFieldErrors(profile, error);
   }
 });
 
@@ -41,9 +43,10 @@ $("#password-form").addEventListener("submit", async (submit) => {
     await api("/me/password", {method: "POST", body: {
       current_password: $("#current-password").value, new_password: $("#new-password").value}});
     submit.target.reset();
+    clearFieldErrors(submit.target);
     flash(t("saved"));
   } catch (error) {
-    showError(error);
+    showFieldErrors(submit.target, error);
   }
 });
 
@@ -56,7 +59,7 @@ $("#close-form").addEventListener("submit", async (submit) => {
       posts: $("#close-posts").value}});
     location.assign("/");
   } catch (error) {
-    showError(error);
+    showFieldErrors(submit.target, error);
   }
 });
 
