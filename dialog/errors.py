@@ -4,7 +4,9 @@ Validation errors, whether the request's schema or a service found them, are 422
 `invalid_input`, the first problem as `message`, and `details` laid out by where the value
 came from and which field: `{"json": {"title.de": ["..."]}, "query": {"limit": ["..."]}}`
 (locations: `json`, `query`, `path`, `headers`). A body that is not JSON at all (or nests
-deeper than we parse) is 400 `invalid_json`.
+deeper than we parse) is 400 `invalid_json`. Every error's `message` and problem texts are in the
+language the request's Accept-Language prefers (de or en, English without one; dialog/problem_texts.py),
+which `Content-Language` names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -73,9 +75,9 @@ class ErrorDetail(Schema):
     message = fields.String(
         required=True,
         metadata={
-            "description": "for people; the first problem of several. An `invalid_input`'s message and "
-            "`details` are in the language the request's `Accept-Language` prefers (de or en; English "
-            "without one), named by the answer's `Content-Language`"
+            "description": "for people; the first problem of several. In the language the request's "
+            "`Accept-Language` prefers (de or en; English without one), named by the answer's "
+            "`Content-Language`, as are the problem texts in `details`"
         },
     )
     details = fields.Dict(
@@ -110,10 +112,25 @@ def invalid_input(details: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
     return error_body(422, message, code=INVALID_INPUT, details=details)
 
 
+def language_headers() -> dict[str, str]:
+    """What an error answer says of its language (and that it depends on the request's)."""
+    return {"Content-Language": problem_texts.language(), "Vary": "Accept-Language"}
+
+
+def error_response(
+    status: int, message: str, *, code: str | None = None, details: Any = None, headers: Any = None
+) -> Response:
+    """An error answer in our shape, its message and problem texts in the request's language."""
+    translated = problem_texts.translate_problems(details) if isinstance(details, dict) else details
+    response = jsonify(error_body(status, problem_texts.translate(message), code=code, details=translated))
+    response.status_code = status
+    response.headers.update({**(headers or {}), **language_headers()})
+    return response
+
+
 def invalid_input_response(details: dict[str, dict[str, list[str]]], headers: Any = None) -> ResponseReturnValue:
     """A 422 answer: `invalid_input(details)` saying which language its texts are in."""
-    language = {"Content-Language": problem_texts.language(), "Vary": "Accept-Language"}
-    return jsonify(invalid_input(details)), 422, {**(headers or {}), **language}
+    return jsonify(invalid_input(details)), 422, {**(headers or {}), **language_headers()}
 
 
 def _location_of(field: str) -> str:
@@ -146,7 +163,7 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
         headers = {**headers, "WWW-Authenticate": "Bearer"}
     if isinstance(error, InternalServerError):  # a bug: Flask has logged its traceback once already
         message = "something went wrong on our side"
-    return jsonify(error_body(status, str(message), code=code)), status, headers
+    return error_response(status, str(message), code=code, headers=headers)
 
 
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
@@ -155,14 +172,14 @@ def handle_domain_error(error: DomainError) -> ResponseReturnValue:
         return invalid_input_response({_location_of(error.field): {error.field: [error.message]}})
     status = next((s for cls, s in STATUS_OF.items() if isinstance(error, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    return jsonify(error_body(status, error.message, code=error.code, details=error.details)), status, headers
+    return error_response(status, error.message, code=error.code, details=error.details, headers=headers)
 
 
 def handle_database_unavailable(error: Exception) -> ResponseReturnValue:
     """The database is unreachable: 503 with Retry-After, never a 500 with a traceback."""
     log.error("database unavailable: %s", error.__class__.__name__)
-    body = error_body(503, "the database is not reachable right now; retry shortly", code="unavailable")
-    return jsonify(body), 503, {"Retry-After": "5"}
+    message = "the database is not reachable right now; retry shortly"
+    return error_response(503, message, code="unavailable", headers={"Retry-After": "5"})
 
 
 def register(app: Flask) -> None:

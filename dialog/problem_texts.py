@@ -1,19 +1,23 @@
-"""The API's field problems in the caller's language (a 422's `message` and `details`).
+"""The API's problems in the caller's language: every error answer's `message`, a 422's `details`,
+the field texts of other errors' `details`, and the texts of `/live`'s error acks and refusals.
 
-Marshmallow, our schemas and the services write each problem in English and already filled in
-("Length must be between 1 and 300."). To answer a German request in German, a text is matched
-against the English templates it can come from (TEMPLATES, `{name}` for a value); the template's
-German translation from the Babel catalog (dialog/webapp/translations, like the pages' strings) is
-filled with the values the match found. A text no template matches stays as it is, in English.
-Templates with more fixed text are tried first, so that "Must be greater than {min}." does not
-swallow "Must be greater than 1 and less than 5.".
+Marshmallow, our schemas, the services and the realtime layer write each problem in English and
+already filled in ("Length must be between 1 and 300.", "no post 7"). To answer a German request in
+German, a text is matched against the English templates it can come from (TEMPLATES, `{name}` for a
+value); the template's German translation from the Babel catalog (dialog/webapp/translations, like
+the pages' strings) is filled with the values the match found — a `{reason}` is itself a problem
+text and is translated in turn. A text no template matches stays as it is, in English. Templates
+with more fixed text are tried first, so that "Must be greater than {min}." does not swallow "Must
+be greater than 1 and less than 5.". Outside a request nothing is translated.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
+from flask import has_request_context
 from flask_babel import get_locale, gettext
 
 
@@ -148,6 +152,137 @@ TEMPLATES: tuple[str, ...] = (
     N_("unknown kind {kind}"),
     N_("unknown kind {kind}: one or more of {kinds}"),
     N_("{kind}: an object of true/false settings"),
+    # the services' other errors (NotFound, PermissionDenied, AuthenticationFailed, Conflict, Gone:
+    # tests/api/test_error_language.py finds each in the code), their `details`, and the reasons
+    # they and /live give for a refusal
+    N_("a member with the email {email} exists"),
+    N_("a space {slug} exists"),
+    N_("a write with the session cookie needs the {header} header (the {cookie} cookie's value)"),
+    N_("admins cannot demote or deactivate themselves; ask another admin"),
+    N_("admins only"),
+    N_("call {id} is already open"),
+    N_("call {id} is closed and can no longer be changed"),
+    N_("call {id} is {status}, only a draft can be announced"),
+    N_("call {id} is {status}, only a draft can be archived"),
+    N_("call {id} was opened meanwhile"),
+    N_("country {code} is already a partner"),
+    N_("delivery {id} is {status}; only a failed one can be retried"),
+    N_("email or password is wrong"),
+    N_("erase your own account with DELETE /me"),
+    N_("log in first: this needs a bearer token"),
+    N_("log in first: this needs a bearer token or the session cookie"),
+    N_("log in to follow"),
+    N_("member {member} is not a member of {space}"),
+    N_("member {id} was already erased"),
+    N_("member {id} was erased: the account cannot be changed"),
+    N_("moderators and admins only"),
+    N_("news item {id} is {status}, only a draft can be published"),
+    N_("news item {id} is {status}, only a published item can be retracted"),
+    N_("news item {id} was retracted and cannot be edited"),
+    N_("news item {id} was retracted and cannot be published again"),
+    N_("no announcement {id}"),
+    N_("no delivery {delivery} of webhook {webhook}"),
+    N_("no funding call {id}"),
+    N_("no invitation {id}"),
+    N_("no kind of mail {kind}: one of {kinds}"),
+    N_("no mail {id}"),
+    N_("no member {id}"),
+    N_("no news item {id}"),
+    N_("no notification {id} of yours"),
+    N_("no post {id}"),
+    N_("no project {id}"),
+    N_("no space {slug}"),
+    N_("no thread {id}"),
+    N_("no token {id} of yours"),
+    N_("no webhook {id}"),
+    N_("no {kind} {key}: a {kind} is followed by its numeric id"),
+    N_("none of the topics may be followed"),
+    N_("nothing to follow as {kind}: a {kinds} can be followed"),
+    N_("only admins broadcast a call's opening"),
+    N_("only editors and admins maintain the projects directory"),
+    N_("only editors and admins prepare funding calls"),
+    N_("only editors and admins see unpublished news"),
+    N_("only editors and admins write news"),
+    N_("only the author and the moderators may delete a post"),
+    N_("only the author and the moderators see a post's history"),
+    N_("only the author may edit a post"),
+    N_("only the member themselves and admins may read a member's data"),
+    N_("post {id} has no open flags"),
+    N_("post {id} is already deleted"),
+    N_("post {id} is already hidden"),
+    N_("post {id} is not hidden"),
+    N_("post {id} was deleted; its history went with it"),
+    N_("space {slug}: {reason}"),
+    N_("that email or handle was just taken"),
+    N_("that handle was just taken"),
+    N_("the browser session has ended: sign in again"),
+    N_("the current password is wrong"),
+    N_("the handle {handle} is taken"),
+    N_("the password is wrong"),
+    N_("the token has expired"),
+    N_("the token is empty"),
+    N_("the token is not known"),
+    N_("the token was revoked"),
+    N_("this account is deactivated"),
+    N_("this invitation has expired: ask for a new one"),
+    N_("this invitation token is not known"),
+    N_("this invitation was already accepted"),
+    N_("this invitation was already used"),
+    N_("this invitation was revoked"),
+    N_("this is the last active admin: make someone else admin first"),
+    N_("this reset token has expired: ask for a new one"),
+    N_("this reset token is not known"),
+    N_("this reset token was already used"),
+    N_("this unsubscribe link is not valid"),
+    N_("thread {id} is locked"),
+    N_("use `Authorization: Bearer <token>`"),
+    N_("webhook {id} is deactivated"),
+    N_("you already flagged post {id}"),
+    N_("you already reacted with {kind}"),
+    N_("you do not follow {kind} {key}"),
+    N_("{email} already has an account"),
+    N_("already a partner"),
+    N_("already given"),
+    N_("already registered"),
+    N_("already taken"),
+    N_("is wrong"),
+    N_("or handle: already taken"),
+    N_("taken"),
+    N_("login required"),
+    N_("only that member may follow it"),
+    N_("partners write only in spaces they were invited to"),
+    N_("this space is for members of the national platform"),
+    N_("this space is for its invited members only"),
+    N_("not a topic name"),
+    N_("unknown topic"),
+    N_("unknown topic: no such project"),
+    N_("unknown topic: ids have no leading zeros ({id})"),
+    # the HTTP layer's own answers (dialog/errors.py, dialog/ratelimit.py, werkzeug's texts)
+    N_("the request body is larger than this server accepts"),
+    N_("something went wrong on our side"),
+    N_("the database is not reachable right now; retry shortly"),
+    N_("too many requests: at most {limit}; retry in {seconds} s"),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually please check "
+        "your spelling and try again."
+    ),
+    N_("The method is not allowed for the requested URL."),
+    N_("scraping /metrics needs its bearer token"),
+    # /live: error acks and connect refusals (dialog/realtime/)
+    N_("connect first"),
+    N_("this connection is closing: {reason}"),
+    N_("you are not viewing {topic}"),
+    N_("log in to type in a thread"),
+    N_("log in to be seen viewing"),
+    N_("the server failed to carry out this message; it has been logged"),
+    N_("{name} is reserved by Socket.IO and cannot be sent as a message"),
+    N_("there is no message {name} in {namespace}"),
+    N_("{name} takes one argument, an object; got {count}"),
+    N_('{name} takes an object, like {"topics": ["news"]}'),
+    N_("too many connection attempts from this address; retry in {seconds} s"),
+    N_("the database is not reachable; retry"),
+    N_("the server failed to accept this connection"),
+    N_('auth must be {"token": "<bearer token>"} or nothing'),
 )
 # Where a problem of the request as a whole was found (the 422's `message` names it).
 LOCATIONS = {
@@ -182,19 +317,31 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
 
 def language() -> str:
     """The language this request's answer is written in ("en" or "de")."""
-    locale = get_locale()
+    locale = get_locale() if has_request_context() else None
     return locale.language if locale is not None else SOURCE_LANGUAGE
 
 
 def translate(text: str) -> str:
     """`text` (one English problem) in the request's language; unchanged if no template matches."""
-    if language() == SOURCE_LANGUAGE:
+    if not has_request_context() or language() == SOURCE_LANGUAGE:
         return text
     for pattern, template in _patterns():
         found = pattern.fullmatch(text)
         if found:
-            return _fill(gettext(template), found.groupdict())
+            values = found.groupdict()
+            if "reason" in values:  # a refusal's reason is a problem text of its own
+                values["reason"] = translate(values["reason"])
+            return _fill(gettext(template), values)
     return text
+
+
+def translate_problems(details: dict[str, Any]) -> dict[str, Any]:
+    """An error's `details` with each field's list of problem texts in the request's language
+    (`{"handle": ["already taken"]}`); values of other kinds (numbers, codes) stay as they are."""
+    return {
+        key: [translate(t) if isinstance(t, str) else t for t in value] if isinstance(value, list) else value
+        for key, value in details.items()
+    }
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:

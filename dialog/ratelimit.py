@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from limits import parse
 from limits.storage import MemoryStorage
 
-from dialog.errors import error_body
+from dialog.errors import error_response
 from services.identity import normalise_email
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,10 +45,7 @@ def _too_many(limit: RequestLimit) -> Response:
     retry_after = max(1, min(limit.limit.get_expiry(), math.ceil(limit.reset_at - time.time())))
     message = f"too many requests: at most {limit.limit}; retry in {retry_after} s"
     details = {"limit": str(limit.limit), "retry_after": retry_after}
-    response = jsonify(error_body(429, message, details=details))
-    response.status_code = 429
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return error_response(429, message, details=details, headers={"Retry-After": str(retry_after)})
 
 
 limiter = Limiter(

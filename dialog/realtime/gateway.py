@@ -7,13 +7,14 @@ Auth at connect; `subscribe` with cursor replay (replay.py); `typing`, `view`, `
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import request
+from flask import has_request_context, request
 from flask_socketio import ConnectionRefusedError, Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
-from dialog import ratelimit
+from dialog import problem_texts, ratelimit
 from dialog.auth import caller_from_token, same_origin, session_token
 from dialog.errors import DATABASE_UNAVAILABLE
 from dialog.extensions import db
@@ -29,6 +30,7 @@ from dialog.realtime.protocol import (
     check_name,
     error_ack,
     load,
+    refusal,
 )
 from dialog.realtime.replay import Backfill, Replayer
 from events import ANONYMOUS, Caller, Relay, check_cursor, policy
@@ -36,6 +38,7 @@ from services.database import one_reading
 from services.errors import AuthenticationFailed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class LiveNamespace(Namespace):
@@ -68,12 +71,12 @@ class LiveNamespace(Namespace):
             check_name(event)
             return super().trigger_event(event, *args)
         except Rejected as rejected:
-            return rejected.ack
+            return self._in_request(sid, error_ack, rejected.code, rejected.message)
         except DATABASE_UNAVAILABLE:
-            return error_ack(*UNAVAILABLE)
+            return self._in_request(sid, error_ack, *UNAVAILABLE)
         except Exception:
             log.exception("/live %s from %s failed", event, sid)
-            return error_ack(*INTERNAL)
+            return self._in_request(sid, error_ack, *INTERNAL)
         finally:
             if event == "subscribe":
                 # python-socketio queues the ack as soon as this returns; the replay may write after it.
@@ -81,16 +84,29 @@ class LiveNamespace(Namespace):
                 if client is not None:
                     client.acking = False
 
+    def _in_request(self, sid: Any, make: Callable[..., T], *args: Any) -> T:
+        """`make(*args)` in the request context of connection `sid` (the language of its texts).
+
+        Flask-SocketIO pushes one only around an `on_*` handler; what is answered outside one (an
+        unknown message, a failure) needs its own.
+        """
+        environ = self.socketio.server.get_environ(sid, namespace=self.namespace) if isinstance(sid, str) else None
+        if not environ or has_request_context():
+            return make(*args)
+        with environ["flask.app"].request_context(environ):
+            return make(*args)
+
     def _connect(self, *args: Any) -> Any:
         try:
             return super().trigger_event("connect", *args)
         except ConnectionRefusedError:
             raise
         except DATABASE_UNAVAILABLE as exc:
-            raise ConnectionRefusedError("unavailable: the database is not reachable; retry") from exc
+            raise self._in_request(args[0], refusal, "unavailable", "the database is not reachable; retry") from exc
         except Exception as exc:
             log.exception("/live connect failed")
-            raise ConnectionRefusedError("internal_error: the server failed to accept this connection") from exc
+            failed = "the server failed to accept this connection"
+            raise self._in_request(args[0], refusal, "internal_error", failed) from exc
 
     def _disconnect(self, *args: Any) -> None:
         try:
@@ -111,8 +127,9 @@ class LiveNamespace(Namespace):
         """Authenticate with `auth={"token": ...}`, else the browser's session cookie, else anonymously."""
         wait = ratelimit.live_connect_wait()
         if wait is not None:  # before any work: a flood of connects costs the flooder
-            raise ConnectionRefusedError(
-                f"rate_limited: too many connection attempts from this address; retry in {wait} s",
+            raise refusal(
+                "rate_limited",
+                f"too many connection attempts from this address; retry in {wait} s",
                 {"code": "rate_limited", "retry_after": wait},
             )
         token = _token_of(auth)
@@ -128,7 +145,7 @@ class LiveNamespace(Namespace):
             try:
                 return caller_from_token(token)
             except AuthenticationFailed as exc:
-                raise ConnectionRefusedError(f"{exc.code}: {exc.message}") from exc
+                raise refusal(exc.code, exc.message) from exc
 
         # Registered only if no access change slipped in after the check (a token revoked meanwhile).
         grant_stably(self.relay, authenticate, lambda caller: self.clients.add(LiveClient(sid, caller)))
@@ -192,7 +209,7 @@ class LiveNamespace(Namespace):
         ack: dict[str, Any] = {
             "ok": True,
             "topics": granted,
-            "denied": denied,
+            "denied": [{**refused, "reason": problem_texts.translate(refused["reason"])} for refused in denied],
             "recovered": check.recovered,
             "head": check.state.head,
             "epoch": check.state.epoch,
@@ -244,7 +261,7 @@ def _member_who_may_read(caller: Caller, topic: str, doing: str) -> int:
         raise Rejected("login_required", f"log in to {doing}")
     reason = policy.refusal(caller, topic)
     if reason is not None:
-        raise Rejected("forbidden", f"{topic}: {reason}")
+        raise Rejected("forbidden", f"{topic}: {problem_texts.translate(reason)}")
     return caller.id
 
 
@@ -254,5 +271,5 @@ def _token_of(auth: Any) -> str | None:
     if auth is None or (isinstance(auth, dict) and token is None):
         return None
     if not isinstance(token, str):
-        raise ConnectionRefusedError('invalid_auth: auth must be {"token": "<bearer token>"} or nothing')
+        raise refusal("invalid_auth", 'auth must be {"token": "<bearer token>"} or nothing')
     return token

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_socketio import ConnectionRefusedError
 from marshmallow import Schema, ValidationError, fields, validate
 
+from dialog import problem_texts
 from dialog.schemas import CursorFields, TopicList
 from events.topics import MAX_ID
 
@@ -22,8 +24,14 @@ def room_of(topic: str) -> str:
 
 
 def error_ack(code: str, message: str) -> dict[str, Any]:
-    """The ack of a message that could not be carried out."""
-    return {"ok": False, "error": {"code": code, "message": message}}
+    """The ack of a message that could not be carried out, its message in the connection's language."""
+    return {"ok": False, "error": {"code": code, "message": problem_texts.translate(message)}}
+
+
+def refusal(code: str, message: str, data: Any = None) -> ConnectionRefusedError:
+    """A refused connect: `code: message`, the message in the connecting request's language."""
+    text = f"{code}: {problem_texts.translate(message)}"
+    return ConnectionRefusedError(text) if data is None else ConnectionRefusedError(text, data)
 
 
 def revoked_message(topics: list[str], reason: str) -> dict[str, Any]:
@@ -36,7 +44,8 @@ class Rejected(Exception):
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.ack = error_ack(code, message)
+        self.code = code
+        self.message = message
 
 
 UNAVAILABLE = ("unavailable", "the database is not reachable right now; retry shortly")
@@ -114,4 +123,4 @@ def first_error(errors: dict[str, Any]) -> str:
     """A one-line summary of marshmallow errors, for error acks."""
     field, problems = next(iter(errors.items()))
     text = problems[0] if isinstance(problems, list) and problems else problems
-    return f"{field}: {text}"
+    return f"{field}: {problem_texts.translate(text) if isinstance(text, str) else text}"

@@ -3,7 +3,8 @@
 A page's language is, in order: `?lang=` (remembered in a cookie), the cookie, the signed-in member's
 preference, the browser's Accept-Language, German. The API (/api/v1) answers in the language its
 request's Accept-Language prefers, else English, its source language: its clients are programs, and
-the pages' scripts send their page's language (core/api.js). Catalogs live in translations/
+the pages' scripts send their page's language (core/api.js). `/live` does the same, after a `?lang=`
+on its connect (core/live.js sends the page's). Catalogs live in translations/
 (`make messages`).
 """
 
@@ -19,6 +20,7 @@ from services.fields import LANGUAGES
 LANG_COOKIE = "dialog_lang"
 DEFAULT_LANGUAGE = "de"
 API_PREFIX = "/api/v1/"
+LIVE_PREFIX = "/socket.io"  # Engine.IO's path: /live's connects, and its messages' request contexts
 API_LANGUAGE = "en"
 TIME_ZONE = "Europe/Berlin"  # deadlines and dates are shown in the programme's zone, whatever the browser's
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -36,6 +38,8 @@ def select_language() -> str:
     """The language of this request's page or API answer (see the module's docstring for the order)."""
     if request.path.startswith(API_PREFIX):
         return request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
+    if request.path.startswith(LIVE_PREFIX):  # /live: the connect's `?lang=` (the pages send theirs), as the API
+        return asked_language() or request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
     cookie = request.cookies.get(LANG_COOKIE)
     member: str | None = g.get("member_language")
     for choice in (asked_language(), cookie if cookie in LANGUAGES else None, member):

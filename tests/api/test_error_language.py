@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, class_registry, fields, validat
 
 from dialog import problem_texts
 from tests.support.api import bearer, login
-from tests.support.server import EDITOR
+from tests.support.server import EDITOR, MODERATOR
 
 ROOT = Path(__file__).resolve().parents[2]
 # A new call with a missing title, a round too large, a broken link, a budget that is no number,
@@ -162,3 +162,131 @@ def test_every_field_rule_of_the_services_has_a_german_text(app: Flask) -> None:
     with app.test_request_context("/api/v1/calls", headers={"Accept-Language": "de"}):
         untranslated = sorted(t for t in texts if problem_texts.translate(t) == t)
     assert untranslated == [], "add them to dialog/problem_texts.py's TEMPLATES and translate them"
+
+
+# Where the code writes a problem text for people: (callable, index of the text argument).
+ERROR_TEXT_ARGUMENTS = {
+    "NotFound": 0,
+    "PermissionDenied": 0,
+    "AuthenticationFailed": 0,
+    "Conflict": 0,
+    "Gone": 0,
+    "require_role": 2,
+    "Rejected": 1,
+    "refusal": 1,
+}
+
+
+def _literal(node: ast.AST | None) -> str | None:
+    """A string literal's text, an f-string's with each value as `7`; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(part.value) if isinstance(part, ast.Constant) else "7" for part in node.values)
+    return None
+
+
+def error_texts_in_the_code() -> set[str]:
+    """Every other problem text of services/ and dialog/: the services' errors (and the texts of their
+    `details`), role refusals, /live's error acks and connect refusals, and the reasons the
+    `*refusal` functions give (a topic's, a space's)."""
+    texts: set[str] = set()
+    for path in [
+        *(ROOT / "services").rglob("*.py"),
+        *(ROOT / "dialog").rglob("*.py"),
+        *(ROOT / "events").rglob("*.py"),
+    ]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                index = ERROR_TEXT_ARGUMENTS.get(str(name))
+                if index is not None and len(node.args) > index:
+                    text = _literal(node.args[index])
+                    if text is not None:
+                        texts.add(text)
+                for keyword in node.keywords if index is not None else ():
+                    if keyword.arg == "details" and isinstance(keyword.value, ast.Dict):
+                        for value in keyword.value.values:
+                            for item in value.elts if isinstance(value, ast.List) else ():
+                                texts.update(t for t in [_literal(item)] if t is not None)
+            elif isinstance(node, ast.FunctionDef) and ("refusal" in node.name or node.name == "_write_block"):
+                for returned in ast.walk(node):
+                    if isinstance(returned, ast.Return) and returned.value is not None:
+                        values = returned.value.elts if isinstance(returned.value, ast.Tuple) else [returned.value]
+                        # A refusal's reason is a sentence; the codes beside some are single words.
+                        texts.update(t for t in map(_literal, values) if t is not None and " " in t)
+    return texts
+
+
+def test_every_other_error_text_of_the_code_has_a_german_text(app: Flask) -> None:
+    texts = error_texts_in_the_code()
+    expected = {
+        "no post 7",
+        "already taken",
+        "admins only",
+        "connect first",
+        "this space is for its invited members only",
+    }
+    assert expected <= texts, expected - texts
+    with app.test_request_context("/api/v1/posts/7", headers={"Accept-Language": "de"}):
+        untranslated = sorted(t for t in texts - COMPOSED if problem_texts.translate(t) == t)
+    assert untranslated == [], "add them to dialog/problem_texts.py's TEMPLATES and translate them"
+
+
+# Texts put together from parts that are translated on their own (the gateway's "<topic>: <reason>"
+# translates the reason), or whose values are whole templates ("log in to type in a thread").
+COMPOSED = {"7: 7", "log in to 7"}
+
+
+def _german(token: str | None = None) -> dict[str, str]:
+    return {"Accept-Language": "de", **(bearer(token) if token else {})}
+
+
+def test_every_kind_of_error_answers_in_german_when_asked(client: FlaskClient, editor: str) -> None:
+    """404, 401, 403, 409, a route that does not exist, 405: German message and problem texts,
+    `Content-Language: de`; the code stays the same."""
+    missing = client.get("/api/v1/posts/999999", headers=_german())
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == {
+        "code": "not_found",
+        "message": "den Beitrag 999999 gibt es nicht",
+        "details": {},
+    }
+    assert missing.headers["Content-Language"] == "de" and "Accept-Language" in missing.headers["Vary"]
+
+    wrong = client.post("/api/v1/auth/tokens", json={"email": EDITOR, "password": "falsch"}, headers=_german())
+    assert wrong.status_code == 401
+    assert wrong.get_json()["error"]["message"] == "E-Mail-Adresse oder Passwort ist falsch"
+
+    refused = client.post(
+        "/api/v1/webhooks", json={"url": "https://example.org/h", "topics": ["news"]}, headers=_german(editor)
+    )
+    assert refused.status_code == 403 and refused.get_json()["error"]["message"] == "nur für Admins"
+
+    moderators = client.get("/api/v1/me", headers=bearer(login(client, MODERATOR))).get_json()["handle"]
+    taken = client.patch("/api/v1/me", json={"handle": moderators}, headers=_german(editor))
+    assert taken.status_code == 409, taken.get_json()
+    error = taken.get_json()["error"]
+    assert error["message"] == f"das Kürzel {moderators} ist vergeben"
+    assert error["details"] == {"handle": ["schon vergeben"]}
+
+    nowhere = client.get("/api/v1/no-such-thing", headers=_german())
+    assert nowhere.status_code == 404 and nowhere.get_json()["error"]["message"].startswith("Die angefragte Adresse")
+    not_allowed = client.delete("/api/v1/calls", headers=_german(editor))
+    assert not_allowed.status_code == 405
+    assert not_allowed.get_json()["error"]["message"] == "Diese Methode ist für die angefragte Adresse nicht erlaubt."
+
+
+def test_errors_stay_english_without_german_and_a_space_refusal_translates_its_reason(
+    client: FlaskClient, app: Flask
+) -> None:
+    missing = client.get("/api/v1/posts/999999")
+    assert missing.get_json()["error"]["message"] == "no post 999999"
+    assert missing.headers["Content-Language"] == "en"
+    with app.test_request_context("/api/v1/spaces/x", headers={"Accept-Language": "de"}):
+        assert (
+            problem_texts.translate("space partner-netzwerk: login required")
+            == "Raum partner-netzwerk: Anmeldung erforderlich"
+        )
+        limited = problem_texts.translate("too many requests: at most 10 per 1 minute; retry in 42 s")
+        assert limited == "zu viele Anfragen: höchstens 10 per 1 minute; versuchen Sie es in 42 s wieder"

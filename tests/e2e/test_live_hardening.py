@@ -6,9 +6,11 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
+import socketio
 
 from tests.conftest import start_server
 from tests.support.api import me
@@ -135,3 +137,56 @@ def test_reserved_names_sent_by_a_client_are_refused_and_the_session_is_untouche
         assert client.client.connected
     finally:
         client.disconnect()
+
+
+def _live_client(server: LiveServer, *, query: str = "", auth: dict[str, str] | None = None, **headers: str) -> Any:
+    client = socketio.Client(reconnection=False)
+    refusals: list[Any] = []
+    client.on("connect_error", refusals.append, namespace="/live")
+    try:
+        client.connect(
+            server.url + query,
+            namespaces=["/live"],
+            transports=["websocket"],
+            headers=headers,
+            auth=auth,
+            wait_timeout=10,
+        )
+    except socketio.exceptions.ConnectionError:
+        return refusals[0]
+    return client
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "unknown", "denied", "refused"),
+    [
+        (
+            "",
+            {"Accept-Language": "de-DE,de;q=0.9"},
+            "eine Nachricht 'nonsense' gibt es in /live nicht",
+            "Anmeldung erforderlich",
+            "invalid_token: das Token ist unbekannt",
+        ),
+        (  # the web app's pages ask with `?lang=`, whatever the browser prefers
+            "?lang=de",
+            {"Accept-Language": "en"},
+            "eine Nachricht 'nonsense' gibt es in /live nicht",
+            "Anmeldung erforderlich",
+            "invalid_token: das Token ist unbekannt",
+        ),
+        ("", {}, "there is no message 'nonsense' in /live", "login required", "invalid_token: the token is not known"),
+    ],
+)
+def test_error_acks_denials_and_refusals_are_in_the_connections_language(
+    server: LiveServer, query: str, headers: dict[str, str], unknown: str, denied: str, refused: str
+) -> None:
+    client = _live_client(server, query=query, **headers)
+    try:
+        ack = client.call("nonsense", {}, namespace="/live", timeout=10)
+        assert ack == {"ok": False, "error": {"code": "unknown_message", "message": unknown}}
+        subscribed = client.call("subscribe", {"topics": ["news", "moderation"]}, namespace="/live", timeout=10)
+        assert subscribed["topics"] == ["news"] and subscribed["denied"] == [{"topic": "moderation", "reason": denied}]
+    finally:
+        client.disconnect()
+    refusal = _live_client(server, query=query, auth={"token": "scd_no-such-token"}, **headers)
+    assert refusal["message"] == refused, refusal

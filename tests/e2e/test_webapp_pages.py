@@ -38,11 +38,12 @@ def test_public_page(server: LiveServer, browser: WebDriver, path: str) -> None:
 
 
 def test_sign_in(server: LiveServer, browser: WebDriver) -> None:
-    browser.get(server.url + "/login")
+    browser.get(server.url + "/login?lang=de")
     browser.find_element(By.ID, "email").send_keys(MEMBER)
     browser.find_element(By.ID, "password").send_keys("wrong password")
     browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
     wait(browser, lambda b: b.find_element(By.ID, "login-error").is_displayed())
+    assert text_of(browser, "#login-error") == "E-Mail-Adresse oder Passwort ist falsch"  # the page's language
     assert browser.switch_to.active_element.get_attribute("id") == "password"
     sign_in(browser, server.url, MEMBER, then="/inbox")
     assert browser.current_url.endswith("/inbox")

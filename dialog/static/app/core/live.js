@@ -97,7 +97,10 @@ export async function start(pageTopics, load = async () => {}) {
     return;
   }
   // Same origin: the browser sends the HttpOnly session cookie with the handshake; no token here.
-  socket = io("/live", {transports: ["websocket", "polling"], reconnectionDelayMax: 2000});
+  // The server writes its error acks in the language asked for: the page's.
+  socket = io("/live", {
+    transports: ["websocket", "polling"], reconnectionDelayMax: 2000, query: {lang: document.documentElement.lang || "de"},
+  });
   for (const [name, list] of Object.entries(socketHandlers)) list.forEach((handler) => socket.on(name, handler));
   socket.on("event", apply);
   socket.on("connect", subscribe);
