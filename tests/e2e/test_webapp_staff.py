@@ -256,7 +256,7 @@ def test_admin_manages_members_and_invitations(server: LiveServer, staff: dict[s
     admin.execute_script("document.getElementById('flash').textContent = ''")
     admin.find_element(By.CSS_SELECTOR, f"{invitation} button.resend").click()
     wait(admin, lambda b: text_of(b, "#flash"))  # re-sent (a new link); the list is drawn again
-    assert "neue.redaktion@example.org" in text_of(admin, invitation)
+    wait(admin, lambda b: "neue.redaktion@example.org" in text_of(b, invitation))
     wait(admin, lambda b: click(b, f"{invitation} button.revoke"))
     wait(admin, lambda b: not b.find_elements(By.CSS_SELECTOR, invitation))
     revoked = requests.get(server.url + "/api/v1/invitations", headers=as_admin, timeout=10).json()["items"]

@@ -74,8 +74,13 @@ def wait(browser: webdriver.Chrome, condition: Callable[[webdriver.Chrome], T], 
 
 def text_of(browser: webdriver.Chrome, selector: str) -> str:
     """The visible text of the first element matching `selector` ('' if there is none)."""
-    found = browser.find_elements(By.CSS_SELECTOR, selector)
-    return found[0].text if found else ""
+    for _ in range(20):
+        found = browser.find_elements(By.CSS_SELECTOR, selector)
+        try:
+            return found[0].text if found else ""
+        except StaleElementReferenceException:
+            continue  # the list was drawn again between finding and reading: find it anew
+    raise StaleElementReferenceException(f"{selector} was redrawn on every read")
 
 
 def live_state(browser: webdriver.Chrome) -> str:
