@@ -21,6 +21,7 @@ from events.registry import REDACTED, registry
 from services.identity import Member
 from services.mail import queue_mail
 from services.notifications.handlers import localized_title
+from services.notifications.inbox import within_reach
 from services.notifications.missed import mail_item
 from services.notifications.models import DigestSchedule, Notification
 
@@ -96,24 +97,24 @@ def _calls_and_news(session: Session, after: int, upto: int, language: str) -> t
     return calls, news
 
 
-def _activity(session: Session, member_id: int, after: int, upto: int) -> list[dict[str, Any]]:
+def _activity(session: Session, member: Member, after: int, upto: int) -> list[dict[str, Any]]:
     notes = session.scalars(
         select(Notification)
         .where(
-            Notification.member_id == member_id,
+            Notification.member_id == member.id,
             Notification.event_id > after,
             Notification.event_id <= upto,
             Notification.redacted_at.is_(None),
         )
         .order_by(Notification.id)
     )
-    return [mail_item(note) for note in notes]
+    return [mail_item(note) for note in notes if within_reach(session, member, note)]
 
 
 def build_digest(session: Session, member: Member, after: int, upto: int) -> list[list[Any]]:
     """The digest's sections for the log ids `after < id <= upto`: [[name, items], ...], empty ones left out."""
     calls, news = _calls_and_news(session, after, upto, member.language)
-    sections = [["calls", calls], ["news", news], ["activity", _activity(session, member.id, after, upto)]]
+    sections = [["calls", calls], ["news", news], ["activity", _activity(session, member, after, upto)]]
     return [section for section in sections if section[1]]
 
 

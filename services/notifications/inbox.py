@@ -95,6 +95,17 @@ def deliver(
     return made
 
 
+def within_reach(session: Session, member: Member, note: Notification) -> bool:
+    """False if `note` is about a space `member` may no longer read (removed, narrowed, another role)."""
+    slug = note.subject.get("space")
+    if slug is None:
+        return True
+    # Read access is decided at every delivery, not only when the notification was made: its
+    # summary is an excerpt of the space's content.
+    space = session.scalar(select(Space).where(Space.slug == slug))
+    return space is not None and member_can_read(session, member.id, member.role, space)
+
+
 def list_notifications(
     session: Session, member_id: int, *, before: int | None, limit: int, unread_only: bool
 ) -> tuple[list[Notification], int | None]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from events import Database
 from services.identity import Member, wants_mail
 from services.mail import queue_mail
+from services.notifications.inbox import within_reach
 from services.notifications.models import DROPPED, MAILED, WAITING, Notification
 
 DEFAULT_DELAY = timedelta(minutes=10)
@@ -68,7 +69,11 @@ def mail_missed(session: Session, member_id: int) -> int:
     mailable = [
         n
         for n in notes
-        if member is not None and n.read_at is None and n.redacted_at is None and wants_mail(member, n.kind)
+        if member is not None
+        and n.read_at is None
+        and n.redacted_at is None
+        and wants_mail(member, n.kind)
+        and within_reach(session, member, n)
     ]
     for state, group in ((MAILED, mailable), (DROPPED, [n for n in notes if n not in mailable])):
         if not group:

@@ -14,6 +14,7 @@ from services.identity import update_profile
 from services.mail import MailSettings, OutgoingMail, send_due, transport_from_url
 from services.notifications import Notification, follow
 from services.scheduling import tick
+from services.spaces import Space, remove_membership
 from tests.support.news import news_published
 from tests.support.programme import make_call
 from tests.support.smtp import Inbox, smtp_server, text_and_html
@@ -128,3 +129,28 @@ def test_a_daily_digest_holds_exactly_the_followed_activity_since_the_last_one(
     assert "second followed post" in second and "first followed post" not in second and "not followed" not in second
     assert "Open data call" not in second and "Neuigkeit" not in second
     assert f"https://dialog.example/threads/{followed.id}#post-" in second
+
+
+def test_no_mail_carries_a_space_the_member_was_removed_from(database: Database, world: World) -> None:
+    network = world.spaces["network"]
+    with database.write() as session:
+        update_profile(session, world.caller("member"), {"language": "en", "digest": "daily"})
+    with database.write() as session:
+        forum.create_thread(
+            session, caller=world.caller("moderator"), space=network, title="Closed doors",
+            body="<p>@member the secret plan</p>", mentions=[],
+        )  # fmt: skip
+        forum.create_thread(
+            session, caller=world.caller("moderator"), space=world.spaces["public"], title="Open",
+            body="<p>@member the public plan</p>", mentions=[],
+        )  # fmt: skip
+    with database.write() as session:
+        remove_membership(session, world.caller("admin"), session.get(Space, network.id), world.members["member"].id)
+    start = utcnow()
+    with smtp_server() as inbox:
+        _run(database, inbox, start + timedelta(minutes=11))
+        _run(database, inbox, start + timedelta(days=1, minutes=2))
+        inbox.wait_for("member@example.org", count=2)
+    missed, digest = (text_and_html(m)[0] for m in _to(inbox, "member@example.org"))
+    assert "the public plan" in missed and "the public plan" in digest
+    assert "secret plan" not in missed + digest and "Closed doors" not in missed + digest
