@@ -96,14 +96,29 @@ def deliver(
 
 
 def within_reach(session: Session, member: Member, note: Notification) -> bool:
-    """False if `note` is about a space `member` may no longer read (removed, narrowed, another role)."""
+    """False if `note` is about a forum space `member` may no longer read (removed, narrowed, another role)."""
     slug = note.subject.get("space")
-    if slug is None:
+    if slug is None or "thread_id" not in note.subject:  # news name their audience `space`: not a forum space
         return True
     # Read access is decided at every delivery, not only when the notification was made: its
     # summary is an excerpt of the space's content.
     space = session.scalar(select(Space).where(Space.slug == slug))
     return space is not None and member_can_read(session, member.id, member.role, space)
+
+
+def _as_seen_by(session: Session, member_id: int, notes: list[Notification]) -> list[Notification]:
+    """`notes` as `member_id` may see them now: those out of reach shown withdrawn (no summary)."""
+    member = session.get(Member, member_id)
+    reach: dict[object, bool] = {}  # by space: a page's notifications are mostly about a few
+    for note in notes:
+        slug = note.subject.get("space") if "thread_id" in note.subject else None
+        if slug not in reach:
+            reach[slug] = member is not None and within_reach(session, member, note)
+        if not reach[slug]:
+            # Detached first, so the blanked copy is never written back: access may be given back.
+            session.expunge(note)
+            note.summary, note.redacted_at = "", note.redacted_at or utcnow()
+    return notes
 
 
 def list_notifications(
@@ -118,7 +133,7 @@ def list_notifications(
     rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    return _as_seen_by(session, member_id, rows), (rows[-1].id if more else None)
 
 
 def count_notifications(session: Session, member_id: int, *, unread_only: bool) -> int:
@@ -148,7 +163,7 @@ def mark_read(session: Session, member_id: int, notification_id: int) -> Notific
             note.mail_state = SEEN
         session.flush()
         _announce_read(session, member_id, [note.id], None)
-    return note
+    return _as_seen_by(session, member_id, [note])[0]
 
 
 def mark_all_read(session: Session, member_id: int, up_to: int) -> list[int]:

@@ -178,3 +178,28 @@ def test_the_ended_sessions_cannot_connect_again(server: LiveServer, world: Worl
             )
         assert len(errors) == 1 and errors[0]["message"].startswith(code + ": "), errors
         client.disconnect()
+
+
+def test_a_removed_members_inbox_and_own_replay_keep_nothing_of_the_space(server: LiveServer) -> None:
+    admin = server.token(ADMIN)
+    new_space(server, admin, "rv-inbox", "invited")
+    reader = new_account(server, admin, "member", "inbox")
+    ok(call(server, "PUT", f"/spaces/rv-inbox/members/{reader.id}", admin), 204)
+    ok(call(server, "PUT", "/follows/space/rv-inbox", reader.token))
+    body = {"title": "Closed doors", "body": "the secret plan", "language": "de"}
+    ok(call(server, "POST", "/spaces/rv-inbox/threads", admin, json=body), 201)
+    (note,) = ok(call(server, "GET", "/notifications", reader.token))["items"]
+    assert "secret plan" in note["summary"]  # while a member, the inbox says what was written
+    ok(call(server, "DELETE", f"/spaces/rv-inbox/members/{reader.id}", admin), 204)
+    (note,) = ok(call(server, "GET", "/notifications", reader.token))["items"]
+    read = ok(call(server, "POST", f"/notifications/{note['id']}/read", reader.token))
+    for seen in (note, read):
+        assert seen["summary"] == "" and seen["redacted"] is True, seen
+    # Nor does a replay of the member's own topic hand out what the inbox said.
+    replay = call(server, "GET", "/events", reader.token, params={"topics": f"user.{reader.id}", "since": 0})
+    (created,) = [e for e in ok(replay)["items"] if e["type"] == "notification.created"]
+    assert created["data"].get("redacted") is True and "summary" not in created["data"], created
+    # Given back access, the inbox shows it again: nothing was lost for good.
+    ok(call(server, "PUT", f"/spaces/rv-inbox/members/{reader.id}", admin), 204)
+    (note,) = ok(call(server, "GET", "/notifications", reader.token))["items"]
+    assert "secret plan" in note["summary"] and note["redacted"] is False
