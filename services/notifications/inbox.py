@@ -106,7 +106,7 @@ def within_reach(session: Session, member: Member, note: Notification) -> bool:
     return space is not None and member_can_read(session, member.id, member.role, space)
 
 
-def _as_seen_by(session: Session, member_id: int, notes: list[Notification]) -> list[Notification]:
+def as_seen_by(session: Session, member_id: int, notes: list[Notification]) -> list[Notification]:
     """`notes` as `member_id` may see them now: those out of reach shown withdrawn (no summary)."""
     member = session.get(Member, member_id)
     reach: dict[object, bool] = {}  # by space: a page's notifications are mostly about a few
@@ -133,7 +133,7 @@ def list_notifications(
     rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return _as_seen_by(session, member_id, rows), (rows[-1].id if more else None)
+    return as_seen_by(session, member_id, rows), (rows[-1].id if more else None)
 
 
 def count_notifications(session: Session, member_id: int, *, unread_only: bool) -> int:
@@ -163,7 +163,7 @@ def mark_read(session: Session, member_id: int, notification_id: int) -> Notific
             note.mail_state = SEEN
         session.flush()
         _announce_read(session, member_id, [note.id], None)
-    return _as_seen_by(session, member_id, [note])[0]
+    return as_seen_by(session, member_id, [note])[0]
 
 
 def mark_all_read(session: Session, member_id: int, up_to: int) -> list[int]:

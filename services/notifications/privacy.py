@@ -19,6 +19,7 @@ from events import Caller, Event, acted_by, isoformat_z, redact, utcnow
 from events.registry import registry
 from services.identity import FORMER_HANDLE, FORMER_MEMBER, erased_profile, require_self_or_admin, user_topic
 from services.mail import withdraw_items
+from services.notifications.inbox import as_seen_by
 from services.notifications.models import DROPPED, WAITING, Follow, Notification
 from services.notifications.withdrawals import POST_EXCERPTS
 
@@ -27,7 +28,9 @@ def export_notifications(session: Session, caller: Caller, member_id: int) -> di
     """The inbox's part of a member's data export: what they follow and their notifications."""
     require_self_or_admin(caller, member_id)
     follows = session.scalars(select(Follow).where(Follow.member_id == member_id).order_by(Follow.id))
-    notes = session.scalars(select(Notification).where(Notification.member_id == member_id).order_by(Notification.id))
+    query = select(Notification).where(Notification.member_id == member_id).order_by(Notification.id)
+    # As the inbox shows them: nothing of a space the member may no longer read.
+    notes = as_seen_by(session, member_id, list(session.scalars(query)))
     return {
         "follows": [{"kind": f.kind, "key": f.key, "created_at": isoformat_z(f.created_at)} for f in follows],
         "notifications": [
