@@ -42,7 +42,7 @@ from services.forum.models import Flag, Post, PostMention, PostRevision, Reactio
 from services.forum.queries import visible_post
 from services.html import excerpt, plain_text, sanitise_html
 from services.identity import Member, get_member, members_by_handle, mentioned_handles, require_login
-from services.spaces import Space, member_can_read, require_read, require_write
+from services.spaces import INVITED, Space, member_can_read, require_read, require_write
 
 MAX_BODY_CHARS = 20_000
 MAX_TITLE_CHARS = 200
@@ -125,6 +125,14 @@ def _visible_post_in_space(session: Session, post_id: int) -> tuple[Post, Thread
         raise NotFound(f"no post {post_id}")
     thread = _thread(session, post.thread_id)
     return post, thread, _space_of(session, thread)
+
+
+def _for_every_moderator(space: Space) -> bool:
+    """True if every moderator may read `space`: only then does its posts' text go onto `moderation`.
+
+    Every moderator follows `moderation`, but only the invited ones read an invited space.
+    """
+    return space.visibility != INVITED
 
 
 def _thread(session: Session, thread_id: int) -> Thread:
@@ -348,7 +356,7 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
             flag_id=flag.id,
             post_id=post.id,
             reason=reason,
-            excerpt=excerpt(post.body, EXCERPT_CHARS),
+            excerpt=excerpt(post.body, EXCERPT_CHARS) if _for_every_moderator(space) else "",
             flags=flags,
         ),
         topic="moderation",
@@ -514,7 +522,7 @@ def unhide_post(session: Session, *, caller: Caller, post_id: int) -> Post:
             unhidden_at=now,
         ),
         topic=space_topic(space.slug),
-        extra_topics=(thread_topic(thread.id), "moderation"),
+        extra_topics=(thread_topic(thread.id), *(("moderation",) if _for_every_moderator(space) else ())),
         actor=caller,
     )
     return post

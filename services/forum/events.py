@@ -3,6 +3,9 @@
 Every forum event goes to `space.<slug>` and `thread.<id>`; `flag.raised` and `flag.resolved` go to
 `moderation` only (flags are not for the flagged author's eyes); `post.hidden`, `post.unhidden`,
 `thread.locked` and `thread.pinned` to all three, so the moderators follow every moderation step.
+No text of a post of an invited space goes onto `moderation`, which every moderator follows though
+only the invited ones may read it: its `flag.raised` has an empty excerpt, its `post.unhidden`
+(the post's text) goes to the space and thread only.
 
 The events that carry a post's text (`POST_CONTENT`, and `flag.raised` with its excerpt) are
 redacted when the post is hidden or deleted; `keep` names what they keep besides ids.
@@ -147,7 +150,7 @@ class FlagRaised(InThread):
     flag_id: int
     post_id: int
     reason: str
-    excerpt: str = described("the post's text, shortened")
+    excerpt: str = described("the post's text, shortened; empty for a post of an invited space")
     flags: int = described("flags on this post now")
 
 

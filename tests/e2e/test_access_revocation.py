@@ -32,7 +32,7 @@ from tests.support.access import (
 )
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
-from tests.support.server import ADMIN, LiveServer
+from tests.support.server import ADMIN, MODERATOR, LiveServer
 
 pytestmark = pytest.mark.e2e
 WINDOW = 6.0  # seconds of publishing
@@ -205,3 +205,32 @@ def test_a_removed_members_inbox_and_own_replay_keep_nothing_of_the_space(server
     ok(call(server, "PUT", f"/spaces/rv-inbox/members/{reader.id}", admin), 204)
     (note,) = ok(call(server, "GET", "/notifications", reader.token))["items"]
     assert "secret plan" in note["summary"] and note["redacted"] is False
+
+
+def _post_steps(server: LiveServer, token: str, topics: str, since: int, post_id: int) -> list[dict[str, Any]]:
+    items = ok(call(server, "GET", "/events", token, params={"topics": topics, "since": since}))["items"]
+    return [e for e in items if e["data"].get("post_id") == post_id]
+
+
+def test_no_text_of_an_invited_space_reaches_the_moderators_who_may_not_read_it(server: LiveServer) -> None:
+    admin, moderator = server.token(ADMIN), server.token(MODERATOR)
+    head = ok(call(server, "GET", "/log"))["head"]
+    thread_id = new_space(server, admin, "rv-mod", "invited")
+    body = {"body": "the secret reply", "language": "de"}
+    post_id = ok(call(server, "POST", f"/threads/{thread_id}/posts", admin, json=body), 201)["id"]
+    ok(call(server, "POST", f"/posts/{post_id}/flags", admin, json={"reason": "spam"}), 201)
+    # The moderator is no member of the space: its flag queue and its topics are closed to them ...
+    assert ok(call(server, "GET", "/moderation/flags", moderator))["total"] == 0
+    assert call(server, "GET", f"/threads/{thread_id}", moderator).status_code == 404
+    # ... and `moderation`, which every moderator follows, tells of the steps but carries no text.
+    (flagged,) = _post_steps(server, moderator, "moderation", head, post_id)
+    assert flagged["type"] == "flag.raised" and flagged["data"]["excerpt"] == "", flagged
+    ok(call(server, "POST", f"/posts/{post_id}/hide", admin, json={}))
+    ok(call(server, "POST", f"/posts/{post_id}/unhide", admin))
+    steps = _post_steps(server, moderator, "moderation", head, post_id)
+    assert [e["type"] for e in steps] == ["flag.raised", "post.hidden", "flag.resolved"], steps
+    assert "secret" not in str(steps)
+    # Whoever may read the space gets the text where they follow it.
+    told = _post_steps(server, admin, "space.rv-mod,moderation", head, post_id)
+    (unhidden,) = [e for e in told if e["type"] == "post.unhidden"]
+    assert "the secret reply" in unhidden["data"]["body"]
