@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from events import Database, Event, utcnow
+from events import Database, Event, read_page, utcnow
 from services import notifications
 from services.calls import announce_call, create_call
 from services.errors import NotFound, PermissionDenied
+from services.identity import update_account
 from services.notifications import Notification
+from services.spaces import update_space
 from tests.support.forum import inbox, open_thread, post_reply
 from tests.support.world import World
 
@@ -110,3 +112,32 @@ def test_inbox_read_markers(database: Database, world: World) -> None:
         page, before = notifications.list_notifications(session, member, before=None, limit=2, unread_only=False)
         rest, end = notifications.list_notifications(session, member, before=before, limit=2, unread_only=False)
     assert [n.id for n in page + rest] == [n.id for n in notes] and end is None
+
+
+def _told(database: Database, world: World, who: str) -> list[dict[str, object]]:
+    """The `notification.created` events a replay of `who`'s own topic hands out."""
+    with database.read() as session:
+        events = read_page(session, 0, [f"user.{world.members[who].id}"], limit=100)
+        return [e.data for e in events if e.type == "notification.created"]
+
+
+def test_a_narrowed_space_and_a_new_role_leave_nothing_of_the_space_in_inbox_or_replay(
+    database: Database, world: World
+) -> None:
+    with database.write() as session:
+        for who in ("member", "other"):
+            notifications.follow(session, world.caller(who), "space", "intern")
+    open_thread(database, world, space="members", who="moderator", body="<p>the inner plan</p>")
+    for who in ("member", "other"):
+        assert "inner plan" in inbox(database, world, who)[0].summary
+    with database.write() as session:  # the member becomes a partner: no members-only spaces
+        update_account(session, world.caller("admin"), world.members["member"].id, role="partner")
+    assert inbox(database, world, "member")[0].summary == "" and "inner plan" not in str(
+        _told(database, world, "member")
+    )
+    assert "inner plan" in inbox(database, world, "other")[0].summary and "inner plan" in str(
+        _told(database, world, "other")
+    )
+    with database.write() as session:  # invited members only: the other one was never invited
+        update_space(session, world.caller("admin"), session.merge(world.spaces["members"]), visibility="invited")
+    assert inbox(database, world, "other")[0].summary == "" and "inner plan" not in str(_told(database, world, "other"))
