@@ -17,6 +17,8 @@ class Caller:
     name: str | None = None
     role: str | None = None
     token_id: int | None = None
+    # The member's own language setting ("de", "en"): texts addressed to them (`/live`'s error acks).
+    language: str | None = None
 
     @property
     def anonymous(self) -> bool:

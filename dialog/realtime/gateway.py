@@ -33,6 +33,7 @@ from dialog.realtime.protocol import (
     refusal,
 )
 from dialog.realtime.replay import Backfill, Replayer
+from dialog.webapp.i18n import LIVE_MEMBER_LANGUAGE
 from events import ANONYMOUS, Caller, Relay, check_cursor, policy
 from services.database import one_reading
 from services.errors import AuthenticationFailed
@@ -148,7 +149,10 @@ class LiveNamespace(Namespace):
                 raise refusal(exc.code, exc.message) from exc
 
         # Registered only if no access change slipped in after the check (a token revoked meanwhile).
-        grant_stably(self.relay, authenticate, lambda caller: self.clients.add(LiveClient(sid, caller)))
+        caller = grant_stably(self.relay, authenticate, lambda caller: self.clients.add(LiveClient(sid, caller)))
+        # Every later message's request context is built from this environ: the member's own language
+        # setting counts for their error acks (after a `?lang=`, before Accept-Language).
+        request.environ[LIVE_MEMBER_LANGUAGE] = caller.language
 
     def on_disconnect(self, *_reason: Any) -> None:
         """Forget the connection, stop its replay, and end its presence."""

@@ -4,7 +4,7 @@ A page's language is, in order: `?lang=` (remembered in a cookie), the cookie, t
 preference, the browser's Accept-Language, German. The API (/api/v1) answers in the language its
 request's Accept-Language prefers, else English, its source language: its clients are programs, and
 the pages' scripts send their page's language (core/api.js). `/live` does the same, after a `?lang=`
-on its connect (core/live.js sends the page's). Catalogs live in translations/
+on its connect (core/live.js sends the page's) and the signed-in member's own setting. Catalogs live in translations/
 (`make messages`).
 """
 
@@ -22,6 +22,9 @@ DEFAULT_LANGUAGE = "de"
 API_PREFIX = "/api/v1/"
 LIVE_PREFIX = "/socket.io"  # Engine.IO's path: /live's connects, and its messages' request contexts
 API_LANGUAGE = "en"
+# Where a /live connection keeps its member's language: in its handshake's WSGI environ, from which
+# Flask-SocketIO builds the request context of each of the connection's messages.
+LIVE_MEMBER_LANGUAGE = "dialog.member_language"
 TIME_ZONE = "Europe/Berlin"  # deadlines and dates are shown in the programme's zone, whatever the browser's
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -39,7 +42,13 @@ def select_language() -> str:
     if request.path.startswith(API_PREFIX):
         return request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
     if request.path.startswith(LIVE_PREFIX):  # /live: the connect's `?lang=` (the pages send theirs), as the API
-        return asked_language() or request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
+        member_setting = request.environ.get(LIVE_MEMBER_LANGUAGE)
+        return (
+            asked_language()
+            or (member_setting if member_setting in LANGUAGES else None)
+            or request.accept_languages.best_match(LANGUAGES)
+            or API_LANGUAGE
+        )
     cookie = request.cookies.get(LANG_COOKIE)
     member: str | None = g.get("member_language")
     for choice in (asked_language(), cookie if cookie in LANGUAGES else None, member):

@@ -181,7 +181,7 @@ def _caller_of(record: AccessToken) -> Caller:
     member = record.member
     if not member.active:
         raise AuthenticationFailed("this account is deactivated", code="account_deactivated")
-    return Caller(member.id, member.name, member.role, record.id)
+    return Caller(member.id, member.name, member.role, record.id, member.language)
 
 
 def revoke_other_tokens(session: Session, member_id: int, keep: int | None, actor: Caller) -> list[int]:

@@ -15,7 +15,7 @@ import socketio
 from tests.conftest import start_server
 from tests.support.api import me
 from tests.support.live_client import Recorder
-from tests.support.server import MEMBER, LiveServer
+from tests.support.server import MEMBER, PARTNER, LiveServer
 
 pytestmark = pytest.mark.e2e
 TOO_BIG = "9223372036854775808"  # 2**63: no database integer
@@ -190,3 +190,31 @@ def test_error_acks_denials_and_refusals_are_in_the_connections_language(
         client.disconnect()
     refusal = _live_client(server, query=query, auth={"token": "scd_no-such-token"}, **headers)
     assert refusal["message"] == refused, refusal
+
+
+@pytest.mark.parametrize(
+    ("member", "query", "headers", "unknown"),
+    [
+        # the member's own setting (de) before the handshake's Accept-Language
+        (MEMBER, "", {"Accept-Language": "en"}, "eine Nachricht 'nonsense' gibt es in /live nicht"),
+        (PARTNER, "", {"Accept-Language": "de"}, "there is no message 'nonsense' in /live"),  # the partner's is en
+        # a page's `?lang=` says which language the person is reading: it comes first
+        (PARTNER, "?lang=de", {}, "eine Nachricht 'nonsense' gibt es in /live nicht"),
+    ],
+    ids=["member-de", "partner-en", "partner-page-de"],
+)
+def test_a_signed_in_members_error_acks_are_in_their_own_language(
+    server: LiveServer, member: str, query: str, headers: dict[str, str], unknown: str
+) -> None:
+    client = _live_client(server, query=query, auth={"token": server.token(member)}, **headers)
+    try:
+        ack = client.call("nonsense", {}, namespace="/live", timeout=10)
+        assert ack == {"ok": False, "error": {"code": "unknown_message", "message": unknown}}
+        # inside a handler too (Flask-SocketIO's own request context of the message)
+        malformed = client.call("subscribe", {"topics": "news"}, namespace="/live", timeout=10)
+        german = unknown.startswith("eine")
+        assert malformed["error"]["message"] == (
+            "topics: eine Liste von Themennamen" if german else "topics: a list of topic names"
+        )
+    finally:
+        client.disconnect()
