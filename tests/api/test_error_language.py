@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, class_registry, fields, validat
 
 from dialog import problem_texts
 from tests.support.api import bearer, login
-from tests.support.server import EDITOR, MODERATOR
+from tests.support.server import ADMIN, EDITOR, MEMBER, MODERATOR
 
 ROOT = Path(__file__).resolve().parents[2]
 # A new call with a missing title, a round too large, a broken link, a budget that is no number,
@@ -290,3 +290,54 @@ def test_errors_stay_english_without_german_and_a_space_refusal_translates_its_r
         )
         limited = problem_texts.translate("too many requests: at most 10 per 1 minute; retry in 42 s")
         assert limited == "zu viele Anfragen: höchstens 10 per 1 minute; versuchen Sie es in 42 s wieder"
+
+
+def test_a_410_and_a_409_with_details_in_german_and_english_by_default(client: FlaskClient) -> None:
+    admin = login(client, ADMIN)
+    registered = client.post("/api/v1/invitations", json={"email": MEMBER, "role": "editor"}, headers=_german(admin))
+    assert registered.status_code == 409, registered.get_json()
+    assert registered.get_json()["error"] == {
+        "code": "conflict",
+        "message": f"{MEMBER} hat schon ein Konto",
+        "details": {"email": ["schon registriert"]},
+    }
+    invited = client.post(
+        "/api/v1/invitations", json={"email": "late@example.org", "role": "editor"}, headers=bearer(admin)
+    )
+    assert invited.status_code == 201, invited.get_json()
+    assert client.delete(f"/api/v1/invitations/{invited.get_json()['id']}", headers=bearer(admin)).status_code == 200
+    accept = {
+        "token": invited.get_json()["token"],
+        "name": "Late Guest",
+        "password": "a long guest password",
+        "language": "de",
+    }
+    revoked = client.post("/api/v1/invitations/accept", json=accept, headers=_german())
+    assert revoked.status_code == 410, revoked.get_json()
+    assert revoked.get_json()["error"] == {
+        "code": "invitation_revoked",
+        "message": "diese Einladung wurde zurückgezogen",
+        "details": {},
+    }
+    assert revoked.headers["Content-Language"] == "de" and "Accept-Language" in revoked.headers["Vary"]
+    english = client.post("/api/v1/invitations/accept", json=accept)
+    assert english.get_json()["error"]["message"] == "this invitation was revoked"
+    assert english.headers["Content-Language"] == "en"
+
+
+def test_a_429_in_german_and_in_english_by_default(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "LIMIT_LOGIN_PER_EMAIL", "2/minute")  # read on every request
+    guess = {"email": "guessed@example.org", "password": "a guess"}
+    assert [client.post("/api/v1/auth/tokens", json=guess).status_code for _ in range(2)] == [401, 401]
+    limited = client.post("/api/v1/auth/tokens", json=guess, headers=_german())
+    assert limited.status_code == 429, limited.get_json()
+    error = limited.get_json()["error"]
+    assert error["code"] == "rate_limited" and error["details"]["retry_after"] >= 1
+    assert error["message"].startswith("zu viele Anfragen: höchstens 2 per 1 minute; versuchen Sie es in ")
+    assert limited.headers["Content-Language"] == "de" and limited.headers["Retry-After"]
+    english = client.post("/api/v1/auth/tokens", json=guess)
+    assert english.status_code == 429
+    assert english.get_json()["error"]["message"].startswith("too many requests: at most 2 per 1 minute; retry in ")
+    assert english.headers["Content-Language"] == "en"
