@@ -108,9 +108,9 @@ def test_member_may_not_follow_another_members_user_topic(server: LiveServer) ->
     try:
         ack = client.subscribe([f"user.{me['id']}", f"user.{me['id'] + 1}", "moderation", "news"])
         assert ack["topics"] == [f"user.{me['id']}", "news"]
-        assert {d["topic"]: d["reason"] for d in ack["denied"]} == {
-            f"user.{me['id'] + 1}": "only that member may follow it",
-            "moderation": "moderators and admins only",
+        assert {d["topic"]: d["reason"] for d in ack["denied"]} == {  # in the member's own language, German
+            f"user.{me['id'] + 1}": "nur dieses Mitglied selbst darf ihm folgen",
+            "moderation": "nur für die Moderation und Admins",
         }
     finally:
         client.disconnect()
