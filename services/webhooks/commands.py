@@ -15,6 +15,7 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.identity import require_admin, user_topic
 from services.webhooks.addresses import is_public_address
 from services.webhooks.events import WebhookCreated, WebhookDeactivated
+from services.webhooks.handlers import CACHE
 from services.webhooks.models import CANCELLED, FAILED, PENDING, WebhookDelivery, WebhookSubscription
 
 MIN_SECRET_LENGTH = 16
@@ -92,7 +93,7 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
-    session.info.pop("webhooks.active", None)  # events later in this transaction see it
+    session.info.pop(CACHE, None)  # events later in this transaction see it
     if owner.id is not None:
         publish(
             session,
@@ -106,10 +107,17 @@ def create_subscription(
 def deactivate_subscription(session: Session, caller: Caller, subscription: WebhookSubscription) -> None:
     """Stop deliveries to `subscription` (admins); what is still queued is cancelled."""
     require_admin(caller)
-    if subscription.active and caller.id is not None:
-        publish(session, WebhookDeactivated(webhook_id=subscription.id), topic=user_topic(caller.id), actor=caller)
+    stop_deliveries(session, subscription, actor=caller, reason="")
+
+
+def stop_deliveries(session: Session, subscription: WebhookSubscription, *, actor: Caller | None, reason: str) -> None:
+    """Deactivate `subscription` and cancel what it has queued, told on the actor's (else its owner's) own topic."""
+    told = actor.id if actor is not None else subscription.owner_id
+    if subscription.active and told is not None:
+        deactivated = WebhookDeactivated(webhook_id=subscription.id, reason=reason)
+        publish(session, deactivated, topic=user_topic(told), actor=actor)
     subscription.active = False
-    session.info.pop("webhooks.active", None)
+    session.info.pop(CACHE, None)
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.subscription_id == subscription.id, WebhookDelivery.status == PENDING)

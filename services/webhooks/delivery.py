@@ -4,6 +4,8 @@ Every pending delivery is claimed by a conditional UPDATE (a lease, so a crashed
 expires) before its HTTP request, which runs outside any transaction. A subscription's next
 delivery waits until the one before it is delivered or finally failed, so a receiver sees its
 events in id order. After `max_attempts` the delivery is marked failed; every attempt is logged.
+Before each send the owner's access is asked again (owner_access.py): what they may no longer
+follow is cancelled, never sent.
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from events import Database
 from events.log import read_event_json
 from services.claims import claim_leased
 from services.webhooks.commands import vetted_address
-from services.webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from services.webhooks.models import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from services.webhooks.owner_access import send_refusal
 
 USER_AGENT = "SmartCityDialog-Webhooks/1"
 # send(url, address, body, headers, timeout) -> HTTP status code (raises on a network error);
@@ -130,12 +141,11 @@ def deliver_due(db: Database, now: datetime, policy: DeliveryPolicy, send: Sende
     return report
 
 
-def _expired(session: Session, delivery: WebhookDelivery, now: datetime) -> str:
-    """Fail a delivery whose event retention pruned before it could be sent (logged as an attempt)."""
-    error = f"event {delivery.event_id} is no longer in the log (retention); nothing to send"
+def _unsent(session: Session, delivery: WebhookDelivery, now: datetime, status: str, error: str) -> str:
+    """End a delivery without sending it, the reason logged as an attempt."""
     session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=None, error=error, duration_ms=0))
-    delivery.status, delivery.finished_at, delivery.claimed_until = FAILED, now, None
-    return FAILED
+    delivery.status, delivery.finished_at, delivery.claimed_until = status, now, None
+    return status
 
 
 def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryPolicy, send: Sender) -> str | None:
@@ -149,7 +159,11 @@ def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryP
         # The envelope as the log holds it now: an event redacted since it was queued goes out redacted.
         envelope = read_event_json(session, delivery.event_id)
         if envelope is None:
-            return _expired(session, delivery, now)
+            pruned = f"event {delivery.event_id} is no longer in the log (retention); nothing to send"
+            return _unsent(session, delivery, now, FAILED, pruned)
+        refusal = send_refusal(session, subscription, delivery)
+        if refusal is not None:
+            return _unsent(session, delivery, now, CANCELLED, refusal)
         url, secret, body, attempts = subscription.url, subscription.secret, envelope.encode(), delivery.attempts
         headers = {
             "Content-Type": "application/json",

@@ -1,4 +1,4 @@
-"""Event types of webhook subscriptions, on the acting admin's own `user.<id>` topic (like invitations).
+"""Event types of webhook subscriptions, on the acting admin's (or the owner's) `user.<id>` (like invitations).
 
 They carry no URL and no secret: an endpoint's address may embed credentials.
 """
@@ -18,6 +18,7 @@ class WebhookCreated(EventData):
 
 @event_type("webhook.deactivated", topics=("user.<id>",))
 class WebhookDeactivated(EventData):
-    """An admin deactivated (deleted) a webhook subscription; its queued deliveries are cancelled."""
+    """A webhook subscription was deactivated (deleted); its queued deliveries are cancelled."""
 
     webhook_id: int
+    reason: str = described("'' if an admin deactivated it; else why: its owner may no longer follow its topics")

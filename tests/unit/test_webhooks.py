@@ -8,15 +8,19 @@ import json
 import socket
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from events import ANONYMOUS, Database, prune, publish, read_page, redact, utcnow
+from events import ANONYMOUS, Database, Event, prune, publish, read_page, redact, utcnow
 from services.announcements import announcement_reach, broadcast_announcement
 from services.errors import AuthenticationFailed, InvalidInput
+from services.forum import create_thread
+from services.identity import caller_of, create_member, update_account
 from services.network.events import MemberJoined
 from services.news import create_news
+from services.spaces import INVITED, create_space, get_space
 from services.webhooks import (
     DeliveryPolicy,
     WebhookAttempt,
@@ -294,3 +298,66 @@ def test_a_delivery_whose_event_was_pruned_fails_with_the_reason(database: Datab
     with database.read() as session:
         [(delivery, attempts)] = list_deliveries(session, 1, status=None, limit=10, before=None)
     assert delivery.status == "failed" and "no longer in the log" in (attempts[0].error or "")
+
+
+def deliver_all(db: Database) -> list[str]:
+    """Run the worker until nothing is due; every outcome in order."""
+    outcomes: list[str] = []
+    while report := deliver_due(db, utcnow() + timedelta(days=1), POLICY).outcomes:
+        outcomes += [outcome for _id, outcome in report]
+    return outcomes
+
+
+def subscription_of(db: Database, hook: int) -> tuple[bool, list[str]]:
+    with db.read() as session:
+        found = session.get(WebhookSubscription, hook)
+        assert found is not None
+        return found.active, found.topics
+
+
+@pytest.mark.parametrize("change", [{"role": "editor"}, {"active": False}], ids=["demoted", "deactivated"])
+def test_a_webhook_stops_when_its_owner_is_no_longer_an_admin(
+    database: Database, published: list[Event], change: dict[str, Any]
+) -> None:
+    # Before: the owner's access was checked once, at creation; a demoted admin's webhook went on
+    # sending an invited space (which editors do not read) and `moderation`, queued deliveries included.
+    with database.write() as session:
+        admin = staff(session, "admin")
+        create_space(session, admin, slug="klausur", name={"de": "Klausur"}, kind="working_group", visibility=INVITED)
+    with receiver() as endpoint:
+        hook = subscribe(database, endpoint.url, ["news", "moderation", "space.klausur"])
+        with database.write() as session:
+            space = get_space(session, "klausur")
+            create_thread(session, caller=admin, space=space, title="Vertraulich", body="Geheime Zahlen", mentions=[])
+        with database.write() as session:
+            other = create_member(
+                session, email="zweite@staff.example", name="Zweite", password="a-long-enough-password", role="admin"
+            )
+            update_account(session, caller_of(other), admin.id or 0, **change)
+        news(database, "danach")
+        assert deliver_all(database) == ["cancelled"]  # the rest was cancelled with it
+        assert not endpoint.received
+    assert subscription_of(database, hook) == (False, ["news", "moderation", "space.klausur"])
+    assert {d.status for d in deliveries(database)} == {"cancelled"} and len(deliveries(database)) >= 2
+    with database.read() as session:
+        cancelled = list_deliveries(session, hook, status="cancelled", limit=10, before=None)
+    # The one the worker held logs why; the others were cancelled with the webhook, never tried.
+    errors = [a.error for _d, attempts in cancelled for a in attempts]
+    assert errors == ["not sent: its owner is no longer an active admin"]
+    [deactivated] = [e for e in published if e.type == "webhook.deactivated"]
+    assert deactivated.topic == f"user.{admin.id}" and deactivated.actor is None
+    assert deactivated.data == {"webhook_id": hook, "reason": "its owner is no longer an active admin"}
+
+
+def test_an_admin_who_keeps_access_keeps_every_topic(database: Database) -> None:
+    with database.write() as session:
+        admin = staff(session, "admin")
+        create_space(session, admin, slug="klausur", name={"de": "Klausur"}, kind="working_group", visibility=INVITED)
+    with receiver() as endpoint:
+        hook = subscribe(database, endpoint.url, ["news", "space.klausur"])
+        news(database, "eins")
+        with database.write() as session:
+            space = get_space(session, "klausur")
+            create_thread(session, caller=staff(session, "admin"), space=space, title="T", body="B", mentions=[])
+        assert deliver_all(database) == ["delivered", "delivered"]
+    assert subscription_of(database, hook) == (True, ["news", "space.klausur"])
