@@ -24,6 +24,7 @@ from services.identity.handles import check_handle, free_handle
 from services.identity.models import AccessToken, Member
 from services.identity.passwords import NewPassword, new_password, verify_password
 from services.identity.roles import ADMIN, ROLES
+from services.mail import cancel_mails_to
 
 LANGUAGES = ("de", "en")
 TOKEN_PREFIX = "scd_"
@@ -267,6 +268,8 @@ def update_account(
         )
     if active is not None and active != member.active:
         member.active = active
+        if not active:  # queued before: an account that cannot sign in gets nothing more by mail
+            cancel_mails_to(session, member_id=member.id, reason="the account was deactivated before it was sent")
         publish(
             session,
             MemberReactivated(member_id=member.id) if active else MemberDeactivated(member_id=member.id),

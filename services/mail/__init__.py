@@ -1,7 +1,7 @@
 """Mail: an outbox of messages queued in the sending transaction, and the worker that sends them."""
 
 from services.mail.models import CANCELLED, FAILED, PENDING, SENT, MailAttempt, OutgoingMail
-from services.mail.outbox import forget_recipient, mails_to, queue_mail, replace_param, withdraw_items
+from services.mail.outbox import cancel_mails_to, forget_recipient, mails_to, queue_mail, replace_param, withdraw_items
 from services.mail.queries import get_mail, list_mails, sent_count
 from services.mail.sender import MailSettings, SendReport, backlog, build_message, send_due
 from services.mail.transport import Transport, transport_from_url
@@ -18,6 +18,7 @@ __all__ = [
     "Transport",
     "backlog",
     "build_message",
+    "cancel_mails_to",
     "forget_recipient",
     "get_mail",
     "list_mails",

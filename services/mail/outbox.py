@@ -81,6 +81,17 @@ def withdraw_items(session: Session, *, key: str, values: Iterable[int]) -> int:
     return changed
 
 
+def cancel_mails_to(session: Session, *, member_id: int, reason: str) -> int:
+    """Cancel the mails to `member_id` not sent yet (a deactivated account), emptying their params; how many."""
+    result = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.member_id == member_id, OutgoingMail.status == PENDING)
+        .values(status=CANCELLED, params={}, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def forget_recipient(session: Session, *, email: str, member_id: int) -> int:
     """Erasure: no mail keeps the member's address or params; pending ones to them are cancelled. How many changed.
 

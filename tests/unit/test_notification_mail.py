@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from events import Database, publish, utcnow
 from services import forum, notifications
+from services.announcements import broadcast_announcement
 from services.forum import Thread
-from services.identity import update_profile
+from services.identity import update_account, update_profile
 from services.mail import MailSettings, OutgoingMail, send_due, transport_from_url
 from services.notifications import Notification, follow
 from services.scheduling import tick
@@ -154,3 +155,25 @@ def test_no_mail_carries_a_space_the_member_was_removed_from(database: Database,
     missed, digest = (text_and_html(m)[0] for m in _to(inbox, "member@example.org"))
     assert "the public plan" in missed and "the public plan" in digest
     assert "secret plan" not in missed + digest and "Closed doors" not in missed + digest
+
+
+def test_a_deactivated_member_gets_no_mail_queued_before(database: Database, world: World) -> None:
+    # Before: deactivating stopped new mails (wants_mail) but an announcement mail already queued,
+    # or one waiting for an SMTP retry, still went out to the account that can no longer sign in.
+    with database.write() as session:
+        broadcast_announcement(
+            session,
+            caller=world.caller("admin"),
+            title={"de": "Aufruf offen"},
+            body={"de": "Jetzt bewerben"},
+            email=True,
+        )
+    with database.write() as session:
+        update_account(session, world.caller("admin"), world.members["member"].id, active=False)
+    with smtp_server() as inbox:
+        _run(database, inbox, utcnow())
+        inbox.wait_for("other@example.org")
+        assert _to(inbox, "member@example.org") == []
+    with database.read() as session:
+        [mail] = session.scalars(select(OutgoingMail).where(OutgoingMail.member_id == world.members["member"].id))
+    assert (mail.status, mail.params) == ("cancelled", {}) and "deactivated" in (mail.last_error or "")
