@@ -135,7 +135,8 @@ def test_pages_offer_writing_only_where_the_api_allows_it(
     wait_live(partner)
     wait(partner, lambda b: shown(b, "cannot-post") and "invited" in text_of(b, "#cannot-post"))
     assert not shown(partner, "composer") and not partner.find_elements(By.CSS_SELECTOR, "#posts button.reply")
-    assert all(not button.is_enabled() for button in partner.find_elements(By.CSS_SELECTOR, "#posts .reactions button"))
+    reactions = "#posts .reactions button"
+    wait(partner, lambda b: all(not button.is_enabled() for button in b.find_elements(By.CSS_SELECTOR, reactions)))
     partner.get(f"{server.url}/spaces/nationale-dialogplattform")
     wait_live(partner)
     assert not shown(partner, "new-thread") and shown(partner, "cannot-post")
@@ -286,7 +287,7 @@ def test_a_broadcast_call_opening_appears_on_the_open_home_page(server: LiveServ
         assert opened.status_code == 200, opened.text
         card = f"#calls li[data-key='call:{call_id}']"
         wait(member, lambda b: "Fourth round" in text_of(b, card) and "left" in text_of(b, card))
-        assert member.find_element(By.CSS_SELECTOR, card).get_attribute("class") == "fresh"
+        wait(member, lambda b: b.find_element(By.CSS_SELECTOR, card).get_attribute("class") == "fresh")
         # The member's open page counts among the sessions the opening reached.
         reach_url = f"{server.url}/api/v1/calls/{call_id}/reach"
         wait(member, lambda _b: requests.get(reach_url, headers=as_admin, timeout=10).json()["live_sessions"] >= 1)
