@@ -36,7 +36,7 @@ from services.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from services.webhooks.owner_access import send_refusal
+from services.webhooks.owner_access import why_not_send
 
 USER_AGENT = "SmartCityDialog-Webhooks/1"
 # send(url, address, body, headers, timeout) -> HTTP status code (raises on a network error);
@@ -161,9 +161,9 @@ def deliver_one(db: Database, delivery_id: int, now: datetime, policy: DeliveryP
         if envelope is None:
             pruned = f"event {delivery.event_id} is no longer in the log (retention); nothing to send"
             return _unsent(session, delivery, now, FAILED, pruned)
-        refusal = send_refusal(session, subscription, delivery)
-        if refusal is not None:
-            return _unsent(session, delivery, now, CANCELLED, refusal)
+        unsendable = why_not_send(session, subscription, delivery)
+        if unsendable is not None:
+            return _unsent(session, delivery, now, CANCELLED, unsendable)
         url, secret, body, attempts = subscription.url, subscription.secret, envelope.encode(), delivery.attempts
         headers = {
             "Content-Type": "application/json",

@@ -29,7 +29,7 @@ def owner_caller(session: Session, subscription: WebhookSubscription) -> Caller 
     return caller_of(member)
 
 
-def owner_refusal(session: Session, subscription: WebhookSubscription) -> str | None:
+def owner_lost_access(session: Session, subscription: WebhookSubscription) -> str | None:
     """None if the owner may still own `subscription` and follow each of its topics, else why not."""
     owner = owner_caller(session, subscription)
     if owner is None:
@@ -39,9 +39,9 @@ def owner_refusal(session: Session, subscription: WebhookSubscription) -> str | 
     return "; ".join(f"its owner may no longer follow {d['topic']} ({d['reason']})" for d in denied) or None
 
 
-def send_refusal(session: Session, subscription: WebhookSubscription, delivery: WebhookDelivery) -> str | None:
+def why_not_send(session: Session, subscription: WebhookSubscription, delivery: WebhookDelivery) -> str | None:
     """None if `delivery` may go out; else why not (the webhook is deactivated, the delivery cancelled)."""
-    reason = owner_refusal(session, subscription) if subscription.active else "the webhook is deactivated"
+    reason = owner_lost_access(session, subscription) if subscription.active else "the webhook is deactivated"
     if reason is None:
         return None
     if subscription.active:
