@@ -21,7 +21,7 @@ from events.topics import Caller, numeric_id, policy
 from services.database import reading
 from services.fields import Language
 from services.forum.models import Thread
-from services.spaces import Space, read_refusal
+from services.spaces import Space, topic_refusal
 
 ReactionKind = Literal["like", "thanks", "agree", "idea"]
 REACTIONS: tuple[ReactionKind, ...] = get_args(ReactionKind)
@@ -177,7 +177,8 @@ def _thread_topic_refusal(caller: Caller, arg: str) -> str | None:
         space = session.get(Space, thread.space_id) if thread is not None else None
         if space is None:
             return "unknown topic"
-        return read_refusal(session, caller, space)
+        # A thread of an invited space is as unknown to a member outside it as the space (REST: 404).
+        return topic_refusal(session, caller, space)
 
 
 policy.family("thread", numeric_id(_thread_topic_refusal))

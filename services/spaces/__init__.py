@@ -16,6 +16,7 @@ from services.spaces.access import (
     require_read,
     require_write,
     space_permissions,
+    topic_refusal,
 )
 from services.spaces.commands import (
     add_membership,
@@ -54,6 +55,7 @@ __all__ = [
     "space_member_ids",
     "space_members",
     "space_permissions",
+    "topic_refusal",
     "space_topic",
     "update_space",
     "visible_spaces",

@@ -28,6 +28,7 @@ NO_ACCESS = "no_access"
 PARTNERS_INVITED_ONLY = "partners_invited_only"
 THREAD_LOCKED = "thread_locked"
 REFUSAL_CODES = (LOGIN_REQUIRED, NO_ACCESS, PARTNERS_INVITED_ONLY, THREAD_LOCKED)
+UNKNOWN_TOPIC = "unknown topic"  # what a topic rule says of a topic that names nothing
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,18 @@ def read_refusal(session: Session, caller: Caller, space: Space) -> str | None:
         return "this space is for members of the national platform"
     assert space.visibility == INVITED
     return "this space is for its invited members only"
+
+
+def topic_refusal(session: Session, caller: Caller, space: Space) -> str | None:
+    """`read_refusal` as a topic rule words it: an invited space is an unknown topic to a member outside it.
+
+    REST answers such a member 404 (`require_read`): a topic's refusal must not tell them either
+    that the space, or a thread in it, exists. Anonymous callers are told to log in, as in REST.
+    """
+    reason = read_refusal(session, caller, space)
+    if reason is not None and space.visibility == INVITED and not caller.anonymous:
+        return UNKNOWN_TOPIC
+    return reason
 
 
 def _write_block(session: Session, caller: Caller, space: Space) -> tuple[str, str] | None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from events.topics import Caller, policy
 from services.database import reading
-from services.spaces.access import read_refusal
+from services.spaces.access import UNKNOWN_TOPIC, topic_refusal
 from services.spaces.models import Space
 
 
@@ -15,8 +15,8 @@ def space_topic_refusal(caller: Caller, slug: str) -> str | None:
     with reading() as session:
         space = session.scalar(select(Space).where(Space.slug == slug))
         if space is None:
-            return "unknown topic"
-        return read_refusal(session, caller, space)
+            return UNKNOWN_TOPIC
+        return topic_refusal(session, caller, space)
 
 
 policy.family("space", space_topic_refusal)

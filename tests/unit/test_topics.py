@@ -79,3 +79,24 @@ def test_project_and_thread_topics_must_name_existing_ones(database: Database, w
     own = member.id
     assert policy.refusal(member, f"user.{own}") is None
     assert policy.refusal(member, f"user.0{own}") == f"unknown topic: ids have no leading zeros ({own})"
+
+
+def test_an_invited_space_and_its_threads_are_unknown_topics_to_members_outside_it(
+    database: Database, world: World
+) -> None:
+    # REST answers them 404 (a member outside an invited space is not told it exists): so does a topic's refusal.
+    with database.write() as session:
+        thread, _post = forum.create_thread(
+            session, **world.as_("admin"), space=session.merge(world.spaces["closed"]), title="Fusion der Stadtwerke",
+            body="<p>x</p>", language="de", mentions=[],
+        )  # type: ignore[arg-type]  # fmt: skip
+    topics = ["space.ag-zu", "space.no-such-space", f"thread.{thread.id}", f"thread.{thread.id + 1}"]
+    for outsider in ("member", "partner", "moderator", "editor"):
+        granted, denied = policy.authorize(world.caller(outsider), topics)
+        assert granted == []
+        assert denied == [{"topic": topic, "reason": "unknown topic"} for topic in topics], outsider
+    # Anonymous callers are asked to log in (REST: 401); a members-only space still says why; admins read it all.
+    assert policy.refusal(ANONYMOUS, "space.ag-zu") == "login required"
+    national = "this space is for members of the national platform"
+    assert policy.refusal(world.caller("partner"), "space.intern") == national
+    assert policy.authorize(world.caller("admin"), topics[::2])[0] == topics[::2]
