@@ -18,10 +18,10 @@ event has the form described [once, below](#redacted-events)."""
 
 REDACTED_SECTION = """## Redacted events
 
-When content is withdrawn (a hidden or deleted post, retracted news), the events that carried
-it are redacted in the log, and every replay, page, stream and webhook retry shows them so from
-then on. The envelope stays as it was (`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`);
-`data` keeps only
+When content is withdrawn (a hidden or deleted post, the earlier version of an edited post,
+retracted news), the events that carried it are redacted in the log, and every replay, page,
+stream and webhook retry shows them so from then on. The envelope stays as it was (`id`,
+`epoch`, `topic`, `type`, `occurred_at`, `actor`); `data` keeps only
 
 - the ids: the field `id`, every field ending in `_id`, and `space` (the space's slug),
 - the fields its type lists as *kept when redacted* above (times and counts, never text),

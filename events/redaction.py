@@ -1,8 +1,8 @@
 """Redaction: withdrawn content leaves the event log; the events themselves stay.
 
-When content is withdrawn (a hidden or deleted post, retracted news), the services redact the
-events that carried it, in the same transaction as the withdrawal. A redacted event keeps its
-envelope (`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`); its `data` keeps only ids
+When content is withdrawn (a hidden or deleted post, an edited post's earlier version, retracted
+news), the services redact the events that carried it, in the same transaction as the withdrawal.
+A redacted event keeps its envelope (`id`, `epoch`, `topic`, `type`, `occurred_at`, `actor`); its `data` keeps only ids
 (the key `id`, every `*_id`, the `space` slug) and what its type declares in `keep` (times and
 counts, never text), and gains `"redacted": true`:
 

@@ -252,7 +252,7 @@ def create_post(
 
 
 def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, language: str | None = None) -> Post:
-    """The author rewrites a post; the earlier text is kept as a revision."""
+    """The author rewrites a post; the earlier text is kept as a revision, and leaves the event log."""
     require_login(caller)
     post, thread, space = _visible_post_in_space(session, post_id)
     require_read(session, caller, space)
@@ -275,6 +275,10 @@ def edit_post(session: Session, *, caller: Caller, post_id: int, body: str, lang
     )
     post.body, post.language, post.edited_at = clean, checked_language, now
     session.flush()
+    # The earlier version is now history, which only the author and the moderators read (post_revisions):
+    # the events that carried it leave the log, or a replay of the thread would hand it to every reader.
+    # `post.edited` carries the current text. (The moderators' flag excerpts stay: they read the history.)
+    redact(session, POST_CONTENT, "post_id", [post.id], topic=thread_topic(thread.id))
     revisions = session.scalar(select(func.count()).where(PostRevision.post_id == post.id)) or 0
     _publish_in_thread(
         session,

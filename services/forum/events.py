@@ -78,7 +78,7 @@ class PostCreated(InThread):
 
 @event_type("post.edited", topics=IN_THREAD, keep=("revisions", "edited_at"))
 class PostEdited(InThread):
-    """A post was edited: its new text (the earlier one is kept in its history)."""
+    """A post was edited: its new text; the events that carried the earlier one are redacted (its history is kept)."""
 
     post_id: int
     language: Language

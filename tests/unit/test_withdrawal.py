@@ -83,7 +83,8 @@ def test_hiding_redacts_the_posts_events_flag_excerpts_and_notifications(databas
     with database.read() as session:
         [mail] = session.scalars(select(OutgoingMail).where(OutgoingMail.recipient == "member@example.org")).all()
         assert mail.status == "pending" and SECRET in str(mail.params["items"])
-    assert len(_text_in_log(database, SECRET)) >= 4  # created, edited, flag, mention notification
+    # edited (the edit took `post.created`'s earlier version out), flag, mention notification
+    assert len(_text_in_log(database, SECRET)) >= 3
     [mention] = [n for n in _inbox(database, world, "member") if n.subject.get("post_id") == post.id]
     assert SECRET in mention.summary
     with database.write() as session:
@@ -243,3 +244,42 @@ def test_retracting_news_redacts_its_events_and_the_followers_notifications(data
     assert all(n.redacted_at is None for n in inbox if n not in withdrawn), "only what was about the item"
     with database.read() as session:
         assert session.scalar(select(Notification.id).where(Notification.summary.contains("Falsche"))) is None
+
+
+def test_an_edit_takes_the_earlier_version_out_of_the_log(database: Database, world: World) -> None:
+    # The earlier versions are the author's and the moderators' (GET /posts/<id>/revisions): a reader
+    # replaying the thread from its start, anonymous in a public space, is not handed them either.
+    with database.write() as session:
+        thread, first = forum.create_thread(
+            session, **world.as_("member"), space=session.merge(world.spaces["public"]), title="Titel",
+            body=f"<p>Ruft an: {SECRET}</p>", language="de", mentions=[],
+        )  # type: ignore[arg-type]  # fmt: skip
+    with database.write() as session:
+        reply = forum.create_post(
+            session, **world.as_("member"), thread=session.get(Thread, thread.id), body=f"<p>{SECRET}</p>",
+            language="de", mentions=[],
+        )  # type: ignore[arg-type]  # fmt: skip
+    for post_id in (first.id, reply.id):
+        with database.write() as session:
+            forum.edit_post(session, **world.as_("member"), post_id=post_id, body=f"<p>{EDITED}</p>")  # type: ignore[arg-type]
+    with database.write() as session:
+        forum.edit_post(session, **world.as_("member"), post_id=reply.id, body="<p>Dritte Fassung</p>")  # type: ignore[arg-type]
+    with database.read() as session, pytest.raises(PermissionDenied):
+        forum.post_revisions(session, world.caller("other"), reply.id)
+    assert _text_in_log(database, SECRET) == []
+    assert _text_in_log(database, EDITED) == [e for e in _text_in_log(database, EDITED) if "post.edited" in e]
+    assert len(_text_in_log(database, EDITED)) == 1  # the opening post's edit; the reply's was edited again
+    replayed = [e for e in _log(database, [f"thread.{thread.id}"]) if e.data.get("post_id") == reply.id]
+    assert [(e.type, bool(e.data.get("redacted"))) for e in replayed] == [
+        ("post.created", True),
+        ("post.edited", True),
+        ("post.edited", False),
+    ]
+    assert replayed[-1].data["body"] == "<p>Dritte Fassung</p>" and replayed[-1].data["revisions"] == 2
+    opened = next(e for e in _log(database, [f"thread.{thread.id}"]) if e.type == "thread.created")
+    assert opened.data["redacted"] is True and opened.data["post_id"] == first.id
+    # The author and the moderators still read every version.
+    with database.read() as session:
+        for who in ("member", "moderator"):
+            bodies = [r.body for r in forum.post_revisions(session, world.caller(who), reply.id)]
+            assert bodies == [f"<p>{SECRET}</p>", f"<p>{EDITED}</p>"]
