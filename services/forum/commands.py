@@ -352,6 +352,9 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
         _close_flags(session, post, thread, space, caller, "post.deleted" if post.deleted_at else "post.hidden")
         return flag
     flags = session.scalar(select(func.count()).where(Flag.post_id == post.id)) or 0
+    # The reporter's words are about the post (they often quote it): like its excerpt, they go onto
+    # `moderation` only where every moderator may read the space. The queue shows them to those who may.
+    shown = _for_every_moderator(space)
     publish(
         session,
         FlagRaised(
@@ -359,8 +362,8 @@ def flag_post(session: Session, *, caller: Caller, post_id: int, reason: str) ->
             thread_id=thread.id,
             flag_id=flag.id,
             post_id=post.id,
-            reason=reason,
-            excerpt=excerpt(post.body, EXCERPT_CHARS) if _for_every_moderator(space) else "",
+            reason=reason if shown else "",
+            excerpt=excerpt(post.body, EXCERPT_CHARS) if shown else "",
             flags=flags,
         ),
         topic="moderation",

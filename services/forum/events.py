@@ -149,7 +149,7 @@ class FlagRaised(InThread):
 
     flag_id: int
     post_id: int
-    reason: str
+    reason: str = described("the reporter's words; empty for a post of an invited space")
     excerpt: str = described("the post's text, shortened; empty for a post of an invited space")
     flags: int = described("flags on this post now")
 

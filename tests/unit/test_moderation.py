@@ -192,3 +192,28 @@ def test_only_moderators_who_may_read_the_space_see_and_resolve(database: Databa
         )
     with pytest.raises(PermissionDenied), database.write() as session:
         forum.resolve_flags(session, caller=world.caller("other"), post_id=post.id, outcome="dismissed", reason=None)
+
+
+def test_a_flag_in_an_invited_space_puts_none_of_its_words_on_moderation(
+    database: Database, world: World, published: list[Event]
+) -> None:
+    # Every moderator follows `moderation`; the moderator outside the space gets no queue entry for the
+    # flag, so not the reporter's words either (they quote the post as often as not).
+    closed = open_thread(database, world, space="closed", who="admin")
+    post = post_reply(database, world, closed.id, "admin", body="<p>Die Summe ist 4,2 Mio.</p>")
+    with database.write() as session:
+        add_membership(session, world.caller("admin"), session.merge(world.spaces["closed"]), world.members["other"].id)
+    _flag(database, world, post.id, "other", "Nennt die vertrauliche Summe 4,2 Mio.")
+    [raised] = _on_moderation(published, "flag.raised")
+    assert (raised.data["reason"], raised.data["excerpt"]) == ("", "")
+    assert "4,2" not in str(raised.data)
+    assert _queue(database, world, who="moderator") == []
+    [entry] = _queue(database, world, who="admin")  # who may read the space reads them in the queue
+    assert entry.reasons == ["Nennt die vertrauliche Summe 4,2 Mio."]
+    # Where every moderator may read the space, the flag says what it is about.
+    public = open_thread(database, world)
+    reply = post_reply(database, world, public.id, "member", body="<p>Werbung</p>")
+    _flag(database, world, reply.id, "other", "Spam")
+    assert [(e.data["reason"], e.data["excerpt"]) for e in _on_moderation(published, "flag.raised")][1:] == [
+        ("Spam", "Werbung")
+    ]
