@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -265,20 +266,19 @@ def accept_invitation(
         )
     )
     spaces = join_network_spaces(session, member.id)
-    publish(
-        session,
-        PartnerJoined(
-            member_id=member.id,
-            name=member.name,
-            country=invitation.country_code,
-            organisation_id=invitation.organisation_id,
-            organisation=organisation.name if organisation else None,
-            spaces=tuple(s.slug for s in spaces),
-        ),
-        topic="moderation",
-        extra_topics=[f"space.{s.slug}" for s in spaces],
-        actor=joined,
+    told = PartnerJoined(
+        member_id=member.id,
+        name=member.name,
+        country=invitation.country_code,
+        organisation_id=invitation.organisation_id,
+        organisation=organisation.name if organisation else None,
+        spaces=tuple(s.slug for s in spaces),
     )
+    publish(session, told, topic="moderation", actor=joined)
+    # Each space's readers hear of their space only: a reader of one network space may be outside
+    # another (invited) one, whose existence is not theirs to learn (REST answers them 404).
+    for space in spaces:
+        publish(session, replace(told, spaces=(space.slug,)), topic=f"space.{space.slug}", actor=joined)
     return member
 
 

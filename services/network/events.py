@@ -37,7 +37,7 @@ class InvitationAccepted(EventData):
 
 @event_type("partner.joined", topics=("moderation", "space.<slug>"))
 class PartnerJoined(EventData):
-    """A partner contact joined the network and its spaces."""
+    """A partner contact joined the network and its spaces (`moderation` hears of all, a space's topic of that one)."""
 
     member_id: int
     name: str

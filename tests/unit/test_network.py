@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from events import Database, policy, utcnow
+from events import Database, Event, policy, utcnow
 from services import network
 from services.errors import Conflict, Gone, NotFound
 from services.identity import Member
 from services.network import Invitation
+from services.spaces import create_space
 from tests.support.forum import refused
 from tests.support.world import World
 
@@ -51,3 +52,26 @@ def test_invitation_lifecycle_expired_and_reused(database: Database, world: Worl
     assert refused(database, NotFound, lambda s: network.accept_invitation(s, token="inv_nope", **accept))
     with pytest.raises(Conflict), database.write() as session:
         network.create_invitation(session, caller=world.caller("admin"), email="kasia@example.pl")
+
+
+def test_a_new_partner_is_announced_in_each_network_space_naming_that_space_only(
+    database: Database, world: World, published: list[Event]
+) -> None:
+    # A second invited network space, which the world's members outside it must not learn of
+    # by reading the first one (to them it is an unknown topic, REST answers 404).
+    admin = world.caller("admin")
+    with database.write() as session:
+        network.add_country(session, admin, code="PL", name={"en": "Poland"})
+        create_space(session, admin, slug="netz-vorstand", name={"en": "Board"}, kind="network", visibility="invited")
+        token, _invitation = network.create_invitation(session, caller=admin, email="kasia@example.pl", country="PL")
+    with database.write() as session:
+        network.accept_invitation(session, token=token, name="Kasia", password="long enough pw", language="en")
+    joined = [e for e in published if e.type == "partner.joined"]
+    by_topic = {topic: e.data["spaces"] for e in joined for topic in e.topics}
+    assert by_topic == {
+        "moderation": ["netz", "netz-vorstand"],  # the moderators hear of every space the partner joined
+        "space.netz": ["netz"],
+        "space.netz-vorstand": ["netz-vorstand"],
+    }
+    assert policy.refusal(world.caller("member"), "space.netz") is None
+    assert policy.refusal(world.caller("member"), "space.netz-vorstand") == "unknown topic"
