@@ -180,7 +180,7 @@ class Contacts(MethodView):
     @blp.response(200, page_schema(ContactOut))
     @members()
     def get(self, args: dict[str, Any], organisation_id: int) -> dict[str, Any]:
-        """Who speaks for the organisation (members and partners)."""
+        """Who speaks for the organisation, active accounts only (members and partners)."""
         with db.read() as session:
             contacts = [
                 {"member_id": m.id, "name": m.name, "country": c.country_code, "joined_at": c.joined_at}

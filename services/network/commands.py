@@ -301,14 +301,15 @@ def list_organisations(session: Session, caller: Caller) -> list[PartnerOrganisa
 
 
 def list_contacts(session: Session, caller: Caller, organisation_id: int) -> list[tuple[PartnerContact, Member]]:
-    """The contacts of an organisation (members and partners)."""
+    """The active contacts of an organisation (members and partners)."""
     require_login(caller)
     if session.get(PartnerOrganisation, organisation_id) is None:
         raise NotFound(f"no organisation {organisation_id}")
     rows = session.execute(
         select(PartnerContact, Member)
         .join(Member, Member.id == PartnerContact.member_id)
-        .where(PartnerContact.organisation_id == organisation_id)
+        # A deactivated or erased contact is nobody to contact (the directory leaves them out too).
+        .where(PartnerContact.organisation_id == organisation_id, Member.active.is_(True))
         .order_by(Member.name)
     )
     return [(c, m) for c, m in rows]

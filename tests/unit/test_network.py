@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from events import Database, Event, policy, utcnow
 from services import network
 from services.errors import Conflict, Gone, NotFound
-from services.identity import Member
+from services.identity import Member, update_account
 from services.network import Invitation
 from services.spaces import create_space
 from tests.support.forum import refused
@@ -75,3 +75,24 @@ def test_a_new_partner_is_announced_in_each_network_space_naming_that_space_only
     }
     assert policy.refusal(world.caller("member"), "space.netz") is None
     assert policy.refusal(world.caller("member"), "space.netz-vorstand") == "unknown topic"
+
+
+def test_an_organisations_contacts_leave_out_deactivated_accounts(database: Database, world: World) -> None:
+    # Before: a deactivated (or erased) partner stayed listed as the organisation's contact.
+    with database.write() as session:
+        network.add_country(session, world.caller("admin"), code="PL", name={"en": "Poland"})
+        org = network.add_organisation(session, world.caller("admin"), name="Gdynia City Hall", country="PL")
+        tokens = [
+            network.create_invitation(session, caller=world.caller("admin"), email=email, organisation_id=org.id)[0]
+            for email in ("kasia@example.pl", "jan@example.pl")
+        ]
+    with database.write() as session:
+        kasia, jan = (
+            network.accept_invitation(session, token=token, name=name, password="long enough pw", language="en")
+            for token, name in zip(tokens, ("Kasia", "Jan"), strict=True)
+        )
+    with database.write() as session:
+        update_account(session, world.caller("admin"), jan.id, active=False)
+    with database.read() as session:
+        contacts = network.list_contacts(session, world.caller("member"), org.id)
+    assert [member.name for _contact, member in contacts] == ["Kasia"] and kasia.active
