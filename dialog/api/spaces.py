@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from dialog.auth import current_caller
 from dialog.extensions import db
-from dialog.openapi import Blueprint, anyone, errors, roles
+from dialog.openapi import Blueprint, anyone, errors, members, roles
 from dialog.pagination import PageArgs, list_page, page_schema
 from services.fields import UtcTimestamp, localized_text
 from services.identity import ADMIN
@@ -148,10 +148,9 @@ class SpaceMembers(MethodView):
 
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_schema(MemberRef, "SpaceMemberPage"))
-    @anyone()
-    @errors(403)
+    @members(403)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
-        """Who was made a member of the space (readers of the space)."""
+        """Who was made a member of the space (signed-in readers of the space, as the directory)."""
         with db.read() as session:
             return list_page(space_members(session, current_caller(), get_space(session, slug)), args)
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from events.topics import Caller
 from services.errors import NotFound
-from services.identity import Member
+from services.identity import Member, require_login
 from services.spaces.access import can_read, require_read
 from services.spaces.models import Space, SpaceMembership
 
@@ -45,7 +45,9 @@ def space_member_ids(session: Session, space: Space) -> list[int]:
 
 
 def space_members(session: Session, caller: Caller, space: Space) -> list[Member]:
-    """The explicit members of `space`, by id, for those who may read it."""
+    """The explicit members of `space`, by id, for signed-in callers who may read it."""
+    # Who belongs where is people data: like the directory, not for anonymous callers, public space or not.
+    require_login(caller)
     require_read(session, caller, space)
     ids = space_member_ids(session, space)
     return list(session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id))) if ids else []

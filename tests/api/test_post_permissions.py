@@ -94,3 +94,14 @@ def test_the_openapi_document_describes_the_permissions() -> None:
     assert "partners_invited_only" in permissions["reason"]["enum"]
     for schema in ("ThreadOut", "SpaceDetail"):
         assert schemas[schema]["properties"]["permissions"]["$ref"] == "#/components/schemas/PermissionsOut", schema
+
+
+def test_a_spaces_member_list_is_for_signed_in_readers_only(client: FlaskClient, tokens: dict[str, str | None]) -> None:
+    # Before: anyone could list who belongs to a public space, where the directory (/people) asks
+    # for a login; now both do (401 with the error shape), and readers still get the list.
+    anonymous = client.get(f"/api/v1/spaces/{PUBLIC}/members")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["code"] == "login_required"
+    for who in ("member", "partner"):
+        assert "items" in _get(client, f"/api/v1/spaces/{PUBLIC}/members", tokens[who])
+    listed = openapi_document()["paths"]["/api/v1/spaces/{slug}/members"]["get"]
+    assert listed["x-access"] == "members" and "401" in listed["responses"]

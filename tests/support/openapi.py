@@ -3,22 +3,42 @@
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
+_RENDER = """
+import json, sys
+from dialog import create_app
+instance = sys.argv[1]
+app = create_app({"INSTANCE_PATH": instance, "DATABASE_URL": f"sqlite:///{instance}/unused.sqlite3"})
+sys.stdout.write(json.dumps(app.test_client().get("/api/v1/openapi.json").get_json()))
+"""
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    """The app's OpenAPI document (rendered once per test process, without a database)."""
-    from dialog import create_app
+    """The app's OpenAPI document (rendered once per test process, without a database).
 
+    Rendered by a child process: `create_app` configures the process-wide database handle, so
+    creating an app here would leave a module's test app talking to an empty database.
+    """
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
     instance = tempfile.mkdtemp(prefix="openapi-")
-    app = create_app({"INSTANCE_PATH": instance, "DATABASE_URL": f"sqlite:///{instance}/unused.sqlite3"})
-    document: dict[str, Any] = app.test_client().get("/api/v1/openapi.json").get_json()
+    rendered = subprocess.run(
+        [sys.executable, "-c", _RENDER, instance], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    document: dict[str, Any] = json.loads(rendered.stdout)
     return document
 
 
