@@ -202,6 +202,11 @@ def get_post(session: Session, caller: Caller, post_id: int) -> PostView:
     return _views(session, [_readable_post(session, caller, post_id)], caller)[0]
 
 
+def deleted_post_view(session: Session, caller: Caller, post: Post) -> PostView:
+    """A post `caller` has just deleted, as they may see it (an author may delete what they no longer read)."""
+    return _views(session, [post], caller)[0]
+
+
 def post_revisions(session: Session, caller: Caller, post_id: int) -> list[PostRevision]:
     """The earlier versions of a post, oldest first (for its author and the moderators)."""
     post = _readable_post(session, caller, post_id)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.support.api import bearer, login
 from tests.support.openapi import openapi_document
-from tests.support.server import MEMBER, MODERATOR, PARTNER
+from tests.support.server import ADMIN, MEMBER, MODERATOR, PARTNER
 
 PUBLIC = "nationale-dialogplattform"
 NETWORK = "international-network"
@@ -105,3 +105,26 @@ def test_a_spaces_member_list_is_for_signed_in_readers_only(client: FlaskClient,
         assert "items" in _get(client, f"/api/v1/spaces/{PUBLIC}/members", tokens[who])
     listed = openapi_document()["paths"]["/api/v1/spaces/{slug}/members"]["get"]
     assert listed["x-access"] == "members" and "401" in listed["responses"]
+
+
+def test_an_author_removed_from_a_space_may_still_delete_what_they_wrote_there(
+    client: FlaskClient, tokens: dict[str, str | None]
+) -> None:
+    # Before: the service allowed it, but the route read the post back as the author, who may no
+    # longer read the space: 404, and the deletion rolled back with it.
+    admin = bearer(login(client, ADMIN))
+    space = {"slug": "ag-geheim", "name": {"de": "AG"}, "kind": "working_group", "visibility": "invited"}
+    assert client.post("/api/v1/spaces", json=space, headers=admin).status_code == 201
+    member_id = _get(client, "/api/v1/me", tokens["member"])["id"]
+    assert client.put(f"/api/v1/spaces/ag-geheim/members/{member_id}", headers=admin).status_code == 204
+    thread = {"title": "Entwurf", "body": "<p>Meine Notizen</p>"}
+    created = client.post("/api/v1/spaces/ag-geheim/threads", json=thread, headers=bearer(tokens["member"]))
+    post_id = created.get_json()["first_post"]["id"]
+    assert client.delete(f"/api/v1/spaces/ag-geheim/members/{member_id}", headers=admin).status_code == 204
+    assert client.get(f"/api/v1/posts/{post_id}", headers=bearer(tokens["member"])).status_code == 404
+    deleted = client.delete(f"/api/v1/posts/{post_id}", headers=bearer(tokens["member"]))
+    assert deleted.status_code == 200, deleted.get_data(as_text=True)
+    assert deleted.get_json()["state"] == "deleted" and deleted.get_json()["body"] is None
+    assert _get(client, f"/api/v1/posts/{post_id}", login(client, ADMIN))["state"] == "deleted"  # kept
+    again = client.delete(f"/api/v1/posts/{post_id}", headers=bearer(tokens["member"]))
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_deleted"
