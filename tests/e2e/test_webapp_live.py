@@ -16,6 +16,7 @@ from selenium.webdriver.support.select import Select
 
 from tests.conftest import start_server
 from tests.support.browser import chrome, live_state, sign_in, text_of, wait, wait_live
+from tests.support.live_client import disconnect_soon
 from tests.support.server import ADMIN, MEMBER, MODERATOR, PARTNER, LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -258,7 +259,7 @@ def test_live_accepts_the_session_cookie_from_our_own_pages_only(server: LiveSer
             ack = client.call("subscribe", {"topics": [f"user.{me}"]}, namespace="/live", timeout=10)
             assert (ack["topics"] == [f"user.{me}"]) is allowed, ack
         finally:
-            client.disconnect()
+            disconnect_soon(client)
 
 
 def test_a_broadcast_call_opening_appears_on_the_open_home_page(server: LiveServer) -> None:
