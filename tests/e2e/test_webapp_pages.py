@@ -120,8 +120,9 @@ def test_language_switch_sticks_and_deadlines_are_berlin_time(server: LiveServer
     settle(browser, server.url + "/calls/1?lang=de")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
     browser.find_element(By.CSS_SELECTOR, ".tools a[hreflang=en]").click()
+    # The click may return before the link's navigation replaced the German page (live as well).
+    wait(browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     wait_live(browser)
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     settle(browser, server.url + "/projects")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Model projects"
     # The deadline as the programme states it (Berlin), whatever zone the browser is in.
