@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ import requests
 from tests.support.live_client import Recorder
 from tests.support.programme import call_body
 from tests.support.server import ADMIN, EDITOR, MEMBER, LiveServer
+from tests.support.sse import frames
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +100,9 @@ def test_announcement_reach_counts_live_sessions_streams_and_read_marks(server: 
     try:
         assert stream.status_code == 200
         ack = listener.subscribe(["announcements", "calls"])
-        time.sleep(0.5)  # let the SSE stream go live (it is counted only once it is following)
+        # The SSE stream is counted only once it is following: its first heartbeat (1 s of quiet in
+        # this module's server) goes out only then.
+        assert next(f for f in itertools.islice(frames(stream), 30) if f.comment is not None).comment == "heartbeat"
         body = {"title": {"de": "Wartung heute Abend", "en": "Maintenance tonight"}, "body": {"de": "<p>Ab 20 Uhr</p>"}}
         response = requests.post(
             server.url + "/api/v1/announcements", json=body, headers=server.headers(admin), timeout=10
