@@ -227,7 +227,7 @@ def test_access_removed_and_token_revoked_reach_readers_on_both_processes(topolo
     # Each reader has a socket on one process and an SSE stream on the other.
     watch(scenarios[0], first, second, ["websocket"])
     watch(scenarios[1], second, first, ["websocket"])
-    change_while_publishing([(first, [thread]), (second, [thread])], admin, scenarios, seconds=6.0, change_at=2.0)
+    change_while_publishing([(first, [thread]), (second, [thread])], admin, scenarios, rounds=3)
     for scenario in scenarios:
         check_lost_access(first, admin, scenario, topology.web)
         unwatch(scenario)

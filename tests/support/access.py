@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,42 +153,96 @@ def unwatch(scenario: Scenario) -> None:
     scenario.sse.close()
 
 
+class Publishing:
+    """News and posts POSTed in the background, each server to its threads in turn, until stopped.
+
+    A round is one post to each thread and one news item: `rounds()` says how many every
+    publisher has completed (answered 201), so a test waits for publishing, not for time.
+    """
+
+    def __init__(self, publishers: list[tuple[LiveServer, list[int]]], admin: str) -> None:
+        self.stop = threading.Event()
+        self.changed = threading.Condition()
+        self.sizes = [len(targets) + 1 for _server, targets in publishers]
+        self.done = [0] * len(publishers)
+        self.errors: list[BaseException] = []
+        self.threads = [
+            threading.Thread(target=self._publish, args=(n, server, admin, targets))
+            for n, (server, targets) in enumerate(publishers)
+        ]
+
+    def _publish(self, n: int, server: LiveServer, admin: str, threads: list[int]) -> None:
+        try:
+            publish_until(server, admin, threads, self.stop, lambda: self._count(n))
+        except BaseException as exc:  # reported by finish(): a thread's assertion is no test failure
+            with self.changed:
+                self.errors.append(exc)
+                self.changed.notify_all()
+
+    def _count(self, n: int) -> None:
+        with self.changed:
+            self.done[n] += 1
+            self.changed.notify_all()
+
+    def start(self) -> Publishing:
+        """Start every publisher."""
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def counts(self) -> list[int]:
+        """Posts answered so far, per publisher."""
+        with self.changed:
+            return list(self.done)
+
+    def wait_for(self, counts: list[int], timeout: float = 120) -> None:
+        """Wait until each publisher has answered `counts` posts (AssertionError if one failed or the bound passed)."""
+        with self.changed:
+            reached = self.changed.wait_for(
+                lambda: self.errors or all(d >= c for d, c in zip(self.done, counts, strict=True)), timeout
+            )
+            assert not self.errors, self.errors
+            assert reached, f"published {self.done}, waited for {counts}"
+
+    def rounds_from(self, counts: list[int], rounds: int) -> list[int]:
+        """The counts after `rounds` more whole rounds than `counts`."""
+        return [c + rounds * size for c, size in zip(counts, self.sizes, strict=True)]
+
+    def finish(self) -> None:
+        """Stop publishing and wait for the publishers; re-raise what failed in one of them."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        assert not self.errors, self.errors
+
+
 def change_while_publishing(
     publishers: list[tuple[LiveServer, list[int]]],
     admin: str,
     scenarios: list[Scenario],
     *,
-    seconds: float,
-    change_at: float,
+    rounds: int = 3,
     then: Callable[[], object] = lambda: None,
 ) -> None:
-    """Publish news and posts (each server to its threads) for `seconds`; `change_at` in, make every change.
+    """Publish news and posts (each server to its threads); after `rounds` rounds, make every change.
 
     Each scenario's `head_after_change` is the log's head right after its change; `then` runs
-    after the changes, while the publishing goes on.
+    after the changes, while the publishing goes on. Publishing stops after `rounds` more rounds
+    begun after the changes, so every thread and the news have events on both sides of each change
+    however slowly the machine runs.
     """
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=publish_for, args=(server, admin, targets, seconds, stop))
-        for server, targets in publishers
-    ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    head_of = publishers[0][0]
+    publishing = Publishing(publishers, admin).start()
     try:
-        time.sleep(change_at)
+        publishing.wait_for(publishing.rounds_from([0] * len(publishers), rounds))
         for scenario in scenarios:
             changed = scenario.change()
             assert changed.status_code in (200, 204), (scenario.name, changed.text)
-            scenario.head_after_change = head_of.head()
+            scenario.head_after_change = publishers[0][0].head()
         then()
-        for thread in threads:
-            thread.join(max(0.0, seconds + 5 - (time.monotonic() - started)))
+        # A post in flight during the changes may be answered after them: one more, then whole rounds.
+        publishing.wait_for([c + 1 for c in publishing.rounds_from(publishing.counts(), rounds)])
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
+        publishing.finish()
 
 
 def check_lost_access(server: LiveServer, admin: str, scenario: Scenario, long_polls: list[LiveServer]) -> None:
@@ -200,13 +253,14 @@ def check_lost_access(server: LiveServer, admin: str, scenario: Scenario, long_p
         check_long_poll(on, scenario)
 
 
-def publish_for(server: LiveServer, admin: str, threads: list[int], seconds: float, stop: threading.Event) -> None:
-    """POST news and posts to `threads` in turn as `admin` for `seconds` (or until `stop`)."""
+def publish_until(
+    server: LiveServer, admin: str, threads: list[int], stop: threading.Event, answered: Callable[[], None]
+) -> None:
+    """POST news and posts to `threads` in turn as `admin` until `stop`; `answered()` after each 201."""
     with requests.Session() as http:
         http.headers.update(server.headers(admin))
-        deadline = time.monotonic() + seconds
         n = 0
-        while time.monotonic() < deadline and not stop.is_set():
+        while not stop.is_set():
             n += 1
             target = threads[n % (len(threads) + 1)] if n % (len(threads) + 1) < len(threads) else None
             if target is None:
@@ -216,6 +270,7 @@ def publish_for(server: LiveServer, admin: str, threads: list[int], seconds: flo
                 body = {"body": f"<p>Beitrag {n}</p>", "language": "de"}
                 response = http.post(f"{server.url}/api/v1/threads/{target}/posts", json=body, timeout=10)
             assert response.status_code == 201, response.text
+            answered()
 
 
 def check_socket(server: LiveServer, admin: str, scenario: Scenario) -> None:
