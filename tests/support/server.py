@@ -50,6 +50,7 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[Any] | None = None
     gunicorn: bool = False  # serve like production (gunicorn + gevent) instead of `flask dialog serve`
+    _started: bool = field(default=False, init=False, repr=False)  # once it has served, its port is its own
 
     @property
     def url(self) -> str:
@@ -98,7 +99,28 @@ class LiveServer:
         return _flask(self.env, *args).stdout
 
     def start(self) -> LiveServer:
-        """Start the process and wait until it answers."""
+        """Start the process and wait until it answers.
+
+        The port was free when it was picked, not necessarily when the server binds it: anything on
+        the machine may take it meanwhile (an outgoing connection's local port, too). On a first start
+        a server that could not bind its port is started again on another one; a restart keeps its
+        port (its clients reconnect there).
+        """
+        for _ in range(5):
+            log = self.instance / "server.log"
+            offset = log.stat().st_size if log.exists() else 0
+            try:
+                return self._start()
+            except RuntimeError:
+                with open(log, "rb") as out:
+                    out.seek(offset)
+                    taken = any(sign in out.read() for sign in (b"Address already in use", b"Connection in use"))
+                if self._started or not taken:
+                    raise
+                self.port = free_port()
+        raise RuntimeError(f"no free port to start on: {(self.instance / 'server.log').read_text()[-2000:]}")
+
+    def _start(self) -> LiveServer:
         if self.gunicorn:
             bind = f"127.0.0.1:{self.port}"
             command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "wsgi:app"]
@@ -112,6 +134,7 @@ class LiveServer:
                 raise RuntimeError(f"server exited: {(self.instance / 'server.log').read_text()}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
+                    self._started = True
                     return self
             except requests.RequestException:  # not listening yet, or gunicorn's worker still booting
                 time.sleep(0.1)
