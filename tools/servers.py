@@ -167,8 +167,14 @@ def _as_postgres_user() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-def start_postgres(base: Path, port: int | None = None, *, durable: bool = False) -> Postgres:
-    """initdb a new cluster and start it (as the `postgres` user when we are root); see `Postgres.durable`."""
+def start_postgres(
+    base: Path, port: int | None = None, *, durable: bool = False, held: socket.socket | None = None
+) -> Postgres:
+    """initdb a new cluster and start it (as the `postgres` user when we are root); see `Postgres.durable`.
+
+    `held`: a socket bound to `port` by the caller (so nothing else takes the port meanwhile),
+    closed only after initdb, just before the server binds it.
+    """
     initdb = _postgres_binary("initdb")
     prefix = _as_postgres_user()
     if prefix:
@@ -186,6 +192,8 @@ def start_postgres(base: Path, port: int | None = None, *, durable: bool = False
         capture_output=True,
         timeout=120,
     )
+    if held is not None:
+        held.close()
     return Postgres(base, port or free_port(), durable=durable).start()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ import pytest
 import requests
 
 from tests.support.live_client import Recorder
-from tests.support.server import EDITOR, ROOT, LiveServer, free_port
+from tests.support.server import EDITOR, ROOT, LiveServer
 from tests.support.servers import Postgres, start_postgres
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +69,11 @@ def test_database_lost_during_operation_fails_cleanly_and_recovers(
 
 
 def test_database_unreachable_at_start(tmp_path_factory: pytest.TempPathFactory) -> None:
-    port = free_port()
+    # The port stays bound (not listening: connecting is refused) until PostgreSQL starts on it, so
+    # nothing else on the machine takes it during the seconds in between.
+    reserved = socket.socket()
+    reserved.bind(("127.0.0.1", 0))
+    port = int(reserved.getsockname()[1])
     url = f"postgresql+psycopg://dialog@127.0.0.1:{port}/dialog"
     web = LiveServer(tmp_path_factory.mktemp("web-nodb"), {"DIALOG_DATABASE_URL": url}, gunicorn=True)
     migrate = subprocess.run(
@@ -86,7 +91,7 @@ def test_database_unreachable_at_start(tmp_path_factory: pytest.TempPathFactory)
     try:
         not_ready = requests.get(web.url + "/readyz", timeout=10)
         assert not_ready.status_code == 503
-        pg = start_postgres(tmp_path_factory.mktemp("pg-late"), port=port)
+        pg = start_postgres(tmp_path_factory.mktemp("pg-late"), port=port, held=reserved)
         pg.create_database("dialog")
         web.prepare()
         assert wait_ready(web, 200).status_code == 200
@@ -96,6 +101,7 @@ def test_database_unreachable_at_start(tmp_path_factory: pytest.TempPathFactory)
         assert client.wait_for_id(head + 1)
         client.disconnect()
     finally:
+        reserved.close()
         web.stop()
         if pg is not None:
             pg.remove()
