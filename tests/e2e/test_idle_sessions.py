@@ -7,7 +7,6 @@ pings is still closed after Engine.IO's ping timeout, and a closed session leave
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,8 +15,7 @@ import requests
 from tests.conftest import start_server
 from tests.e2e.test_storm import live_gauges
 from tests.support.rawlive import RawClient, open_raw, pump
-from tests.support.server import EDITOR, ROOT, LiveServer
-from tools.servers import spawn
+from tests.support.server import EDITOR, LiveServer
 
 pytestmark = pytest.mark.e2e
 IDLE = 100
@@ -46,23 +44,21 @@ PYWSGI = (
 )
 
 
+class PywsgiServer(LiveServer):
+    """`flask dialog serve` on gevent's pywsgi, whose handler class lets sessions detach."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-c", PYWSGI, str(self.port)]
+
+
 @pytest.fixture(scope="module")
 def pserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`flask dialog serve` on gevent's pywsgi, whose handler class lets sessions detach."""
-    server = LiveServer(
+    server = PywsgiServer(
         tmp_path_factory.mktemp("pywsgi"), {"DIALOG_ASYNC_MODE": "gevent", "DIALOG_METRICS_GREENLETS": "1"}
     )
     server.prepare()
-    command = [sys.executable, "-c", PYWSGI, str(server.port)]
-    server.process = spawn(command, server.instance / "server.log", cwd=ROOT, env=server.env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(server.url + "/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            assert time.monotonic() < deadline, (server.instance / "server.log").read_text()[-2000:]
-            time.sleep(0.1)
+    server.start()  # on another port if its port was taken meanwhile, as every live server
     yield server
     server.stop()
 

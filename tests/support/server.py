@@ -120,14 +120,18 @@ class LiveServer:
                 self.port = free_port()
         raise RuntimeError(f"no free port to start on: {(self.instance / 'server.log').read_text()[-2000:]}")
 
-    def _start(self) -> LiveServer:
+    def command(self) -> list[str]:
+        """The server's command line, serving on `self.port`."""
         if self.gunicorn:
             bind = f"127.0.0.1:{self.port}"
-            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "wsgi:app"]
-        else:
-            command = [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)]
+            return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "wsgi:app"]
+        return [sys.executable, "-m", "flask", "--app", "wsgi:app", "dialog", "serve", "--port", str(self.port)]
+
+    def _start(self) -> LiveServer:
         # Its own session, so kill() takes gunicorn's workers down with their master.
-        self.process = spawn(command, self.instance / "server.log", cwd=ROOT, env=self.env, start_new_session=True)
+        self.process = spawn(
+            self.command(), self.instance / "server.log", cwd=ROOT, env=self.env, start_new_session=True
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
