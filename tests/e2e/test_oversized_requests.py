@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import LiveServer, free_port
-from tests.support.servers import Nginx, render_nginx
+from tests.support.server import LiveServer
+from tests.support.servers import Nginx, start_nginx
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,9 @@ HUGE_BODY = b"POST /api/v1/news HTTP/1.1\r\nHost: dialog\r\nContent-Length: 3000
 
 @pytest.fixture(scope="module")
 def nginx(production: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    directory = tmp_path_factory.mktemp("nginx")
-    port = free_port()
     upstream = f"127.0.0.1:{production.port}"
-    proxy = Nginx(directory, render_nginx(directory, [upstream, upstream], port), port)
-    checked = proxy.test_config()
-    assert checked.returncode == 0, checked.stderr
-    yield proxy.start()
+    proxy = start_nginx(tmp_path_factory.mktemp("nginx"), [upstream, upstream])
+    yield proxy
     proxy.stop()
 
 

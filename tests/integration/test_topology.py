@@ -28,8 +28,8 @@ from tests.support.access import (
 from tests.support.api import call, ok
 from tests.support.live_client import Recorder
 from tests.support.programme import call_body
-from tests.support.server import ADMIN, EDITOR, LiveServer, free_port
-from tests.support.servers import Nginx, Postgres, Redis, render_nginx, start_redis
+from tests.support.server import ADMIN, EDITOR, LiveServer
+from tests.support.servers import Nginx, Postgres, Redis, start_nginx, start_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -69,13 +69,7 @@ def topology(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> It
     web[0].prepare()
     for server in web:
         server.start()
-    nginx_port = free_port()
-    directory = tmp_path_factory.mktemp("nginx")
-    conf = render_nginx(directory, [f"127.0.0.1:{w.port}" for w in web], nginx_port)
-    nginx = Nginx(directory, conf, nginx_port)
-    checked = nginx.test_config()
-    assert checked.returncode == 0, checked.stderr
-    nginx.start()
+    nginx = start_nginx(tmp_path_factory.mktemp("nginx"), [f"127.0.0.1:{w.port}" for w in web])
     yield Topology(redis, web, nginx)
     nginx.stop()
     for server in web:
