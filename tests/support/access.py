@@ -156,8 +156,8 @@ def unwatch(scenario: Scenario) -> None:
 class Publishing:
     """News and posts POSTed in the background, each server to its threads in turn, until stopped.
 
-    A round is one post to each thread and one news item: `rounds()` says how many every
-    publisher has completed (answered 201), so a test waits for publishing, not for time.
+    A round is one post to each thread and one news item; `counts()` says how many posts each
+    publisher has had answered (201), so a test waits for publishing, not for time.
     """
 
     def __init__(self, publishers: list[tuple[LiveServer, list[int]]], admin: str) -> None:
