@@ -378,3 +378,26 @@ def test_staff_page_is_accessible_and_local(
     if path in NEEDS_API and not has_api(server, NEEDS_API[path]):
         pytest.skip(f"GET {NEEDS_API[path]} is not on this branch yet (branch audit-moderation)")
     check_page(staff[role], server, path)
+
+
+NEWEST_WINS = """
+const done = arguments[arguments.length - 1];
+import("/static/app/core/api.js").then(async ({newestWins}) => {
+  const drawn = [];
+  const answers = {};
+  const reload = newestWins((name) => new Promise((resolve) => { answers[name] = () => resolve(name); }),
+                            (result) => drawn.push(result), (name) => name.split(":")[0]);
+  const older = reload("queue:older"), newer = reload("queue:newer"), other = reload("calls:only");
+  answers["queue:newer"](); await newer;  // the newer reload is answered first ...
+  answers["queue:older"](); await older;  // ... the older one last: it must not draw over it
+  answers["calls:only"](); await other;   // another key is not superseded
+  done(drawn);
+}).catch((error) => done(String(error)));
+"""
+
+
+def test_staff_lists_draw_the_newest_reload_not_the_last_answered(server: LiveServer, guest: WebDriver) -> None:
+    # Before: the staff pages (moderation queue, calls, news) drew whichever reload answered last, so two
+    # reloads on live events answered out of order showed a stale list; they reload through newestWins now.
+    guest.get(server.url + "/")
+    assert guest.execute_async_script(NEWEST_WINS) == ["queue:newer", "calls:only"]

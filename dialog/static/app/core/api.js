@@ -46,3 +46,19 @@ export async function all(path, query = {}, max = 500) {
   } while (cursor && items.length < max);
   return items;
 }
+
+/**
+ * `fetch(...args)` then `draw(result)`, where a call's result is dropped once a newer call (for the
+ * same `key(...args)`) was started: reloads on live events can be answered out of order, and an
+ * older answer must not draw a stale list over a newer one.
+ */
+export function newestWins(fetch, draw, key = () => "") {
+  const newest = new Map();
+  return async (...args) => {
+    const which = key(...args);
+    const mine = (newest.get(which) || 0) + 1;
+    newest.set(which, mine);
+    const result = await fetch(...args);
+    if (newest.get(which) === mine) draw(result, ...args);
+  };
+}

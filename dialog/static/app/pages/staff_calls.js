@@ -2,7 +2,7 @@
 // form and saves what changed (`PATCH /calls/<id>`: every field the API lets editors change); announce a
 // draft, move an announced call's deadline with a reason (`POST /calls/<id>/deadline`). Times are typed
 // in Berlin time. The API's field errors (422) appear next to their fields.
-import {all, api} from "../core/api.js";
+import {all, api, newestWins} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
 import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {berlinToISO, isoToBerlin, pick, t, when} from "../core/i18n.js";
@@ -172,14 +172,14 @@ function callCard(call) {
     call.status === "announced" || call.status === "open" ? deadlineForm(call) : null);
 }
 
-async function load() {
-  const open = (await all("/calls", {limit: 100}, 200)).filter((call) => call.status !== "closed");
+const load = newestWins(() => all("/calls", {limit: 100}, 200), (listed) => {
+  const open = listed.filter((call) => call.status !== "closed");
   calls.clear();
   open.forEach((call) => calls.set(call.id, call));
   fill($("#calls"), open, callCard);
   // The call being edited changed meanwhile (another editor, a deadline move): compare with its new state.
   if (editing && calls.has(editing.id)) editing = calls.get(editing.id);
-}
+});
 
 boot({topics: ["calls"], load, onEvent: (envelope) => {
   if (envelope.type.startsWith("call.")) load().catch(showError);

@@ -1,7 +1,7 @@
 // Moderators' queue: flagged posts with their reasons (GET /moderation/flags), resolved as dismissed or
 // acted on; the post hidden, shown again or deleted, its thread locked or pinned; a member's history.
 // Live on `moderation`: a new flag, a hide elsewhere, another moderator's resolution reload the queue.
-import {api} from "../core/api.js";
+import {api, newestWins} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
 import {t, when} from "../core/i18n.js";
 import {boot} from "../core/shell.js";
@@ -55,10 +55,8 @@ async function showHistory(author) {
   $("#h-history").focus?.();
 }
 
-async function loadQueue() {
-  const page = await api("/moderation/flags", {query: {status: $("#queue-status").value, limit: 50}});
-  fill($("#queue"), page.items, entryCard);
-}
+const loadQueue = newestWins(() => api("/moderation/flags", {query: {status: $("#queue-status").value, limit: 50}}),
+                             (page) => fill($("#queue"), page.items, entryCard));
 
 $("#queue-filter").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -1,6 +1,6 @@
 // Editors' news desk: write an article (German and English), save it as a draft, schedule it
 // (Berlin time) or publish it now; edit, publish or retract the listed articles. Live on `news`.
-import {all, api} from "../core/api.js";
+import {all, api, newestWins} from "../core/api.js";
 import {$, fill, flash, h, showError} from "../core/dom.js";
 import {clearFieldErrors, showFieldErrors} from "../core/forms.js";
 import {berlinToISO, isoToBerlin, pick, t, when} from "../core/i18n.js";
@@ -70,20 +70,21 @@ function render() {
   fill($("#articles"), items, card);
 }
 
-async function load() {
-  const lists = await Promise.all(STATUSES.map((status) => all("/news", {status, limit: 50}, 100)));
-  lists.flat().forEach((item) => articles.set(item.id, item));
-  render();
-}
+const load = newestWins(() => Promise.all(STATUSES.map((status) => all("/news", {status, limit: 50}, 100))),
+                        (lists) => {
+                          lists.flat().forEach((item) => articles.set(item.id, item));
+                          render();
+                        });
 
-async function refresh(id) {
-  try {
-    articles.set(id, await api(`/news/${id}`));
-    render();
-  } catch (error) {
-    if (error.status === 404) { articles.delete(id); render(); }
-  }
-}
+// One article re-read per event; two events of one article answered out of order keep the newer.
+const refresh = newestWins((id) => api(`/news/${id}`).catch((error) => {
+  if (error.status === 404) return null;
+  throw error;
+}), (item, id) => {
+  if (item) articles.set(id, item);
+  else articles.delete(id);
+  render();
+}, (id) => id);
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -119,5 +120,5 @@ form.addEventListener("reset", () => {
 });
 
 boot({topics: ["news"], load, onEvent: (envelope) => {
-  if (envelope.type.startsWith("news.") && envelope.data.news_id) refresh(envelope.data.news_id);
+  if (envelope.type.startsWith("news.") && envelope.data.news_id) refresh(envelope.data.news_id).catch(showError);
 }});
